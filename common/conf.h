@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * conf.h - /etc/sesame/sesame.conf: a sectioned "key = value" file.
+ *
+ *   # comment            (a line whose first non-blank is '#' or ';')
+ *   [section]
+ *   key = value          (blanks around '=' and at both ends are dropped)
+ *
+ * Every key, its default and its meaning are in conf/sesame.conf and
+ * sesame.conf(5).  Parsing is table-driven (conf.c); every problem is one
+ * message "FILE:LINE: KEY: PROBLEM" and makes conf_load() fail, so a typo
+ * never runs with a default the administrator did not mean.
+ *
+ * The LDAP bind password is not in this file: [ldap] bindpw_file names a
+ * separate file, which must be owned by root (or the running uid), not be
+ * a symlink, and not be readable or writable by others.
+ *
+ * Non-logging: errors go to the caller's buffer.
+ */
+#ifndef SESAME_CONF_H
+#define SESAME_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CONF_URIS_MAX 8
+#define CONF_FILE_MAX (64 * 1024)
+#define CONF_SECRET_MAX 1024
+
+enum conf_group_schema {
+        CONF_SCHEMA_RFC2307 = 0,   /* posixGroup memberUid: user names */
+        CONF_SCHEMA_RFC2307BIS = 1 /* member: user DNs */
+};
+
+struct sesame_conf {
+        /* [ldap] */
+        char *uri[CONF_URIS_MAX]; /* uri = URI [URI...], tried in order; NULL-terminated */
+        size_t n_uri;
+        char *base;               /* required */
+        char *binddn;             /* empty: anonymous */
+        char *bindpw_file;        /* required when binddn is set */
+        char *bindpw;             /* read from bindpw_file by conf_load(); wipe on free */
+        bool starttls;            /* StartTLS on ldap:// URIs; failure is an error */
+        char *ca_file;            /* CA bundle for ldaps:// and StartTLS */
+        uint32_t connect_timeout; /* seconds, default 3 */
+        uint32_t timeout;         /* seconds per operation, default 6 */
+        uint32_t page_size;       /* paged results, default 500 */
+        char *user_base;          /* default: base */
+        char *user_filter;        /* default (objectClass=posixAccount) */
+        char *group_base;         /* default: base */
+        char *group_filter;       /* default (objectClass=posixGroup) */
+        enum conf_group_schema group_schema; /* rfc2307 (default) | rfc2307bis */
+
+        /* [map]: attribute names */
+        char *map_user_name;        /* uid */
+        char *map_uid_number;       /* uidNumber */
+        char *map_gid_number;       /* gidNumber */
+        char *map_gecos;            /* gecos (falls back to cn when absent) */
+        char *map_home;             /* homeDirectory */
+        char *map_shell;            /* loginShell */
+        char *map_mail;             /* mail */
+        char *map_group_name;       /* cn */
+        char *map_group_gid_number; /* gidNumber */
+        char *map_member_uid;       /* memberUid (rfc2307) */
+        char *map_member;           /* member (rfc2307bis) */
+
+        /* [nss] */
+        uint32_t min_uid;      /* default 1000 */
+        uint32_t min_gid;      /* default 1000 */
+        uint32_t cache_ttl;    /* seconds, default 300 */
+        uint32_t negative_ttl; /* seconds, default 60 */
+        uint32_t cache_max;    /* entries, default 200000 */
+        bool enumerate;        /* default true */
+
+        /* [daemon] */
+        char *socket_dir;            /* default SESAME_RUNDIR */
+        uint32_t max_clients;        /* concurrent connections, default 256 */
+        uint32_t ldap_connections;   /* pool size, default 4 */
+        uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */
+        uint32_t client_timeout;     /* seconds a client may stay idle, default 10 */
+};
+
+/**
+ * conf_load() - read, check and parse a configuration file.
+ * @path: absolute path
+ * @ret:  the new configuration (conf_free() it), set only on success
+ * @err, @errsize: one "FILE:LINE: KEY: PROBLEM" message on failure
+ *
+ * The file is opened with conf_open_safely(..., secret=false); the
+ * bindpw_file with secret=true.  Return: 0, or -errno / -EINVAL.
+ */
+int conf_load(const char *path, struct sesame_conf **ret, char *err, size_t errsize)
+        __attribute__((warn_unused_result));
+
+/* Parse a buffer (no file checks, no bindpw_file read): for conf_load()
+ * itself, unit tests and the fuzzer.  @name is used in messages. */
+int conf_parse(const char *name, const char *text, size_t len, struct sesame_conf **ret, char *err,
+               size_t errsize) __attribute__((warn_unused_result));
+
+struct sesame_conf *conf_free(struct sesame_conf *c);
+
+/* Write the effective configuration, every key, secrets as "***". */
+void conf_dump(const struct sesame_conf *c, FILE *f);
+
+/**
+ * conf_read_file() - read a whole file the way configuration and key files
+ * must be read: absolute path, O_NOFOLLOW|O_CLOEXEC, a regular file owned
+ * by root or the caller's uid, not writable by group or others, at most
+ * @max bytes; with @secret also not readable by others.
+ * @ret gets a NUL-terminated malloc'd copy (wipe it if it is secret).
+ */
+int conf_read_file(const char *path, size_t max, bool secret, char **ret, size_t *ret_len, char *err,
+                   size_t errsize) __attribute__((warn_unused_result));
+
+#endif

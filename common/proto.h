@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * proto.h - encoder, strict decoder and deadline-bounded I/O for the frames
+ * described in sesame-proto.h.
+ *
+ * Return convention: 0 on success, a positive SESAME_E_* for a protocol
+ * error, -errno for a system error (-ETIMEDOUT when a deadline passes).
+ * Nothing here allocates, logs or reads outside the buffers it is given.
+ */
+#ifndef SESAME_PROTO_CODEC_H
+#define SESAME_PROTO_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sesame-proto.h"
+
+/* A decoded frame: a validated view of the body (version onwards). */
+struct proto_msg {
+        uint16_t opcode;
+        uint16_t nfields;
+        const uint8_t *body; /* first byte after the header */
+        size_t len;          /* bytes of fields */
+};
+
+/* One field: a view into the frame. */
+struct proto_field {
+        uint16_t tag;
+        uint16_t len;
+        const uint8_t *val;
+};
+
+struct proto_iter {
+        const struct proto_msg *msg;
+        size_t off;
+        uint16_t i;
+};
+
+/**
+ * proto_decode() - validate a frame body and make a view of it.
+ * @body: the bytes after the length word
+ * @len:  their number (the length word's value)
+ * @ret:  filled only on success
+ *
+ * Checks everything listed in sesame-proto.h (size, version, opcode, field
+ * schema of the opcode, types, UTF-8, NUL, duplicates, required fields,
+ * trailing bytes).  Afterwards every accessor below is safe.
+ */
+int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
+        __attribute__((warn_unused_result));
+
+/* Iterate over the fields in order: returns true and fills @ret, or false
+ * at the end.  Only valid on a message proto_decode() accepted. */
+void proto_iter_init(struct proto_iter *it, const struct proto_msg *msg);
+bool proto_iter_next(struct proto_iter *it, struct proto_field *ret);
+
+/* First field with @tag; false if absent. */
+bool proto_find(const struct proto_msg *msg, uint16_t tag, struct proto_field *ret);
+/* Value of a U32 field (its length was checked by the decoder). */
+uint32_t proto_field_u32(const struct proto_field *f);
+/* Copy a STR field into @buf with a NUL; -ERANGE if it does not fit. */
+int proto_field_str(const struct proto_field *f, char *buf, size_t size);
+/* U32 field @tag, or @def if absent. */
+uint32_t proto_get_u32(const struct proto_msg *msg, uint16_t tag, uint32_t def);
+
+/*
+ * Encoder: builds a whole frame (length word included) in a caller buffer
+ * of at least SESAME_BUF_MAX bytes.  A put that would not fit returns
+ * SESAME_E_FULL and leaves the frame as it was, so the caller can end the
+ * frame and continue in a new one (ANS_MEMBERS, ANS_GIDS, enumeration).
+ * A put with a bad value (NUL, bad UTF-8, too long for the tag) returns the
+ * decoder's error and also leaves the frame unchanged.
+ */
+struct proto_writer {
+        uint8_t *buf;
+        size_t cap;
+        size_t len;
+        uint16_t nfields;
+        uint16_t opcode;
+};
+
+void proto_begin(struct proto_writer *w, uint8_t *buf, size_t cap, uint16_t opcode);
+int proto_put_str(struct proto_writer *w, uint16_t tag, const char *s)
+        __attribute__((warn_unused_result));
+int proto_put_strn(struct proto_writer *w, uint16_t tag, const char *s, size_t len)
+        __attribute__((warn_unused_result));
+int proto_put_u32(struct proto_writer *w, uint16_t tag, uint32_t v)
+        __attribute__((warn_unused_result));
+/* Finish the frame: writes the length word and nfields, then checks the
+ * whole frame with proto_decode() (so nothing invalid is ever sent).
+ * On success *ret_len is the number of bytes to send. */
+int proto_end(struct proto_writer *w, size_t *ret_len) __attribute__((warn_unused_result));
+/* Bytes a put of a STR of @len would add, to plan frame splits. */
+static inline size_t proto_field_cost(size_t len) { return 4 + len; }
+
+/*
+ * I/O.  @deadline is an absolute CLOCK_MONOTONIC time in milliseconds
+ * (util.h now_ms()).  Both work on blocking or non-blocking sockets: they
+ * poll() before each read/write.  proto_send uses MSG_NOSIGNAL.
+ */
+int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
+        __attribute__((warn_unused_result));
+/* Reads one frame into @buf (>= SESAME_BUF_MAX bytes), decodes it into
+ * @ret (which points into @buf).  A length word over the cap is refused
+ * before any more is read (SESAME_E_OVERSIZE).  EOF before the first byte
+ * is SESAME_E_EOF, EOF later SESAME_E_TRUNCATED. */
+int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t deadline)
+        __attribute__((warn_unused_result));
+
+/* Encode, send an END frame with @status and optional @message. */
+int proto_send_end(int fd, uint32_t status, const char *message, int64_t deadline)
+        __attribute__((warn_unused_result));
+
+/* Static string for a SESAME_E_* or -errno code. */
+const char *proto_strerror(int r);
+
+/* RFC 3629 UTF-8 check (no overlongs, surrogates or > U+10FFFF). */
+bool utf8_valid(const uint8_t *s, size_t len);
+
+#endif

@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * sesame-proto.h - the Sesame wire protocol.
+ *
+ * This header is the single source of truth for what crosses the sockets
+ * between sesamed and its clients (libnss_sesame, pam_sesame, sesame-web,
+ * sesamectl).  The codec that implements it is common/proto.[ch]; every
+ * process uses that codec and no other.
+ *
+ * Transport
+ * ---------
+ * SOCK_STREAM unix sockets in SESAME_RUNDIR (default /run/sesame), one per
+ * privilege class:
+ *   nss.sock    mode 0666  passwd/group/initgroups lookups (anyone)
+ *   pam.sock    mode 0666  authentication (issue: PAM); a non-root peer may
+ *                          only act on its own account (SO_PEERCRED)
+ *   admin.sock  mode 0600  sesamectl (root only)
+ * Clients check that the socket is owned by root before sending anything.
+ *
+ * Frame
+ * -----
+ * All integers are big-endian.
+ *
+ *   u32 length     bytes that follow; SESAME_HDR_LEN <= length <= SESAME_FRAME_MAX
+ *   u16 version    SESAME_PROTO_VERSION; checked before anything else
+ *   u16 opcode     SESAME_REQ_* (client -> sesamed, even) or
+ *                  SESAME_ANS_* (sesamed -> client, odd)
+ *   u16 nfields    number of fields that follow
+ *   nfields times:
+ *     u16 tag      SESAME_F_*
+ *     u16 len      bytes of value
+ *     len bytes    value
+ *
+ * Field types are fixed per tag (see the table below):
+ *   STR  UTF-8 (RFC 3629, no overlong forms, no surrogates), no NUL byte,
+ *        0..max bytes (max per tag).  Not NUL-terminated on the wire.
+ *   U32  len must be 4.
+ *
+ * Strict parsing.  Each of these is its own error (SESAME_E_*), and a
+ * decoder never reads outside the frame it was given:
+ *   - the stream ends inside a frame, or a field runs past the end of the
+ *     frame                                   SESAME_E_TRUNCATED
+ *   - length > SESAME_FRAME_MAX                SESAME_E_OVERSIZE
+ *   - length < SESAME_HDR_LEN                  SESAME_E_SHORT
+ *   - version != SESAME_PROTO_VERSION          SESAME_E_VERSION
+ *   - opcode not defined here                  SESAME_E_OPCODE
+ *   - a tag the opcode does not allow          SESAME_E_UNKNOWN_FIELD
+ *   - a non-repeatable tag twice               SESAME_E_DUP_FIELD
+ *   - a required tag missing                   SESAME_E_MISSING_FIELD
+ *   - U32 with len != 4, STR longer than max   SESAME_E_FIELD_SIZE
+ *   - STR with a NUL byte                      SESAME_E_NUL
+ *   - STR that is not valid UTF-8              SESAME_E_UTF8
+ *   - bytes left after the nfields-th field    SESAME_E_TRAILING
+ *   - the peer closed before a frame began     SESAME_E_EOF
+ *
+ * Conversation
+ * ------------
+ * The client sends one request frame.  sesamed answers with zero or more
+ * data frames followed by exactly one SESAME_ANS_END frame, whose STATUS
+ * field is the outcome (SESAME_ST_*).  The client may then send another
+ * request on the same connection.  A frame that fails to parse, or an
+ * opcode that is not allowed on that socket, makes sesamed close the
+ * connection without an answer (it keeps serving everyone else).
+ *
+ * Every read and write on both sides has a deadline.  The NSS client gives
+ * up after about a second; sesamed drops a client that stays silent for
+ * longer than its idle timeout or does not read its answer in time.
+ *
+ * Versioning: any incompatible change bumps SESAME_PROTO_VERSION.  Client
+ * and daemon come from the same package, so there is no negotiation: a
+ * version mismatch is an error, which the clients treat as "unavailable".
+ *
+ * Requests and answers (nss.sock)
+ * -------------------------------
+ * SESAME_REQ_PASSWD_BYNAME   NAME              -> ANS_PASSWD?      END
+ * SESAME_REQ_PASSWD_BYUID    UID               -> ANS_PASSWD?      END
+ * SESAME_REQ_PASSWD_ENUM     (none)            -> ANS_PASSWD*      END
+ * SESAME_REQ_GROUP_BYNAME    NAME              -> (ANS_GROUP ANS_MEMBERS*)?  END
+ * SESAME_REQ_GROUP_BYGID     GID               -> (ANS_GROUP ANS_MEMBERS*)?  END
+ * SESAME_REQ_GROUP_ENUM      (none)            -> (ANS_GROUP ANS_MEMBERS*)*  END
+ * SESAME_REQ_INITGROUPS      NAME              -> ANS_GIDS*        END
+ *
+ * Requests and answers (admin.sock)
+ * ---------------------------------
+ * SESAME_REQ_PING            (none)            -> END
+ * SESAME_REQ_PASSWD_BYMAIL   MAIL              -> ANS_PASSWD?      END
+ * SESAME_REQ_CACHE_FLUSH     (none)            -> END
+ *
+ * Answers
+ * -------
+ * SESAME_ANS_END       STATUS, MESSAGE?
+ * SESAME_ANS_PASSWD    NAME, PASSWD, UID, GID, GECOS, HOME, SHELL
+ * SESAME_ANS_GROUP     NAME, PASSWD, GID, MEMBER*
+ * SESAME_ANS_MEMBERS   MEMBER*      more members of the ANS_GROUP just sent
+ *                                   (a group's member list may not fit one
+ *                                   frame)
+ * SESAME_ANS_GIDS      GID*         supplementary gids (initgroups); may
+ *                                   come in several frames
+ *
+ * END's STATUS:
+ *   SESAME_ST_OK        the data frames before it are the whole answer
+ *   SESAME_ST_NOTFOUND  no such entry (authoritative)
+ *   SESAME_ST_UNAVAIL   the directory cannot be reached and nothing is
+ *                       cached; try later
+ *   SESAME_ST_DENIED    the caller may not ask this
+ *   SESAME_ST_INTERNAL  sesamed failed; the answer is not usable
+ * Data frames received before an END whose status is not OK are discarded.
+ */
+#ifndef SESAME_PROTO_H
+#define SESAME_PROTO_H
+
+#define SESAME_PROTO_VERSION 1
+
+/* Largest value of the length word (bytes after it). */
+#define SESAME_FRAME_MAX 16384
+/* version + opcode + nfields */
+#define SESAME_HDR_LEN 6
+/* length word + largest body: the buffer size a reader needs */
+#define SESAME_BUF_MAX (4 + SESAME_FRAME_MAX)
+
+/* Requests: even. */
+#define SESAME_REQ_PASSWD_BYNAME 0x0002
+#define SESAME_REQ_PASSWD_BYUID  0x0004
+#define SESAME_REQ_PASSWD_ENUM   0x0006
+#define SESAME_REQ_GROUP_BYNAME  0x0008
+#define SESAME_REQ_GROUP_BYGID   0x000a
+#define SESAME_REQ_GROUP_ENUM    0x000c
+#define SESAME_REQ_INITGROUPS    0x000e
+#define SESAME_REQ_PING          0x0100
+#define SESAME_REQ_PASSWD_BYMAIL 0x0102
+#define SESAME_REQ_CACHE_FLUSH   0x0104
+
+/* Answers: odd. */
+#define SESAME_ANS_END     0x0001
+#define SESAME_ANS_PASSWD  0x0003
+#define SESAME_ANS_GROUP   0x0005
+#define SESAME_ANS_MEMBERS 0x0007
+#define SESAME_ANS_GIDS    0x0009
+
+/*
+ * Fields.  tag     type  max bytes
+ */
+#define SESAME_F_NAME    1  /* STR   256  user or group name          */
+#define SESAME_F_UID     2  /* U32                                   */
+#define SESAME_F_GID     3  /* U32                                   */
+#define SESAME_F_PASSWD  4  /* STR   256  passwd field ("x")          */
+#define SESAME_F_GECOS   5  /* STR  1024                              */
+#define SESAME_F_HOME    6  /* STR  1024                              */
+#define SESAME_F_SHELL   7  /* STR  1024                              */
+#define SESAME_F_MEMBER  8  /* STR   256  a member's user name        */
+#define SESAME_F_STATUS  9  /* U32        SESAME_ST_*                 */
+#define SESAME_F_MESSAGE 10 /* STR  1024  human-readable detail       */
+#define SESAME_F_MAIL    11 /* STR   320  email address               */
+#define SESAME_F__MAX    11
+
+#define SESAME_NAME_MAX 256
+#define SESAME_TEXT_MAX 1024
+#define SESAME_MAIL_MAX 320
+
+/* STATUS values */
+#define SESAME_ST_OK       0
+#define SESAME_ST_NOTFOUND 1
+#define SESAME_ST_UNAVAIL  2
+#define SESAME_ST_DENIED   3
+#define SESAME_ST_INTERNAL 4
+
+/* Codec errors: positive; system errors are reported as -errno. */
+#define SESAME_E_TRUNCATED     1
+#define SESAME_E_OVERSIZE      2
+#define SESAME_E_SHORT         3
+#define SESAME_E_VERSION       4
+#define SESAME_E_OPCODE        5
+#define SESAME_E_UNKNOWN_FIELD 6
+#define SESAME_E_DUP_FIELD     7
+#define SESAME_E_MISSING_FIELD 8
+#define SESAME_E_FIELD_SIZE    9
+#define SESAME_E_NUL           10
+#define SESAME_E_UTF8          11
+#define SESAME_E_TRAILING      12
+#define SESAME_E_EOF           13
+#define SESAME_E_FULL          14 /* encoder: the field does not fit the frame */
+
+#endif
