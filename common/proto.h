@@ -65,8 +65,9 @@ int proto_field_str(const struct proto_field *f, char *buf, size_t size);
 uint32_t proto_get_u32(const struct proto_msg *msg, uint16_t tag, uint32_t def);
 
 /*
- * Encoder: builds a whole frame (length word included) in a caller buffer
- * of at least SESAME_BUF_MAX bytes.  A put that would not fit returns
+ * Encoder: builds a whole frame (length word included) in a caller buffer;
+ * the frame is capped at MIN(cap, SESAME_BUF_MAX) bytes (small requests
+ * may use a small buffer).  A put that would not fit returns
  * SESAME_E_FULL and leaves the frame as it was, so the caller can end the
  * frame and continue in a new one (ANS_MEMBERS, ANS_GIDS, enumeration).
  * A put with a bad value (NUL, bad UTF-8, too long for the tag) returns the

@@ -71,7 +71,9 @@ const char *str_quote(const char *s, size_t len, char *buf, size_t size)
         for (size_t i = 0; i < len && s[i]; i++) {
                 unsigned char c = (unsigned char)s[i];
 
-                if (o + 6 >= size) {
+                /* room for the longest next step: an escape (4) or the
+                 * ".." ellipsis (2), then the quote and the NUL */
+                if (o + 8 > size) {
                         buf[o++] = '.';
                         buf[o++] = '.';
                         break;
