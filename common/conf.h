@@ -36,14 +36,16 @@ enum conf_group_schema {
 
 struct sesame_conf {
         /* [ldap] */
-        char *uri[CONF_URIS_MAX]; /* uri = URI [URI...], tried in order; NULL-terminated */
-        size_t n_uri;
+        /* Every string below is non-NULL after parsing, except binddn,
+         * bindpw_file, ca_file (NULL when unset or empty) and bindpw. */
+        char *uri[CONF_URIS_MAX + 1]; /* uri = URI [URI...], tried in order; NULL-terminated */
+        size_t n_uri;             /* 1..CONF_URIS_MAX */
         char *base;               /* required */
-        char *binddn;             /* empty: anonymous */
-        char *bindpw_file;        /* required when binddn is set */
-        char *bindpw;             /* read from bindpw_file by conf_load(); wipe on free */
-        bool starttls;            /* StartTLS on ldap:// URIs; failure is an error */
-        char *ca_file;            /* CA bundle for ldaps:// and StartTLS */
+        char *binddn;             /* NULL: anonymous */
+        char *bindpw_file;        /* required when binddn is set (and vice versa) */
+        char *bindpw;             /* read from bindpw_file by conf_load(), else NULL; wipe on free */
+        bool starttls;            /* StartTLS on ldap:// URIs; failure is an error; default no */
+        char *ca_file;            /* CA bundle for ldaps:// and StartTLS; NULL: system default */
         uint32_t connect_timeout; /* seconds, default 3 */
         uint32_t timeout;         /* seconds per operation, default 6 */
         uint32_t page_size;       /* paged results, default 500 */
@@ -88,7 +90,7 @@ struct sesame_conf {
  * @ret:  the new configuration (conf_free() it), set only on success
  * @err, @errsize: one "FILE:LINE: KEY: PROBLEM" message on failure
  *
- * The file is opened with conf_open_safely(..., secret=false); the
+ * The file is read with conf_read_file(..., secret=false); the
  * bindpw_file with secret=true.  Return: 0, or -errno / -EINVAL.
  */
 int conf_load(const char *path, struct sesame_conf **ret, char *err, size_t errsize)
