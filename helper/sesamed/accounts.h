@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * accounts.h - users and groups as NSS sees them, read from the directory.
+ *
+ * Every entry is checked before it is served, and dropped (with a log
+ * line) when it does not fit passwd(5)/group(5): a name that is empty or
+ * has ':', ',', blanks or control characters; an id that is not a decimal
+ * number in 0..2^32-2; a uid below min_uid or a group gid below min_gid;
+ * ':' or a newline in any field.  Entries whose name or id exists in the
+ * local files are dropped too (local accounts win).  Name lookups match
+ * the name exactly (LDAP compares uid case-insensitively; "ALICE" must not
+ * return alice).
+ *
+ * Functions return a SESAME_ST_* status: OK, NOTFOUND, UNAVAIL (directory
+ * unreachable, or a result cut short by a server limit) or INTERNAL.
+ */
+#ifndef SESAMED_ACCOUNTS_H
+#define SESAMED_ACCOUNTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sesame_conf;
+struct dir;
+struct localdb;
+
+struct accounts {
+        const struct sesame_conf *conf;
+        struct dir *dir;
+        struct localdb *local;
+};
+
+struct pwrec {
+        char *name, *gecos, *home, *shell, *dn;
+        uint32_t uid, gid;
+};
+
+struct grrec {
+        char *name;
+        uint32_t gid;
+        char **members;
+        size_t n_members;
+};
+
+void pwrec_done(struct pwrec *p);
+void grrec_done(struct grrec *g);
+
+/* A name sesamed will look up or serve. */
+int valid_name(const char *s);
+
+int acct_user_byname(struct accounts *a, const char *name, struct pwrec *ret);
+int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret);
+int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret);
+int acct_group_byname(struct accounts *a, const char *name, struct grrec *ret);
+int acct_group_bygid(struct accounts *a, uint32_t gid, struct grrec *ret);
+/* The gids of the groups @name is a member of (not its primary group). */
+int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, size_t *ret_n);
+
+/* Enumeration: @cb is called for every valid entry; non-zero stops. */
+typedef int (*acct_pw_cb)(const struct pwrec *p, void *userdata);
+typedef int (*acct_gr_cb)(const struct grrec *g, void *userdata);
+int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata);
+int acct_group_enum(struct accounts *a, acct_gr_cb cb, void *userdata);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cache.h - sesamed's in-memory answer cache.  Keys are request keys
+ * ("pn:alice", "pu:10001", ...), values are the encoded data frames of the
+ * answer plus its status, so a hit is one copy and one write.
+ *
+ * Entries have an expiry time, but an expired entry is not removed: when
+ * the directory cannot be reached, the stale answer is still served (it
+ * was complete and authoritative when it was stored).  The cache holds at
+ * most @max entries and drops the oldest first.
+ */
+#ifndef SESAMED_CACHE_H
+#define SESAMED_CACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cache;
+
+struct cache *cache_new(size_t max);
+struct cache *cache_free(struct cache *c);
+
+/* Copy of the entry for @key (free *ret_data); -ENOENT if absent.
+ * *ret_fresh tells whether it has expired at @now (monotonic ms). */
+int cache_get(struct cache *c, const char *key, int64_t now, uint8_t **ret_data, size_t *ret_len,
+              uint32_t *ret_status, bool *ret_fresh);
+/* Store (replacing) an answer until @expires. */
+int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *data, size_t len,
+              int64_t expires);
+void cache_flush(struct cache *c);
+size_t cache_count(struct cache *c);
+
+#endif

@@ -1,0 +1,346 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nsssrv.c - the nss.sock requests: look up (cache first, then the
+ * directory), encode the answer as data frames, cache it, send it.
+ *
+ * A fresh cached answer is served as is.  Otherwise the directory is
+ * asked; if it cannot answer (unreachable, or a limit cut the result
+ * short) a stale cached answer is served when there is one, else
+ * UNAVAIL.  Positive answers live cache_ttl seconds, NOTFOUND
+ * negative_ttl seconds.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cache.h"
+#include "conf.h"
+#include "log.h"
+#include "macro.h"
+#include "sesamed.h"
+#include "util.h"
+
+struct bbuf {
+        uint8_t *data;
+        size_t len, cap;
+};
+
+static int bbuf_append(struct bbuf *b, const uint8_t *p, size_t n)
+{
+        if (b->len + n > b->cap) {
+                size_t cap = b->cap ? b->cap : 4096;
+                while (cap < b->len + n)
+                        cap *= 2;
+                uint8_t *d = realloc(b->data, cap);
+                if (!d)
+                        return -ENOMEM;
+                b->data = d;
+                b->cap = cap;
+        }
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        return 0;
+}
+
+/* An encoder whose frames are appended to a bbuf; puts that hit the frame
+ * cap start a continuation frame of opcode @cont. */
+struct answer {
+        struct bbuf *out;
+        struct proto_writer w;
+        uint16_t cont;
+        uint8_t frame[SESAME_BUF_MAX];
+};
+
+static void answer_begin(struct answer *a, struct bbuf *out, uint16_t opcode, uint16_t cont)
+{
+        a->out = out;
+        a->cont = cont;
+        proto_begin(&a->w, a->frame, sizeof(a->frame), opcode);
+}
+
+static int answer_flush(struct answer *a)
+{
+        size_t len;
+        int r = proto_end(&a->w, &len);
+
+        if (r != 0)
+                return r > 0 ? -EINVAL : r;
+        return bbuf_append(a->out, a->frame, len);
+}
+
+/* Put a repeatable field, continuing in a new frame when this one is full. */
+static int answer_put_rep(struct answer *a, uint16_t tag, const char *s, uint32_t v)
+{
+        for (int tries = 0; tries < 2; tries++) {
+                int r = s ? proto_put_str(&a->w, tag, s) : proto_put_u32(&a->w, tag, v);
+                if (r != SESAME_E_FULL)
+                        return r > 0 ? -EINVAL : r;
+                if ((r = answer_flush(a)) < 0)
+                        return r;
+                proto_begin(&a->w, a->frame, sizeof(a->frame), a->cont);
+        }
+        return -E2BIG;
+}
+
+static int encode_passwd(const struct pwrec *p, void *userdata)
+{
+        struct bbuf *out = userdata;
+        struct answer *a = malloc(sizeof(*a));
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        answer_begin(a, out, SESAME_ANS_PASSWD, 0);
+        if (proto_put_str(&a->w, SESAME_F_NAME, p->name) || proto_put_str(&a->w, SESAME_F_PASSWD, "x") ||
+            proto_put_u32(&a->w, SESAME_F_UID, p->uid) || proto_put_u32(&a->w, SESAME_F_GID, p->gid) ||
+            proto_put_str(&a->w, SESAME_F_GECOS, p->gecos) || proto_put_str(&a->w, SESAME_F_HOME, p->home) ||
+            proto_put_str(&a->w, SESAME_F_SHELL, p->shell)) {
+                /* a field over the protocol's limits (e.g. a 2 KiB gecos):
+                 * the entry cannot be served faithfully, so it is not */
+                char q[64];
+                log_notice("user %s: a field is too long for the protocol, ignoring entry",
+                           str_quote(p->name, strlen(p->name), q, sizeof(q)));
+                r = 0;
+        } else
+                r = answer_flush(a);
+        free(a);
+        return r;
+}
+
+static int encode_group(const struct grrec *g, void *userdata)
+{
+        struct bbuf *out = userdata;
+        struct answer *a = malloc(sizeof(*a));
+        int r;
+
+        if (!a)
+                return -ENOMEM;
+        answer_begin(a, out, SESAME_ANS_GROUP, SESAME_ANS_MEMBERS);
+        r = proto_put_str(&a->w, SESAME_F_NAME, g->name) || proto_put_str(&a->w, SESAME_F_PASSWD, "x") ||
+                            proto_put_u32(&a->w, SESAME_F_GID, g->gid)
+                    ? -EINVAL
+                    : 0;
+        for (size_t i = 0; r == 0 && i < g->n_members; i++)
+                r = answer_put_rep(a, SESAME_F_MEMBER, g->members[i], 0);
+        if (r == 0)
+                r = answer_flush(a);
+        free(a);
+        return r;
+}
+
+static int encode_gids(struct bbuf *out, const uint32_t *gids, size_t n)
+{
+        struct answer *a = malloc(sizeof(*a));
+        int r = 0;
+
+        if (!a)
+                return -ENOMEM;
+        answer_begin(a, out, SESAME_ANS_GIDS, SESAME_ANS_GIDS);
+        for (size_t i = 0; r == 0 && i < n; i++)
+                r = answer_put_rep(a, SESAME_F_GID, NULL, gids[i]);
+        if (r == 0)
+                r = answer_flush(a);
+        free(a);
+        return r;
+}
+
+/* ------------------------------------------------------------ lookups */
+
+/* A lookup fills @out with data frames and returns a SESAME_ST_* status. */
+typedef int (*lookup_fn)(struct accounts *a, const struct proto_msg *req, struct bbuf *out);
+
+static int enc_status(int r) { return r < 0 ? SESAME_ST_INTERNAL : SESAME_ST_OK; }
+
+static int lookup_pw(int st, struct pwrec *p, struct bbuf *out)
+{
+        if (st == SESAME_ST_OK) {
+                st = enc_status(encode_passwd(p, out));
+                pwrec_done(p);
+        }
+        return st;
+}
+
+static int lookup_pw_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct proto_field f;
+        char name[SESAME_NAME_MAX + 1];
+        struct pwrec p = { 0 };
+
+        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+                return SESAME_ST_NOTFOUND;
+        return lookup_pw(acct_user_byname(a, name, &p), &p, out);
+}
+
+static int lookup_pw_byuid(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct pwrec p = { 0 };
+
+        return lookup_pw(acct_user_byuid(a, proto_get_u32(req, SESAME_F_UID, 0), &p), &p, out);
+}
+
+static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct proto_field f;
+        char mail[SESAME_MAIL_MAX + 1];
+        struct pwrec p = { 0 };
+
+        if (!proto_find(req, SESAME_F_MAIL, &f) || proto_field_str(&f, mail, sizeof(mail)) < 0)
+                return SESAME_ST_NOTFOUND;
+        return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
+}
+
+static int lookup_pw_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
+{
+        if (!a->conf->enumerate)
+                return SESAME_ST_OK;
+        return acct_user_enum(a, encode_passwd, out);
+}
+
+static int lookup_gr(int st, struct grrec *g, struct bbuf *out)
+{
+        if (st == SESAME_ST_OK) {
+                st = enc_status(encode_group(g, out));
+                grrec_done(g);
+        }
+        return st;
+}
+
+static int lookup_gr_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct proto_field f;
+        char name[SESAME_NAME_MAX + 1];
+        struct grrec g = { 0 };
+
+        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+                return SESAME_ST_NOTFOUND;
+        return lookup_gr(acct_group_byname(a, name, &g), &g, out);
+}
+
+static int lookup_gr_bygid(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct grrec g = { 0 };
+
+        return lookup_gr(acct_group_bygid(a, proto_get_u32(req, SESAME_F_GID, 0), &g), &g, out);
+}
+
+static int lookup_gr_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
+{
+        if (!a->conf->enumerate)
+                return SESAME_ST_OK;
+        return acct_group_enum(a, encode_group, out);
+}
+
+static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
+{
+        struct proto_field f;
+        char name[SESAME_NAME_MAX + 1];
+        _cleanup_free_ uint32_t *gids = NULL;
+        size_t n = 0;
+        int st;
+
+        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+                return SESAME_ST_NOTFOUND;
+        st = acct_initgroups(a, name, &gids, &n);
+        if (st == SESAME_ST_OK)
+                st = enc_status(encode_gids(out, gids, n));
+        return st;
+}
+
+/* Cache key of a request: a prefix per kind plus the name or id. */
+static int request_key(const char *prefix, const struct proto_msg *req, char *key, size_t size)
+{
+        struct proto_field f;
+        char v[SESAME_MAIL_MAX + 1] = "";
+
+        if (proto_find(req, SESAME_F_NAME, &f) || proto_find(req, SESAME_F_MAIL, &f)) {
+                if (proto_field_str(&f, v, sizeof(v)) < 0)
+                        return -ERANGE;
+        } else if (proto_find(req, SESAME_F_UID, &f) || proto_find(req, SESAME_F_GID, &f))
+                (void)snprintf(v, sizeof(v), "%u", proto_field_u32(&f));
+        return snprintf(key, size, "%s:%s", prefix, v) < (int)size ? 0 : -ERANGE;
+}
+
+static int serve(struct client *cl, const struct proto_msg *req, const char *prefix, lookup_fn fn)
+{
+        struct daemon_ctx *x = cl->ctx;
+        char key[SESAME_MAIL_MAX + 16];
+        _cleanup_free_ uint8_t *cached = NULL;
+        size_t cached_len = 0;
+        uint32_t cached_st = 0;
+        bool fresh = false, have;
+        struct bbuf out = { 0 };
+        int st, r;
+
+        if (request_key(prefix, req, key, sizeof(key)) < 0)
+                return client_end(cl, SESAME_ST_NOTFOUND, NULL);
+        have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
+        if (have && fresh)
+                goto send_cached;
+
+        st = fn(&x->acct, req, &out);
+        if (st == SESAME_ST_OK || st == SESAME_ST_NOTFOUND) {
+                uint32_t ttl = st == SESAME_ST_OK ? x->conf->cache_ttl : x->conf->negative_ttl;
+                if (ttl > 0)
+                        (void)cache_put(x->cache, key, (uint32_t)st, out.data, out.len,
+                                        now_ms() + (int64_t)ttl * 1000);
+                r = st == SESAME_ST_OK ? client_send(cl, out.data, out.len) : 0;
+                free(out.data);
+                return r < 0 ? r : client_end(cl, (uint32_t)st, NULL);
+        }
+        free(out.data);
+        if (have) {
+                log_debug("%s: directory unavailable, serving the cached answer", key);
+                goto send_cached;
+        }
+        return client_end(cl, (uint32_t)st, NULL);
+
+send_cached:
+        r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
+        return r < 0 ? r : client_end(cl, cached_st, NULL);
+}
+
+int handle_passwd_byname(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "pn", lookup_pw_byname);
+}
+int handle_passwd_byuid(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "pu", lookup_pw_byuid);
+}
+int handle_passwd_bymail(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "pm", lookup_pw_bymail);
+}
+int handle_passwd_enum(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "pe", lookup_pw_enum);
+}
+int handle_group_byname(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "gn", lookup_gr_byname);
+}
+int handle_group_bygid(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "gg", lookup_gr_bygid);
+}
+int handle_group_enum(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "ge", lookup_gr_enum);
+}
+int handle_initgroups(struct client *cl, const struct proto_msg *req)
+{
+        return serve(cl, req, "ig", lookup_initgroups);
+}
+
+int handle_ping(struct client *cl, const struct proto_msg *req _unused_)
+{
+        return client_end(cl, SESAME_ST_OK, NULL);
+}
+
+int handle_cache_flush(struct client *cl, const struct proto_msg *req _unused_)
+{
+        cache_flush(cl->ctx->cache);
+        log_info("cache flushed on request of uid %u", (unsigned)cl->cred.uid);
+        return client_end(cl, SESAME_ST_OK, NULL);
+}

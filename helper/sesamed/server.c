@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * server.c - sockets, connections, dispatch, configuration generations
+ * and signals.
+ *
+ * One thread per connection (at most max_clients); each reads a request
+ * with a deadline, looks its opcode up in the dispatch table, which says
+ * on which sockets it is allowed, and runs the handler.  A malformed
+ * frame or a request not allowed on that socket closes that connection
+ * only.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "cache.h"
+#include "config.h"
+#include "conf.h"
+#include "dir.h"
+#include "localdb.h"
+#include "log.h"
+#include "macro.h"
+#include "sesamed.h"
+#include "util.h"
+
+static const struct dispatch {
+        uint16_t opcode;
+        unsigned classes;
+        handler_fn fn;
+} dispatch[] = {
+        { SESAME_REQ_PASSWD_BYNAME, SOCK_NSS | SOCK_ADMIN, handle_passwd_byname },
+        { SESAME_REQ_PASSWD_BYUID, SOCK_NSS | SOCK_ADMIN, handle_passwd_byuid },
+        { SESAME_REQ_PASSWD_ENUM, SOCK_NSS | SOCK_ADMIN, handle_passwd_enum },
+        { SESAME_REQ_GROUP_BYNAME, SOCK_NSS | SOCK_ADMIN, handle_group_byname },
+        { SESAME_REQ_GROUP_BYGID, SOCK_NSS | SOCK_ADMIN, handle_group_bygid },
+        { SESAME_REQ_GROUP_ENUM, SOCK_NSS | SOCK_ADMIN, handle_group_enum },
+        { SESAME_REQ_INITGROUPS, SOCK_NSS | SOCK_ADMIN, handle_initgroups },
+        { SESAME_REQ_PING, SOCK_ADMIN, handle_ping },
+        /* mail -> account is not for everyone: no enumeration of
+         * addresses through nss.sock */
+        { SESAME_REQ_PASSWD_BYMAIL, SOCK_ADMIN, handle_passwd_bymail },
+        { SESAME_REQ_CACHE_FLUSH, SOCK_ADMIN, handle_cache_flush },
+};
+
+static const struct listener_def {
+        const char *name;
+        enum sock_class cls;
+        mode_t mode;
+} listener_defs[] = {
+        { "nss.sock", SOCK_NSS, 0666 },
+        { "admin.sock", SOCK_ADMIN, 0600 },
+};
+
+/* ------------------------------------------------ configuration generations */
+
+static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct daemon_ctx *ctx_current;
+static atomic_int n_clients;
+
+struct daemon_ctx *ctx_new(struct sesame_conf *conf)
+{
+        struct daemon_ctx *x = calloc(1, sizeof(*x));
+
+        if (!x)
+                return NULL;
+        x->conf = conf;
+        x->dir = dir_new(conf);
+        x->local = localdb_new(NULL, NULL);
+        x->cache = cache_new(conf->cache_max);
+        x->acct = (struct accounts){ conf, x->dir, x->local };
+        x->refs = 1;
+        if (!x->dir || !x->local || !x->cache) {
+                x->conf = NULL; /* stays the caller's */
+                ctx_put(x);
+                return NULL;
+        }
+        return x;
+}
+
+struct daemon_ctx *ctx_get(void)
+{
+        struct daemon_ctx *x;
+
+        (void)pthread_mutex_lock(&ctx_lock);
+        x = ctx_current;
+        x->refs++;
+        (void)pthread_mutex_unlock(&ctx_lock);
+        return x;
+}
+
+void ctx_put(struct daemon_ctx *x)
+{
+        bool last;
+
+        (void)pthread_mutex_lock(&ctx_lock);
+        last = --x->refs == 0;
+        (void)pthread_mutex_unlock(&ctx_lock);
+        if (!last)
+                return;
+        dir_free(x->dir);
+        localdb_free(x->local);
+        cache_free(x->cache);
+        conf_free(x->conf);
+        free(x);
+}
+
+void ctx_install(struct daemon_ctx *x)
+{
+        struct daemon_ctx *old;
+
+        (void)pthread_mutex_lock(&ctx_lock);
+        old = ctx_current;
+        ctx_current = x;
+        (void)pthread_mutex_unlock(&ctx_lock);
+        if (old)
+                ctx_put(old);
+}
+
+/* ------------------------------------------------------------ clients */
+
+int client_send(struct client *cl, const uint8_t *data, size_t len)
+{
+        const size_t chunk = 64 * 1024;
+
+        /* per chunk, so a client that reads a long enumeration slowly but
+         * steadily is served, and one that stops reading is dropped */
+        for (size_t off = 0; off < len; off += chunk) {
+                int64_t deadline = now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000;
+                int r = proto_send(cl->fd, data + off, MIN(chunk, len - off), deadline);
+                if (r != 0)
+                        return r > 0 ? -EPROTO : r;
+        }
+        return 0;
+}
+
+int client_end(struct client *cl, uint32_t status, const char *message)
+{
+        int r = proto_send_end(cl->fd, status, message,
+                               now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000);
+
+        return r > 0 ? -EPROTO : r;
+}
+
+static const struct dispatch *dispatch_find(uint16_t opcode)
+{
+        for (size_t i = 0; i < ELEMENTSOF(dispatch); i++)
+                if (dispatch[i].opcode == opcode)
+                        return &dispatch[i];
+        return NULL;
+}
+
+static void client_serve(struct client *cl)
+{
+        for (;;) {
+                struct proto_msg msg;
+                int64_t deadline = now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000;
+                int r = proto_recv(cl->fd, cl->buf, sizeof(cl->buf), &msg, deadline);
+
+                if (r == SESAME_E_EOF)
+                        return;
+                if (r != 0) {
+                        log_debug("uid %u: %s; closing", (unsigned)cl->cred.uid, proto_strerror(r));
+                        return;
+                }
+                const struct dispatch *d = dispatch_find(msg.opcode);
+                if (!d || !(d->classes & cl->cls) || (cl->cls == SOCK_ADMIN && cl->cred.uid != 0)) {
+                        log_notice("uid %u pid %d: request 0x%04x not allowed here; closing",
+                                   (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
+                        return;
+                }
+                if (d->fn(cl, &msg) < 0)
+                        return;
+        }
+}
+
+static void *client_thread(void *arg)
+{
+        struct client *cl = arg;
+
+        cl->ctx = ctx_get();
+        client_serve(cl);
+        ctx_put(cl->ctx);
+        (void)close(cl->fd);
+        explicit_bzero(cl->buf, sizeof(cl->buf));
+        free(cl);
+        atomic_fetch_sub(&n_clients, 1);
+        return NULL;
+}
+
+static void client_accept(int lfd, enum sock_class cls, uint32_t max_clients)
+{
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        socklen_t len = sizeof(struct ucred);
+        struct client *cl;
+        pthread_attr_t attr;
+        pthread_t t;
+
+        if (fd < 0)
+                return;
+        if (atomic_fetch_add(&n_clients, 1) >= (int)max_clients) {
+                atomic_fetch_sub(&n_clients, 1);
+                log_warning("too many clients (max_clients = %u); refusing one", max_clients);
+                (void)close(fd);
+                return;
+        }
+        cl = calloc(1, sizeof(*cl));
+        if (!cl || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0) {
+                free(cl);
+                (void)close(fd);
+                atomic_fetch_sub(&n_clients, 1);
+                return;
+        }
+        cl->fd = fd;
+        cl->cls = cls;
+        (void)pthread_attr_init(&attr);
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void)pthread_attr_setstacksize(&attr, 512 * 1024);
+        if (pthread_create(&t, &attr, client_thread, cl) != 0) {
+                log_error("cannot start a thread; refusing a client");
+                (void)close(fd);
+                free(cl);
+                atomic_fetch_sub(&n_clients, 1);
+        }
+        (void)pthread_attr_destroy(&attr);
+}
+
+/* ------------------------------------------------------------ listeners */
+
+static int listen_on(const char *dir, const struct listener_def *def)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = -1;
+
+        if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", dir, def->name) >= sizeof(sa.sun_path))
+                return log_error("%s/%s: path too long", dir, def->name), -ENAMETOOLONG;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return -errno;
+        /* another sesamed answering there?  Then do not steal its socket. */
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+                log_error("%s: another sesamed is running", sa.sun_path);
+                return -EADDRINUSE;
+        }
+        (void)close(fd);
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        (void)unlink(sa.sun_path);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || chmod(sa.sun_path, def->mode) < 0 ||
+            listen(fd, SOMAXCONN) < 0) {
+                int r = -errno;
+                log_error("%s: %s", sa.sun_path, strerror(errno));
+                return r;
+        }
+        return steal_fd(&fd);
+}
+
+static void unlink_sockets(const char *dir)
+{
+        char path[4096];
+
+        for (size_t i = 0; i < ELEMENTSOF(listener_defs); i++) {
+                (void)snprintf(path, sizeof(path), "%s/%s", dir, listener_defs[i].name);
+                (void)unlink(path);
+        }
+}
+
+static void reload(const char *conf_path)
+{
+        struct sesame_conf *conf = NULL;
+        char err[1024];
+        int r = conf_load(conf_path, &conf, err, sizeof(err));
+
+        if (r < 0) {
+                log_error("reload: %s; keeping the running configuration", err);
+                return;
+        }
+        struct daemon_ctx *x = ctx_new(conf);
+        if (!x) {
+                conf_free(conf);
+                log_error("reload: out of memory; keeping the running configuration");
+                return;
+        }
+        struct daemon_ctx *old = ctx_get();
+        if (strcmp(old->conf->socket_dir, conf->socket_dir) != 0)
+                log_warning("reload: socket_dir changes only at restart");
+        ctx_put(old);
+        ctx_install(x);
+        log_info("configuration reloaded from %s", conf_path);
+}
+
+int server_run(const char *conf_path)
+{
+        struct daemon_ctx *x = ctx_get();
+        _cleanup_free_ char *sockdir = strdup(x->conf->socket_dir);
+        struct pollfd pfd[ELEMENTSOF(listener_defs) + 1];
+        sigset_t mask;
+        int r = 0;
+
+        ctx_put(x);
+        if (!sockdir)
+                return -ENOMEM;
+        if (mkdir(sockdir, 0755) < 0 && errno != EEXIST)
+                return log_error("%s: %s", sockdir, strerror(errno)), -errno;
+        for (size_t i = 0; i < ELEMENTSOF(listener_defs); i++) {
+                pfd[i].fd = listen_on(sockdir, &listener_defs[i]);
+                pfd[i].events = POLLIN;
+                if (pfd[i].fd < 0)
+                        return pfd[i].fd;
+        }
+        (void)sigemptyset(&mask);
+        (void)sigaddset(&mask, SIGHUP);
+        (void)sigaddset(&mask, SIGTERM);
+        (void)sigaddset(&mask, SIGINT);
+        pfd[ELEMENTSOF(listener_defs)].fd = signalfd(-1, &mask, SFD_CLOEXEC);
+        pfd[ELEMENTSOF(listener_defs)].events = POLLIN;
+        if (pfd[ELEMENTSOF(listener_defs)].fd < 0)
+                return -errno;
+        log_info("sesamed %s ready on %s", SESAME_VERSION, sockdir);
+
+        for (;;) {
+                if (poll(pfd, ELEMENTSOF(pfd), -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (pfd[ELEMENTSOF(listener_defs)].revents & POLLIN) {
+                        struct signalfd_siginfo si;
+                        if (read(pfd[ELEMENTSOF(listener_defs)].fd, &si, sizeof(si)) != sizeof(si))
+                                continue;
+                        if (si.ssi_signo == SIGHUP) {
+                                reload(conf_path);
+                                continue;
+                        }
+                        log_info("signal %u: exiting", si.ssi_signo);
+                        break;
+                }
+                x = ctx_get();
+                uint32_t max_clients = x->conf->max_clients;
+                ctx_put(x);
+                for (size_t i = 0; i < ELEMENTSOF(listener_defs); i++)
+                        if (pfd[i].revents & POLLIN)
+                                client_accept(pfd[i].fd, listener_defs[i].cls, max_clients);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(pfd); i++)
+                (void)close(pfd[i].fd);
+        unlink_sockets(sockdir);
+        return r;
+}

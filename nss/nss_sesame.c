@@ -1,0 +1,653 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libnss_sesame.so.2 - passwd, group and initgroups for glibc, answered by
+ * sesamed over SESAME_RUNDIR/nss.sock.
+ *
+ * A thin client: libc and libsesame-common only; no threads, no
+ * environment variables, no logging.  It never blocks a lookup for long:
+ * no socket means UNAVAIL at once, and every read and write has a deadline
+ * (SESAME_NSS_TIMEOUT_MS for a lookup).  Before sending anything it checks
+ * that the socket file and the process answering on it belong to root.
+ *
+ * Status mapping (nss-pam-ldapd's conventions):
+ *   answer found                         SUCCESS
+ *   sesamed says NOTFOUND                NOTFOUND, errno ENOENT
+ *   caller's buffer too small            TRYAGAIN, errno ERANGE (glibc
+ *                                        retries with a larger one)
+ *   no daemon, timeout, bad answer,      UNAVAIL, errno ENOENT
+ *   directory unreachable
+ */
+#include <errno.h>
+#include <grp.h>
+#include <nss.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdalign.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "macro.h"
+#include "nss_sesame.h"
+#include "proto.h"
+#include "util.h"
+
+#define NSS_SOCKET SESAME_RUNDIR "/nss.sock"
+/* Enumeration makes sesamed page through the whole directory first. */
+#define ENUM_FIRST_TIMEOUT_MS (10 * SESAME_NSS_TIMEOUT_MS)
+
+/* sesamed sets this to 0 in its own process (recursion guard). */
+_public_ int _nss_sesame_enablelookups = 1;
+
+static int connect_daemon(int64_t deadline)
+{
+        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NSS_SOCKET };
+        struct ucred cred;
+        socklen_t len = sizeof(cred);
+        struct stat st;
+        _cleanup_close_ int fd = -1;
+
+        if (lstat(NSS_SOCKET, &st) < 0)
+                return -errno;
+        if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
+                return -EPERM;
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                int err = 0;
+                socklen_t el = sizeof(err);
+
+                if (errno != EAGAIN && errno != EINPROGRESS)
+                        return -errno;
+                /* backlog full: wait for room, within the deadline */
+                if (poll(&p, 1, ms_left(deadline)) <= 0)
+                        return -ETIMEDOUT;
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
+                        return -(err ? err : errno);
+        }
+        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
+                return -EPERM;
+        return steal_fd(&fd);
+}
+
+/* A connection with its request sent and a receive buffer. */
+struct conn {
+        int fd;
+        uint8_t *buf;
+        struct proto_msg msg;
+};
+
+static void conn_close(struct conn *c)
+{
+        if (c->fd >= 0)
+                (void)close(c->fd);
+        c->fd = -1;
+        free(c->buf);
+        c->buf = NULL;
+}
+
+/* Build and send a request with at most one argument field. */
+static int conn_request(struct conn *c, uint16_t opcode, uint16_t tag, const char *s, uint32_t v, int64_t deadline)
+{
+        uint8_t frame[128 + SESAME_NAME_MAX];
+        struct proto_writer w;
+        size_t len;
+        int r;
+
+        c->fd = -1;
+        c->buf = NULL;
+        if (!_nss_sesame_enablelookups)
+                return -ENOENT;
+        proto_begin(&w, frame, sizeof(frame), opcode);
+        if (tag)
+                r = s ? proto_put_str(&w, tag, s) : proto_put_u32(&w, tag, v);
+        else
+                r = 0;
+        /* a name the protocol cannot carry (too long, bad UTF-8) cannot
+         * exist in the directory either */
+        if (r != 0 || proto_end(&w, &len) != 0)
+                return -EINVAL;
+        c->buf = malloc(SESAME_BUF_MAX);
+        if (!c->buf)
+                return -ENOMEM;
+        c->fd = connect_daemon(deadline);
+        if (c->fd < 0)
+                return c->fd;
+        r = proto_send(c->fd, frame, len, deadline);
+        return r > 0 ? -EPROTO : r;
+}
+
+/* Next answer frame; -EPROTO for anything unexpected. */
+static int conn_next(struct conn *c, int64_t deadline)
+{
+        int r = proto_recv(c->fd, c->buf, SESAME_BUF_MAX, &c->msg, deadline);
+
+        return r > 0 ? -EPROTO : r;
+}
+
+/* The NSS status for an END frame; @have: an entry came before it. */
+static enum nss_status status_end(const struct proto_msg *m, bool have, int *errnop)
+{
+        uint32_t st = proto_get_u32(m, SESAME_F_STATUS, SESAME_ST_INTERNAL);
+
+        if (st == SESAME_ST_OK && have)
+                return NSS_STATUS_SUCCESS;
+        *errnop = ENOENT;
+        if (st == SESAME_ST_OK || st == SESAME_ST_NOTFOUND)
+                return NSS_STATUS_NOTFOUND;
+        return NSS_STATUS_UNAVAIL;
+}
+
+static enum nss_status unavail(int *errnop)
+{
+        *errnop = ENOENT;
+        return NSS_STATUS_UNAVAIL;
+}
+
+/* conn_request() failed: a key the protocol cannot carry cannot exist;
+ * anything else means sesamed cannot be asked. */
+static enum nss_status request_failed(struct conn *c, int r, int *errnop)
+{
+        conn_close(c);
+        *errnop = ENOENT;
+        return r == -EINVAL ? NSS_STATUS_NOTFOUND : NSS_STATUS_UNAVAIL;
+}
+
+/* ------------------------------------------------------ buffer packing */
+
+struct pack {
+        char *buf;
+        size_t len, used;
+};
+
+static char *pack_field(struct pack *p, const struct proto_msg *m, uint16_t tag)
+{
+        struct proto_field f;
+        char *s;
+
+        if (!proto_find(m, tag, &f) || p->used + f.len + 1 > p->len)
+                return NULL;
+        s = p->buf + p->used;
+        memcpy(s, f.val, f.len);
+        s[f.len] = '\0';
+        p->used += f.len + 1;
+        return s;
+}
+
+/* ANS_PASSWD -> struct passwd; -ERANGE if @buf is too small. */
+static int fill_passwd(const struct proto_msg *m, struct passwd *pw, char *buf, size_t len)
+{
+        struct pack p = { buf, len, 0 };
+
+        if (!(pw->pw_name = pack_field(&p, m, SESAME_F_NAME)) ||
+            !(pw->pw_passwd = pack_field(&p, m, SESAME_F_PASSWD)) ||
+            !(pw->pw_gecos = pack_field(&p, m, SESAME_F_GECOS)) ||
+            !(pw->pw_dir = pack_field(&p, m, SESAME_F_HOME)) || !(pw->pw_shell = pack_field(&p, m, SESAME_F_SHELL)))
+                return -ERANGE;
+        pw->pw_uid = proto_get_u32(m, SESAME_F_UID, 0);
+        pw->pw_gid = proto_get_u32(m, SESAME_F_GID, 0);
+        return 0;
+}
+
+/*
+ * Group members are packed as strings growing up from the start of the
+ * buffer and pointers growing down from its (aligned) end; at the end the
+ * pointers are put in order with a NULL after them.
+ */
+struct grpack {
+        struct pack p;
+        char **top; /* one past the last pointer slot */
+        size_t n;
+};
+
+static int grpack_init(struct grpack *g, struct group *gr, const struct proto_msg *m, char *buf, size_t len)
+{
+        uintptr_t end = ((uintptr_t)buf + len) & ~(uintptr_t)(alignof(char *) - 1);
+
+        *g = (struct grpack){ .p = { buf, len, 0 }, .top = (char **)end };
+        if (end < (uintptr_t)buf + sizeof(char *))
+                return -ERANGE;
+        g->p.len = (size_t)(end - (uintptr_t)buf) - sizeof(char *); /* room for the NULL */
+        if (!(gr->gr_name = pack_field(&g->p, m, SESAME_F_NAME)) ||
+            !(gr->gr_passwd = pack_field(&g->p, m, SESAME_F_PASSWD)))
+                return -ERANGE;
+        gr->gr_gid = proto_get_u32(m, SESAME_F_GID, 0);
+        return 0;
+}
+
+static int grpack_members(struct grpack *g, const struct proto_msg *m)
+{
+        struct proto_iter it;
+        struct proto_field f;
+
+        proto_iter_init(&it, m);
+        while (proto_iter_next(&it, &f)) {
+                if (f.tag != SESAME_F_MEMBER)
+                        continue;
+                /* a pointer slot comes off the end of the usable area */
+                if (g->p.used + f.len + 1 + sizeof(char *) > g->p.len)
+                        return -ERANGE;
+                g->p.len -= sizeof(char *);
+                char *s = g->p.buf + g->p.used;
+                memcpy(s, f.val, f.len);
+                s[f.len] = '\0';
+                g->p.used += f.len + 1;
+                g->top[-(ptrdiff_t)(g->n + 2)] = s;
+                g->n++;
+        }
+        return 0;
+}
+
+static void grpack_finish(struct grpack *g, struct group *gr)
+{
+        char **mem = g->top - (g->n + 1);
+
+        /* slots hold the members last-first: reverse them */
+        for (size_t i = 0; i < g->n / 2; i++) {
+                char *t = mem[i];
+                mem[i] = mem[g->n - 1 - i];
+                mem[g->n - 1 - i] = t;
+        }
+        mem[g->n] = NULL;
+        gr->gr_mem = mem;
+}
+
+/* ------------------------------------------------------ single lookups */
+
+static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct passwd *pw,
+                                  char *buf, size_t len, int *errnop)
+{
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        struct conn c;
+        enum nss_status st;
+        bool have = false;
+        int r = conn_request(&c, opcode, tag, s, v, deadline);
+
+        if (r < 0)
+                return request_failed(&c, r, errnop);
+        while ((r = conn_next(&c, deadline)) == 0 && c.msg.opcode != SESAME_ANS_END) {
+                if (c.msg.opcode != SESAME_ANS_PASSWD || have) {
+                        r = -EPROTO;
+                        break;
+                }
+                if (fill_passwd(&c.msg, pw, buf, len) < 0) {
+                        conn_close(&c);
+                        *errnop = ERANGE;
+                        return NSS_STATUS_TRYAGAIN;
+                }
+                have = true;
+        }
+        st = r < 0 ? unavail(errnop) : status_end(&c.msg, have, errnop);
+        conn_close(&c);
+        return st;
+}
+
+_public_ enum nss_status _nss_sesame_getpwnam_r(const char *name, struct passwd *pw, char *buf, size_t len,
+                                                int *errnop)
+{
+        return get_passwd(SESAME_REQ_PASSWD_BYNAME, SESAME_F_NAME, name, 0, pw, buf, len, errnop);
+}
+
+_public_ enum nss_status _nss_sesame_getpwuid_r(uid_t uid, struct passwd *pw, char *buf, size_t len, int *errnop)
+{
+        return get_passwd(SESAME_REQ_PASSWD_BYUID, SESAME_F_UID, NULL, uid, pw, buf, len, errnop);
+}
+
+/* Reads one whole group (ANS_GROUP + ANS_MEMBERS*) starting with the frame
+ * in c->msg; on return c->msg holds the frame after it.  0, -ERANGE, or
+ * an I/O or protocol error. */
+static int read_group(struct conn *c, struct group *gr, char *buf, size_t len, int64_t deadline)
+{
+        struct grpack g;
+        int r;
+
+        if (c->msg.opcode != SESAME_ANS_GROUP)
+                return -EPROTO;
+        r = grpack_init(&g, gr, &c->msg, buf, len);
+        if (r == 0)
+                r = grpack_members(&g, &c->msg);
+        for (;;) {
+                int rr = conn_next(c, deadline);
+                if (rr < 0)
+                        return rr;
+                if (c->msg.opcode != SESAME_ANS_MEMBERS)
+                        break;
+                if (r == 0)
+                        r = grpack_members(&g, &c->msg);
+        }
+        if (r == 0)
+                grpack_finish(&g, gr);
+        return r;
+}
+
+static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct group *gr,
+                                 char *buf, size_t len, int *errnop)
+{
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        struct conn c;
+        bool have = false, erange = false;
+        int r = conn_request(&c, opcode, tag, s, v, deadline);
+
+        if (r < 0)
+                return request_failed(&c, r, errnop);
+        r = conn_next(&c, deadline);
+        if (r == 0 && c.msg.opcode == SESAME_ANS_GROUP) {
+                r = read_group(&c, gr, buf, len, deadline);
+                if (r == -ERANGE) {
+                        erange = true;
+                        r = 0;
+                }
+                have = true;
+        }
+        if (r == 0 && c.msg.opcode != SESAME_ANS_END)
+                r = -EPROTO;
+        if (r != 0) {
+                conn_close(&c);
+                return unavail(errnop);
+        }
+        enum nss_status st = status_end(&c.msg, have, errnop);
+        conn_close(&c);
+        if (st == NSS_STATUS_SUCCESS && erange) {
+                *errnop = ERANGE;
+                return NSS_STATUS_TRYAGAIN;
+        }
+        return st;
+}
+
+_public_ enum nss_status _nss_sesame_getgrnam_r(const char *name, struct group *gr, char *buf, size_t len,
+                                                int *errnop)
+{
+        return get_group(SESAME_REQ_GROUP_BYNAME, SESAME_F_NAME, name, 0, gr, buf, len, errnop);
+}
+
+_public_ enum nss_status _nss_sesame_getgrgid_r(gid_t gid, struct group *gr, char *buf, size_t len, int *errnop)
+{
+        return get_group(SESAME_REQ_GROUP_BYGID, SESAME_F_GID, NULL, gid, gr, buf, len, errnop);
+}
+
+/* ------------------------------------------------------ initgroups */
+
+static int add_gid(gid_t gid, long int *start, long int *size, gid_t **groupsp, long int limit)
+{
+        for (long int i = 0; i < *start; i++)
+                if ((*groupsp)[i] == gid)
+                        return 0;
+        if (*start == *size) {
+                long int ns = *size ? *size * 2 : 16;
+                if (limit > 0 && ns > limit)
+                        ns = limit;
+                if (ns <= *size)
+                        return -ERANGE; /* at the caller's limit */
+                gid_t *g = realloc(*groupsp, (size_t)ns * sizeof(gid_t));
+                if (!g)
+                        return -ENOMEM;
+                *groupsp = g;
+                *size = ns;
+        }
+        (*groupsp)[(*start)++] = gid;
+        return 0;
+}
+
+_public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t group, long int *start,
+                                                    long int *size, gid_t **groupsp, long int limit,
+                                                    int *errnop)
+{
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        struct conn c;
+        int r = conn_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline);
+
+        if (r < 0)
+                return request_failed(&c, r, errnop);
+        while (r == 0 && (r = conn_next(&c, deadline)) == 0 && c.msg.opcode == SESAME_ANS_GIDS) {
+                struct proto_iter it;
+                struct proto_field f;
+
+                proto_iter_init(&it, &c.msg);
+                while (proto_iter_next(&it, &f)) {
+                        gid_t gid = proto_field_u32(&f);
+                        if (gid == group)
+                                continue;
+                        int rr = add_gid(gid, start, size, groupsp, limit);
+                        if (rr == -ERANGE)
+                                break; /* full: what fits is what the caller asked for */
+                        if (rr < 0) {
+                                conn_close(&c);
+                                *errnop = ENOMEM;
+                                return NSS_STATUS_TRYAGAIN;
+                        }
+                }
+        }
+        if (r == 0 && c.msg.opcode != SESAME_ANS_END)
+                r = -EPROTO;
+        if (r != 0) {
+                conn_close(&c);
+                return unavail(errnop);
+        }
+        /* an empty list is a complete answer too */
+        enum nss_status st = status_end(&c.msg, true, errnop);
+        conn_close(&c);
+        return st;
+}
+
+/* ------------------------------------------------------ enumeration */
+
+/*
+ * One enumeration per database per process, as glibc's own getpwent is.
+ * The connection stays open between calls; the current frame stays in the
+ * buffer until it has been copied out, so an ERANGE retry gets the same
+ * entry.  After fork() the child does not read its parent's connection:
+ * it sees the enumeration as ended.
+ */
+struct enum_state {
+        pthread_mutex_t lock;
+        struct conn c;
+        pid_t pid;
+        bool pending; /* c.msg is a frame not yet returned */
+        bool started;
+};
+
+static struct enum_state pw_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = { .fd = -1 } };
+static struct enum_state gr_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = { .fd = -1 } };
+
+static void enum_reset(struct enum_state *e)
+{
+        /* after fork() this closes the child's copy of the descriptor only;
+         * the parent's enumeration goes on undisturbed */
+        conn_close(&e->c);
+        e->c.msg = (struct proto_msg){ 0 };
+        e->pending = false;
+        e->started = false;
+}
+
+static enum nss_status enum_start(struct enum_state *e, uint16_t opcode)
+{
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        int r;
+
+        (void)pthread_mutex_lock(&e->lock);
+        enum_reset(e);
+        e->pid = getpid();
+        r = conn_request(&e->c, opcode, 0, NULL, 0, deadline);
+        if (r < 0)
+                conn_close(&e->c);
+        e->started = true;
+        (void)pthread_mutex_unlock(&e->lock);
+        /* glibc ignores setXXent's status; failures show in getXXent */
+        return r < 0 ? NSS_STATUS_UNAVAIL : NSS_STATUS_SUCCESS;
+}
+
+static void enum_end(struct enum_state *e)
+{
+        (void)pthread_mutex_lock(&e->lock);
+        enum_reset(e);
+        (void)pthread_mutex_unlock(&e->lock);
+}
+
+/* Makes e->c.msg the next unreturned frame; NSS status on failure. */
+static enum nss_status enum_frame(struct enum_state *e, int *errnop)
+{
+        if (e->pid != getpid() || !e->started)
+                enum_reset(e);
+        if (e->c.fd < 0) {
+                *errnop = ENOENT;
+                return NSS_STATUS_NOTFOUND;
+        }
+        if (!e->pending) {
+                int64_t deadline = now_ms() + (e->c.msg.opcode ? SESAME_NSS_TIMEOUT_MS : ENUM_FIRST_TIMEOUT_MS);
+                if (conn_next(&e->c, deadline) < 0) {
+                        conn_close(&e->c);
+                        return unavail(errnop);
+                }
+                e->pending = true;
+        }
+        if (e->c.msg.opcode == SESAME_ANS_END) {
+                enum nss_status st = status_end(&e->c.msg, false, errnop);
+                conn_close(&e->c);
+                return st;
+        }
+        return NSS_STATUS_SUCCESS;
+}
+
+_public_ enum nss_status _nss_sesame_setpwent(int stayopen _unused_)
+{
+        return enum_start(&pw_enum, SESAME_REQ_PASSWD_ENUM);
+}
+
+_public_ enum nss_status _nss_sesame_endpwent(void)
+{
+        enum_end(&pw_enum);
+        return NSS_STATUS_SUCCESS;
+}
+
+_public_ enum nss_status _nss_sesame_getpwent_r(struct passwd *pw, char *buf, size_t len, int *errnop)
+{
+        struct enum_state *e = &pw_enum;
+        enum nss_status st;
+
+        (void)pthread_mutex_lock(&e->lock);
+        st = enum_frame(e, errnop);
+        if (st == NSS_STATUS_SUCCESS) {
+                if (e->c.msg.opcode != SESAME_ANS_PASSWD) {
+                        conn_close(&e->c);
+                        st = unavail(errnop);
+                } else if (fill_passwd(&e->c.msg, pw, buf, len) < 0) {
+                        *errnop = ERANGE;
+                        st = NSS_STATUS_TRYAGAIN;
+                } else
+                        e->pending = false;
+        }
+        (void)pthread_mutex_unlock(&e->lock);
+        return st;
+}
+
+_public_ enum nss_status _nss_sesame_setgrent(int stayopen _unused_)
+{
+        return enum_start(&gr_enum, SESAME_REQ_GROUP_ENUM);
+}
+
+_public_ enum nss_status _nss_sesame_endgrent(void)
+{
+        enum_end(&gr_enum);
+        return NSS_STATUS_SUCCESS;
+}
+
+/*
+ * A group may span several frames, and the frame after it is only known
+ * once read.  So the group's frames are first copied into a private
+ * buffer, which stays until the group has been returned.
+ */
+static struct {
+        uint8_t *frames;
+        size_t len;
+} gr_hold;
+
+static int gr_hold_group(struct enum_state *e)
+{
+        size_t cap = 0;
+
+        free(gr_hold.frames);
+        gr_hold.frames = NULL;
+        gr_hold.len = 0;
+        for (;;) {
+                size_t flen = SESAME_HDR_LEN + e->c.msg.len;
+                if (gr_hold.len + 4 + flen > cap) {
+                        cap = (gr_hold.len + 4 + flen) * 2;
+                        uint8_t *n = realloc(gr_hold.frames, cap);
+                        if (!n)
+                                return -ENOMEM;
+                        gr_hold.frames = n;
+                }
+                /* keep the body (header included) behind its length */
+                uint32_t flen32 = (uint32_t)flen;
+                memcpy(gr_hold.frames + gr_hold.len, &flen32, 4);
+                memcpy(gr_hold.frames + gr_hold.len + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
+                gr_hold.len += 4 + flen;
+                int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+                if (conn_next(&e->c, deadline) < 0)
+                        return -EIO;
+                if (e->c.msg.opcode != SESAME_ANS_MEMBERS)
+                        return 0;
+        }
+}
+
+static int gr_unpack(struct group *gr, char *buf, size_t len)
+{
+        struct grpack g;
+        size_t off = 0;
+        int r = 0;
+
+        while (r == 0 && off < gr_hold.len) {
+                uint32_t flen = 0;
+                struct proto_msg m;
+                memcpy(&flen, gr_hold.frames + off, 4);
+                if (proto_decode(gr_hold.frames + off + 4, flen, &m) != 0)
+                        return -EPROTO;
+                r = off == 0 ? grpack_init(&g, gr, &m, buf, len) : 0;
+                if (r == 0)
+                        r = grpack_members(&g, &m);
+                off += 4 + flen;
+        }
+        if (r == 0)
+                grpack_finish(&g, gr);
+        return r;
+}
+
+_public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
+{
+        struct enum_state *e = &gr_enum;
+        enum nss_status st = NSS_STATUS_SUCCESS;
+
+        (void)pthread_mutex_lock(&e->lock);
+        if (!gr_hold.frames || e->pid != getpid()) {
+                st = enum_frame(e, errnop);
+                if (st == NSS_STATUS_SUCCESS) {
+                        if (e->c.msg.opcode != SESAME_ANS_GROUP || gr_hold_group(e) < 0) {
+                                conn_close(&e->c);
+                                st = unavail(errnop);
+                        }
+                        /* c.msg now holds the frame after the group */
+                }
+        }
+        if (st == NSS_STATUS_SUCCESS) {
+                int r = gr_unpack(gr, buf, len);
+                if (r == -ERANGE) {
+                        *errnop = ERANGE;
+                        st = NSS_STATUS_TRYAGAIN;
+                } else if (r < 0) {
+                        st = unavail(errnop);
+                } else {
+                        free(gr_hold.frames);
+                        gr_hold.frames = NULL;
+                        gr_hold.len = 0;
+                }
+        }
+        (void)pthread_mutex_unlock(&e->lock);
+        return st;
+}

@@ -1,0 +1,51 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# sesamed's LDAP side: ldaps://, StartTLS and ldapi://, certificate checks
+# without fallback to clear text, URI failover, a size-limited service
+# account (never a partial answer), and RFC 2307bis groups.
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init "$@"
+
+slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+
+# with_conf DESCRIPTION: (re)start sesamed with the variables set by the caller
+with_conf() {
+        sesamed_config >"$T/sesame.conf"
+        sesamed_restart "$T/sesame.conf" || diag "sesamed did not start for: $1"
+}
+
+URI=$SLAPD_LDAPS_URI with_conf ldaps
+ok "ldaps:// with the right CA" getent passwd alice
+URI=$SLAPD_LDAPS_URI CA_FILE=$SLAPD_OTHER_CA with_conf "ldaps, wrong CA"
+ok_fail "ldaps:// with an unrelated CA is refused" getent passwd alice
+URI=$SLAPD_URI STARTTLS=yes with_conf starttls
+ok "StartTLS with the right CA" getent passwd alice
+URI=$SLAPD_URI STARTTLS=yes CA_FILE=$SLAPD_OTHER_CA with_conf "starttls, wrong CA"
+ok_fail "StartTLS with an unrelated CA: no fallback to clear text" getent passwd alice
+ok "the StartTLS failure is logged" grep -q "StartTLS failed" "$T/sesamed.log"
+URI=$SLAPD_LDAPI_URI with_conf ldapi
+ok "ldapi://" getent passwd alice
+URI="ldap://127.0.0.1:1/ $SLAPD_URI" with_conf failover
+ok "failover: first URI dead, second used" getent passwd alice
+URI="ldap://127.0.0.1:1/ ldap://127.0.0.1:2/" with_conf "all dead"
+ok_fail "no URI reachable: nothing served" getent passwd alice
+ok "no URI reachable: fails within the deadline" within 3000 getent passwd bob
+
+# cn=limited may see at most 100 entries per search
+BINDDN=$SLAPD_LIMITED_DN BINDPW_FILE=$SLAPD_LIMITED_PW_FILE with_conf limited
+ok "limited account: single lookups work" getent passwd dave
+check "size-limited group search: no partial membership (primary group only)" "1" "$(id -G dave | wc -w)"
+ok "the refusal is logged" grep -q "refusing a partial result" "$T/sesamed.log"
+check "size-limited enumeration: nothing rather than a part" "0" \
+        "$(getent passwd | grep -cvxFf /etc/passwd)"
+
+# RFC 2307bis: member DNs
+GROUP_SCHEMA=rfc2307bis EXTRA_LDAP="group_base = ou=groups-bis,$SLAPD_BASE
+group_filter = (objectClass=groupOfNames)" with_conf rfc2307bis
+check "rfc2307bis group: member DNs become names" "bstaff:x:11010:alice,bob" "$(getent group bstaff)"
+check "rfc2307bis big group" "5000" "$(getent group bbig | cut -d: -f4 | tr ',' '\n' | grep -c .)"
+ok "rfc2307bis initgroups" sh -c 'id -Gn alice | grep -qw bstaff'
+ok "rfc2307bis enumeration" sh -c 'getent group | grep -q "^bstaff:"'
+
+done_testing

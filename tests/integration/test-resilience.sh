@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Failure behaviour: LDAP down (stale cache served, uncached names
+# UNAVAIL within the deadline, recovery by itself), LDAP hung, sesamed
+# gone or hung (the NSS module gives up fast), SIGHUP with a bad and a good
+# configuration, SIGTERM, and a bad configuration at start.
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init "$@"
+
+slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+# entries expire after 1 s, so what follows exercises stale serving
+CACHE_TTL=1 sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+
+ok "warm the cache: alice" getent passwd alice
+ok "warm the cache: engineers" getent group engineers
+ok "warm the cache: alice's groups" id alice
+sleep 1.2
+slapd_stop "$SLAPD_DIR" >/dev/null
+
+diag "slapd stopped"
+check "stale cached user served while LDAP is down" "10001" "$(getent passwd alice | cut -d: -f3)"
+check "stale cached group served" "engineers:x:10010:alice,bob" "$(getent group engineers)"
+check "stale cached group list served" "ldapusers engineers admins" "$(id -Gn alice)"
+ok_fail "uncached name is not found (UNAVAIL)" getent passwd member0001
+ok "uncached name answers within the deadline" within 3000 getent passwd member0002
+
+slapd_restart "$SLAPD_DIR" >/dev/null || diag "slapd restart failed"
+diag "slapd back on the same ports"
+ok "sesamed reconnects by itself" retry 100 0.1 getent passwd member0003
+
+slapd_pause "$SLAPD_DIR"
+diag "slapd hung (SIGSTOP)"
+ok "hung directory: a lookup gives up within the NSS deadline" within 3000 getent passwd member0004
+ok_fail "hung directory: uncached name not served" getent passwd member0005
+slapd_resume "$SLAPD_DIR"
+ok "recovers after the hang" retry 150 0.1 getent passwd member0006
+
+sesamed_stop
+diag "sesamed stopped"
+ok_fail "no sesamed: lookup fails" getent passwd alice
+ok "no sesamed: fails at once" within 1000 getent passwd alice
+ok "no sesamed: local accounts still resolve" getent passwd root
+
+sesamed_start "$T/sesame.conf"
+kill -STOP "$SESAMED_PID"
+diag "sesamed hung (SIGSTOP)"
+ok "hung sesamed: lookup gives up within its deadline" within 3000 getent passwd alice
+ok_fail "hung sesamed: no answer is no success" getent passwd alice
+ok "hung sesamed: id of a local user still works" within 5000 id root
+kill -CONT "$SESAMED_PID"
+ok "sesamed serves again once it runs" retry 50 0.1 getent passwd alice
+
+# SIGHUP: a bad new configuration keeps the old one
+cp "$T/sesame.conf" "$T/good.conf"
+printf '[nss]\nno_such_key = 1\n' >>"$T/sesame.conf"
+kill -HUP "$SESAMED_PID"
+ok "bad reload is logged with file:line: key" retry 50 0.1 grep -q "sesame.conf:[0-9]*: nss.no_such_key" "$T/sesamed.log"
+ok "bad reload keeps the running configuration" getent passwd alice
+EXTRA_NSS="min_uid = 10002" CACHE_TTL=1 sesamed_config >"$T/sesame.conf"
+chmod 0600 "$T/sesame.conf"
+sleep 1.1
+kill -HUP "$SESAMED_PID"
+ok "good reload takes effect (min_uid 10002 hides alice)" retry 50 0.1 _not getent passwd alice
+ok "good reload: bob still served" getent passwd bob
+
+# SIGTERM: clean exit, sockets removed
+kill -TERM "$SESAMED_PID"
+wait "$SESAMED_PID"
+check "SIGTERM: exit status 0" "0" "$?"
+SESAMED_PID=
+ok_fail "SIGTERM: nss.sock removed" test -e /run/sesame/nss.sock
+
+# a bad configuration stops sesamed from starting, saying where
+printf '[ldap]\nuri = ldap://127.0.0.1:1/\nbase = dc=x\ntimeout = soon\n' >"$T/bad.conf"
+chmod 0600 "$T/bad.conf"
+"$SESAMED" -f -c "$T/bad.conf" >"$T/bad.out" 2>&1
+check "bad configuration: exit status 1" "1" "$?"
+ok "bad configuration: message names file, line and key" grep -q "bad.conf:4: ldap.timeout" "$T/bad.out"
+chmod 0644 "$T/good.conf"
+sed -i "s|^bindpw_file = .*|bindpw_file = $T/pw-world|" "$T/good.conf"
+printf 'secret' >"$T/pw-world"
+chmod 0644 "$T/pw-world"
+"$SESAMED" -f -c "$T/good.conf" >"$T/bad.out" 2>&1
+check "world-readable bind password file: refused" "1" "$?"
+ok "... with a message that says so" grep -qi "world-readable" "$T/bad.out"
+
+done_testing
