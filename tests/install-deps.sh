@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Install what Sesame needs to build, test and run its demo (Debian 12,
+# as root).  slapd is installed unconfigured: no system directory is
+# created or started; the tests and the demo run private instances.
+set -euo pipefail
+if [ "$(id -u)" != 0 ]; then
+        echo "install-deps.sh: run as root (apt-get)" >&2
+        exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
+packages=(
+        # build
+        gcc meson ninja-build pkg-config binutils
+        libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev
+        libmicrohttpd-dev libqrencode-dev libcmocka-dev
+        # tests and demo
+        slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
+        python3 util-linux procps iproute2 coreutils
+)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
