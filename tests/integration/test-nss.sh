@@ -63,6 +63,13 @@ ok_fail "unknown user" getent passwd nosuchuser
 ok_fail "unknown uid" getent passwd 99999
 ok "sesamed is still serving after all that" getent passwd alice
 
+# the C API glibc gives programs, beyond what getent shows
+PROBE=$BUILD_DIR/tests/integration/nss-probe
+ok "small buffers give ERANGE, larger ones the entry (passwd, 5000-member group)" "$PROBE" erange alice big
+ok "16 threads looking up concurrently all get the right answer" "$PROBE" threads bob 16
+check "fork() inside an enumeration: the parent's enumeration stays complete" \
+        "$(getent passwd | wc -l)" "$("$PROBE" fork-enum)"
+
 # raw protocol abuse on nss.sock: each bad frame closes that connection only
 ok "malformed frames are refused and sesamed keeps serving" \
         python3 "$HARNESS_LIB/rawclient.py" /run/sesame/nss.sock

@@ -41,6 +41,8 @@ sesamed_stop
 diag "sesamed stopped"
 ok_fail "no sesamed: lookup fails" getent passwd alice
 ok "no sesamed: fails at once" within 1000 getent passwd alice
+absent_ms=$("$BUILD_DIR/tests/integration/nss-probe" absent-ms alice)
+ok "no sesamed: getpwnam_r returns UNAVAIL in under 50 ms (took ${absent_ms} ms)" test "${absent_ms:-999}" -lt 50
 ok "no sesamed: local accounts still resolve" getent passwd root
 
 sesamed_start "$T/sesame.conf"

@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nss-probe - exercises glibc's NSS API (and so libnss_sesame through
+ * nsswitch.conf) in ways getent does not:
+ *
+ *   nss-probe erange USER GROUP   small buffers give ERANGE, then the same
+ *                                 entry arrives in a big enough one
+ *   nss-probe threads USER N      N threads look USER up concurrently and
+ *                                 all get the same answer
+ *   nss-probe fork-enum           fork() in the middle of an enumeration:
+ *                                 the child sees no entries of its parent's
+ *                                 stream, the parent's goes on complete
+ *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes
+ *
+ * Exit status 0 when the property holds; the reason on stderr otherwise.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+        fprintf(stderr, "nss-probe: %s\n", what);
+        return 1;
+}
+
+static int probe_erange(const char *user, const char *group)
+{
+        struct passwd pw, *pwp = NULL;
+        struct group gr, *grp = NULL;
+        char small[8], *big = malloc(1 << 20);
+        int r;
+
+        if (!big)
+                return fail("out of memory");
+        r = getpwnam_r(user, &pw, small, sizeof(small), &pwp);
+        if (r != ERANGE || pwp)
+                return fail("getpwnam_r with an 8-byte buffer did not give ERANGE");
+        r = getpwnam_r(user, &pw, big, 1 << 20, &pwp);
+        if (r != 0 || !pwp || strcmp(pw.pw_name, user) != 0)
+                return fail("getpwnam_r with a big buffer did not find the user");
+        /* a group whose member list needs more than 1 KiB */
+        r = getgrnam_r(group, &gr, big, 1024, &grp);
+        if (r != ERANGE || grp)
+                return fail("getgrnam_r of a big group with 1 KiB did not give ERANGE");
+        r = getgrnam_r(group, &gr, big, 1 << 20, &grp);
+        if (r != 0 || !grp)
+                return fail("getgrnam_r with a big buffer did not find the group");
+        size_t n = 0;
+        while (gr.gr_mem[n])
+                n++;
+        printf("%s: %zu members\n", gr.gr_name, n);
+        free(big);
+        return 0;
+}
+
+struct job {
+        const char *user;
+        int lookups;
+        int bad;
+};
+
+static void *worker(void *arg)
+{
+        struct job *j = arg;
+        char buf[4096];
+
+        for (int i = 0; i < j->lookups; i++) {
+                struct passwd pw, *pwp = NULL;
+                if (getpwnam_r(j->user, &pw, buf, sizeof(buf), &pwp) != 0 || !pwp ||
+                    strcmp(pw.pw_name, j->user) != 0)
+                        j->bad++;
+        }
+        return NULL;
+}
+
+static int probe_threads(const char *user, int n)
+{
+        pthread_t t[64];
+        struct job jobs[64];
+        int bad = 0;
+
+        if (n < 1 || n > 64)
+                return fail("1..64 threads");
+        for (int i = 0; i < n; i++) {
+                jobs[i] = (struct job){ user, 50, 0 };
+                if (pthread_create(&t[i], NULL, worker, &jobs[i]) != 0)
+                        return fail("pthread_create");
+        }
+        for (int i = 0; i < n; i++) {
+                (void)pthread_join(t[i], NULL);
+                bad += jobs[i].bad;
+        }
+        printf("%d threads x 50 lookups, %d wrong\n", n, bad);
+        return bad ? 1 : 0;
+}
+
+static int probe_fork_enum(void)
+{
+        long before = 0, after = 0;
+        pid_t pid;
+        int st;
+
+        setpwent();
+        /* past the local files, into sesamed's stream */
+        for (int i = 0; i < 100 && getpwent(); i++)
+                before++;
+        pid = fork();
+        if (pid < 0)
+                return fail("fork");
+        if (pid == 0) {
+                /* the child must not read its parent's stream: whatever it
+                 * gets is not the parent's next entries (it may restart or
+                 * end), and it must not hang or crash */
+                long n = 0;
+                while (getpwent() && n < 100000)
+                        n++;
+                endpwent();
+                _exit(0);
+        }
+        if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+                return fail("the child crashed or failed");
+        while (getpwent())
+                after++;
+        endpwent();
+        printf("%ld\n", before + after);
+        return 0;
+}
+
+static int probe_absent_ms(const char *user)
+{
+        struct timespec a, b;
+        struct passwd pw, *pwp = NULL;
+        char buf[4096];
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &a);
+        (void)getpwnam_r(user, &pw, buf, sizeof(buf), &pwp);
+        (void)clock_gettime(CLOCK_MONOTONIC, &b);
+        printf("%ld\n", (long)((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000));
+        return pwp ? fail("found a user that should not resolve") : 0;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc == 4 && strcmp(argv[1], "erange") == 0)
+                return probe_erange(argv[2], argv[3]);
+        if (argc == 4 && strcmp(argv[1], "threads") == 0)
+                return probe_threads(argv[2], atoi(argv[3]));
+        if (argc == 2 && strcmp(argv[1], "fork-enum") == 0)
+                return probe_fork_enum();
+        if (argc == 3 && strcmp(argv[1], "absent-ms") == 0)
+                return probe_absent_ms(argv[2]);
+        fprintf(stderr, "usage: nss-probe erange USER GROUP | threads USER N | fork-enum | absent-ms USER\n");
+        return 2;
+}
