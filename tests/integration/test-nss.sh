@@ -77,4 +77,18 @@ ok "admin-only request on nss.sock is refused" \
         python3 "$HARNESS_LIB/rawclient.py" --admin-on-nss /run/sesame/nss.sock
 ok "still serving" getent passwd bob
 
+# login by email address needs mail -> account; root only (admin.sock)
+check "lookup by email address on admin.sock" "alice" \
+        "$(python3 "$HARNESS_LIB/rawclient.py" --mail alice@example.test /run/sesame/admin.sock)"
+ok_fail "lookup by email address is not offered on nss.sock" \
+        python3 "$HARNESS_LIB/rawclient.py" --mail alice@example.test /run/sesame/nss.sock
+ok_fail "unknown email address" \
+        python3 "$HARNESS_LIB/rawclient.py" --mail nobody@example.test /run/sesame/admin.sock
+
+# the module talks only to a socket owned by root
+chown nobody /run/sesame/nss.sock
+ok_fail "nss.sock not owned by root: the module does not use it" getent passwd carol
+chown root /run/sesame/nss.sock
+ok "owned by root again: served" getent passwd carol
+
 done_testing

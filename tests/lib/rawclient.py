@@ -4,6 +4,7 @@
 from common/sesame-proto.h) to check how sesamed treats bad input.
 
 usage: rawclient.py [--admin-on-nss] SOCKET
+       rawclient.py --mail ADDRESS SOCKET   (prints the account's name)
 
 Each malformed frame goes on its own connection; sesamed must close that
 connection without an answer.  Afterwards a well-formed request must still
@@ -16,10 +17,12 @@ import sys
 VERSION = 1
 REQ_PASSWD_BYNAME = 0x0002
 REQ_PING = 0x0100
+REQ_PASSWD_BYMAIL = 0x0102
 ANS_END = 0x0001
 ANS_PASSWD = 0x0003
 F_NAME = 1
 F_UID = 2
+F_MAIL = 11
 
 
 def field(tag, value):
@@ -77,8 +80,21 @@ def got_end(data):
     return False
 
 
+def lookup_mail(path, address):
+    """Print the user name the directory has for @address; 1 if none."""
+    got = exchange(path, frame(body(REQ_PASSWD_BYMAIL, [field(F_MAIL, address.encode())])))
+    if not got_end(got) or struct.unpack(">H", got[6:8])[0] != ANS_PASSWD:
+        return 1
+    # first field of ANS_PASSWD is NAME: tag, len, value after the header
+    _, n = struct.unpack(">HH", got[10:14])
+    print(got[14:14 + n].decode())
+    return 0
+
+
 def main():
     args = sys.argv[1:]
+    if args[0] == "--mail":
+        return lookup_mail(args[2], args[1])
     admin = "--admin-on-nss" in args
     path = [a for a in args if not a.startswith("--")][0]
     name = field(F_NAME, b"alice")
