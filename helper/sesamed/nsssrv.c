@@ -152,6 +152,14 @@ typedef int (*lookup_fn)(struct accounts *a, const struct proto_msg *req, struct
 
 static int enc_status(int r) { return r < 0 ? SESAME_ST_INTERNAL : SESAME_ST_OK; }
 
+/* The request's string field @tag, NUL-terminated in @buf. */
+static bool req_str(const struct proto_msg *req, uint16_t tag, char *buf, size_t size)
+{
+        struct proto_field f;
+
+        return proto_find(req, tag, &f) && proto_field_str(&f, buf, size) == 0;
+}
+
 static int lookup_pw(int st, struct pwrec *p, struct bbuf *out)
 {
         if (st == SESAME_ST_OK) {
@@ -163,11 +171,10 @@ static int lookup_pw(int st, struct pwrec *p, struct bbuf *out)
 
 static int lookup_pw_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
 {
-        struct proto_field f;
         char name[SESAME_NAME_MAX + 1];
         struct pwrec p = { 0 };
 
-        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         return lookup_pw(acct_user_byname(a, name, &p), &p, out);
 }
@@ -181,11 +188,10 @@ static int lookup_pw_byuid(struct accounts *a, const struct proto_msg *req, stru
 
 static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
 {
-        struct proto_field f;
         char mail[SESAME_MAIL_MAX + 1];
         struct pwrec p = { 0 };
 
-        if (!proto_find(req, SESAME_F_MAIL, &f) || proto_field_str(&f, mail, sizeof(mail)) < 0)
+        if (!req_str(req, SESAME_F_MAIL, mail, sizeof(mail)))
                 return SESAME_ST_NOTFOUND;
         return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
 }
@@ -208,11 +214,10 @@ static int lookup_gr(int st, struct grrec *g, struct bbuf *out)
 
 static int lookup_gr_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
 {
-        struct proto_field f;
         char name[SESAME_NAME_MAX + 1];
         struct grrec g = { 0 };
 
-        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         return lookup_gr(acct_group_byname(a, name, &g), &g, out);
 }
@@ -233,13 +238,12 @@ static int lookup_gr_enum(struct accounts *a, const struct proto_msg *req _unuse
 
 static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
 {
-        struct proto_field f;
         char name[SESAME_NAME_MAX + 1];
         _cleanup_free_ uint32_t *gids = NULL;
         size_t n = 0;
         int st;
 
-        if (!proto_find(req, SESAME_F_NAME, &f) || proto_field_str(&f, name, sizeof(name)) < 0)
+        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         st = acct_initgroups(a, name, &gids, &n);
         if (st == SESAME_ST_OK)
