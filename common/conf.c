@@ -43,7 +43,17 @@ enum conf_type {
         CT_SECONDS, /* decimal seconds in [min, max] */
         CT_BOOL,    /* yes/no, true/false, on/off, 1/0 */
         CT_SCHEMA,  /* enum conf_group_schema */
+        CT_TOTP_ALG, /* enum conf_totp_alg */
 };
+
+/* Names of the enum-valued types, in enum order. */
+static const char *const schema_names[] = { "rfc2307", "rfc2307bis", NULL };
+static const char *const totp_alg_names[] = { "sha1", "sha256", "sha512", NULL };
+
+static const char *const *enum_names(enum conf_type t)
+{
+        return t == CT_TOTP_ALG ? totp_alg_names : schema_names;
+}
 
 enum {
         CF_REQUIRED = 1 << 0, /* must be in the file */
@@ -67,7 +77,7 @@ struct conf_key {
 #define NUM(sec, k, t, field, d, lo, hi) K(sec, k, t, field, d, lo, hi, 0)
 
 /* Sections in file order; conf_dump() prints keys[] in this order. */
-static const char *const sections[] = { "ldap", "map", "nss", "daemon" };
+static const char *const sections[] = { "ldap", "map", "nss", "daemon", "auth", "totp", "password", "hooks" };
 
 static const struct conf_key keys[] = {
         STR("ldap", "uri", CT_URIS, uri, NULL, CF_REQUIRED),
@@ -110,6 +120,28 @@ static const struct conf_key keys[] = {
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),
         NUM("daemon", "reconnect_interval", CT_SECONDS, reconnect_interval, "5", 1, 3600),
         NUM("daemon", "client_timeout", CT_SECONDS, client_timeout, "10", 1, 600),
+
+        STR("auth", "mail_login", CT_BOOL, mail_login, "yes", 0),
+        NUM("auth", "max_failures", CT_U32, max_failures, "5", 1, 1000),
+        NUM("auth", "failure_window", CT_SECONDS, failure_window, "900", 1, 86400),
+        NUM("auth", "lockout_time", CT_SECONDS, lockout_time, "900", 1, 31536000),
+        STR("auth", "require_confirmed_email", CT_BOOL, require_confirmed_email, "no", 0),
+        STR("auth", "track_logins", CT_BOOL, track_logins, "no", 0),
+
+        STR("totp", "key_file", CT_PATH, totp_key_file, "/etc/sesame/totp.key", 0),
+        STR("totp", "issuer", CT_STRING, totp_issuer, "Sesame", 0),
+        STR("totp", "algorithm", CT_TOTP_ALG, totp_algorithm, "sha1", 0),
+        NUM("totp", "digits", CT_U32, totp_digits, "6", 6, 8),
+        NUM("totp", "period", CT_SECONDS, totp_period, "30", 10, 300),
+        NUM("totp", "window", CT_U32, totp_window, "1", 0, 10),
+
+        NUM("password", "min_length", CT_U32, pw_min_length, "10", 1, 512),
+        NUM("password", "min_classes", CT_U32, pw_min_classes, "3", 1, 4),
+        STR("password", "reject_username", CT_BOOL, pw_reject_username, "yes", 0),
+
+        STR("hooks", "program", CT_PATH, hook_program, NULL, CF_EMPTY_OK),
+        STR("hooks", "events", CT_STRING, hook_events, NULL, CF_EMPTY_OK),
+        NUM("hooks", "timeout", CT_SECONDS, hook_timeout, "10", 1, 3600),
 };
 
 #define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
@@ -374,18 +406,25 @@ static int set_bool(struct sesame_conf *c, const struct conf_key *k, const char 
                     show(k, v, q));
 }
 
-static int set_schema(struct sesame_conf *c, const struct conf_key *k, const char *v, char *why)
-{
-        char q[QUOTE_MAX];
+/* An enum-valued key: stored as an int, the index of its name. */
+_Static_assert(sizeof(enum conf_group_schema) == sizeof(int) && sizeof(enum conf_totp_alg) == sizeof(int),
+               "enum keys are stored as int");
 
-        if (strcasecmp(v, "rfc2307") == 0)
-                *FIELD(c, k, enum conf_group_schema) = CONF_SCHEMA_RFC2307;
-        else if (strcasecmp(v, "rfc2307bis") == 0)
-                *FIELD(c, k, enum conf_group_schema) = CONF_SCHEMA_RFC2307BIS;
-        else
-                return errf(why, WHY_MAX, -EINVAL, "%s is not one of: rfc2307, rfc2307bis",
-                            show(k, v, q));
-        return 0;
+static int set_enum(struct sesame_conf *c, const struct conf_key *k, const char *v, char *why)
+{
+        const char *const *names = enum_names(k->type);
+        char q[QUOTE_MAX], list[128] = "";
+
+        for (int i = 0; names[i]; i++)
+                if (strcasecmp(v, names[i]) == 0) {
+                        *FIELD(c, k, int) = i;
+                        return 0;
+                }
+        for (int i = 0; names[i]; i++) {
+                strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
+                strncat(list, names[i], sizeof(list) - strlen(list) - 1);
+        }
+        return errf(why, WHY_MAX, -EINVAL, "%s is not one of: %s", show(k, v, q), list);
 }
 
 /* Set one key from its text (blanks at both ends already dropped). */
@@ -402,7 +441,8 @@ static int set_value(struct sesame_conf *c, const struct conf_key *k, const char
         case CT_BOOL:
                 return set_bool(c, k, v, why);
         case CT_SCHEMA:
-                return set_schema(c, k, v, why);
+        case CT_TOTP_ALG:
+                return set_enum(c, k, v, why);
         default:
                 return set_string(c, k, v, why);
         }
@@ -687,9 +727,8 @@ static void dump_key(const struct sesame_conf *c, const struct conf_key *k, FILE
                 fprintf(f, "%s = %s\n", k->key, *CFIELD(c, k, bool) ? "yes" : "no");
                 break;
         case CT_SCHEMA:
-                fprintf(f, "%s = %s\n", k->key,
-                        *CFIELD(c, k, enum conf_group_schema) == CONF_SCHEMA_RFC2307BIS ? "rfc2307bis"
-                                                                                       : "rfc2307");
+        case CT_TOTP_ALG:
+                fprintf(f, "%s = %s\n", k->key, enum_names(k->type)[*CFIELD(c, k, int)]);
                 break;
         default: {
                 const char *v = *CFIELD(c, k, char *);

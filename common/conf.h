@@ -34,6 +34,12 @@ enum conf_group_schema {
         CONF_SCHEMA_RFC2307BIS = 1 /* member: user DNs */
 };
 
+enum conf_totp_alg {
+        CONF_TOTP_SHA1 = 0,
+        CONF_TOTP_SHA256 = 1,
+        CONF_TOTP_SHA512 = 2,
+};
+
 struct sesame_conf {
         /* [ldap] */
         /* Every string below is non-NULL after parsing, except binddn,
@@ -82,6 +88,32 @@ struct sesame_conf {
         uint32_t ldap_connections;   /* pool size, default 4 */
         uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */
         uint32_t client_timeout;     /* seconds a client may stay idle, default 10 */
+
+        /* [auth] */
+        bool mail_login;              /* the login name may be the email address, default yes */
+        uint32_t max_failures;        /* failures (password or code) that lock, default 5 */
+        uint32_t failure_window;      /* seconds they are counted over, default 900 */
+        uint32_t lockout_time;        /* seconds an account stays locked, default 900 */
+        bool require_confirmed_email; /* account phase refuses unconfirmed, default no */
+        bool track_logins;            /* write sesameLastLogin/sesameLoginCount, default no */
+
+        /* [totp] */
+        char *totp_key_file;                /* 32-byte secretbox key, root-only; /etc/sesame/totp.key */
+        char *totp_issuer;                  /* otpauth issuer, default "Sesame" */
+        enum conf_totp_alg totp_algorithm;  /* for new enrolments, default sha1 */
+        uint32_t totp_digits;               /* for new enrolments, 6..8, default 6 */
+        uint32_t totp_period;               /* seconds per step, default 30 */
+        uint32_t totp_window;               /* steps accepted either side, default 1 */
+
+        /* [password] quality rules for a new password */
+        uint32_t pw_min_length;   /* bytes, default 10 */
+        uint32_t pw_min_classes;  /* of lower, upper, digit, other; default 3 */
+        bool pw_reject_username;  /* must not contain the user name, default yes */
+
+        /* [hooks] */
+        char *hook_program; /* run for the events below; NULL: none */
+        char *hook_events;  /* blank-separated event names; NULL: none */
+        uint32_t hook_timeout; /* seconds before a hook is killed, default 10 */
 };
 
 /**

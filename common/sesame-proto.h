@@ -86,9 +86,43 @@
  * SESAME_REQ_PASSWD_BYMAIL   MAIL              -> ANS_PASSWD?      END
  * SESAME_REQ_CACHE_FLUSH     (none)            -> END
  *
+ * Requests and answers (pam.sock)
+ * -------------------------------
+ * A peer whose uid (SO_PEERCRED) is not 0 may only name its own account:
+ * anything else is answered DENIED.  PING is allowed here too.
+ *
+ * SESAME_REQ_AUTH        LOGIN, PASSWORD, CODE?, SERVICE, RHOST?, TTY?,
+ *                        TOTP_MODE, ROLE*      -> ANS_USER? END
+ *     Verify a password (LDAP bind as the entry found by search) and, per
+ *     TOTP_MODE, a TOTP or recovery code.  LOGIN is a user name or, when
+ *     [auth] mail_login is on, an email address.  On OK, ANS_USER carries
+ *     the canonical user name.  ROLE: groups the user must be in (all of
+ *     them are checked only after the credentials were verified).
+ * SESAME_REQ_ACCOUNT     LOGIN, SERVICE, ROLE*, RHOST?  -> ANS_USER? END
+ *     Account phase: may this user log in now (also for logins where the
+ *     auth phase did not run, e.g. SSH public keys)?
+ * SESAME_REQ_CHAUTHTOK   LOGIN, PASSWORD, NEWPASSWORD?, SERVICE  -> END
+ *     Without NEWPASSWORD: verify the old password only.  With it: check
+ *     the quality rules (BAD_PASSWORD with the rules in MESSAGE), then
+ *     change it with the Password Modify extended operation as the user.
+ * SESAME_REQ_SESSION     LOGIN, SERVICE, ACTION, RHOST?, TTY?  -> END
+ *
+ * Requests and answers (admin.sock, for sesamectl)
+ * ------------------------------------------------
+ * SESAME_REQ_USER_SHOW      LOGIN          -> ANS_USERINFO? END
+ * SESAME_REQ_TOTP_ENROLL    LOGIN, TOTP_ALG?, TOTP_DIGITS?  -> ANS_TOTP END
+ *     Creates a pending seed (replacing a pending one); the active seed,
+ *     if any, keeps working until TOTP_ACTIVATE succeeds.
+ * SESAME_REQ_TOTP_ACTIVATE  LOGIN, CODE    -> END  (AUTH_FAILED: wrong code)
+ * SESAME_REQ_TOTP_DISABLE   LOGIN          -> END
+ * SESAME_REQ_RECOVERY_CODES LOGIN          -> ANS_CODES END
+ *     Ten new single-use codes; the old ones stop working.
+ * SESAME_REQ_UNLOCK         LOGIN          -> END
+ * SESAME_REQ_CHECK          (none)         -> END  (LDAP bind, key file)
+ *
  * Answers
  * -------
- * SESAME_ANS_END       STATUS, MESSAGE?
+ * SESAME_ANS_END       STATUS, MESSAGE?, REASON?, LOCKED_UNTIL?
  * SESAME_ANS_PASSWD    NAME, PASSWD, UID, GID, GECOS, HOME, SHELL
  * SESAME_ANS_GROUP     NAME, PASSWD, GID, MEMBER*
  * SESAME_ANS_MEMBERS   MEMBER*      more members of the ANS_GROUP just sent
@@ -96,6 +130,13 @@
  *                                   frame)
  * SESAME_ANS_GIDS      GID*         supplementary gids (initgroups); may
  *                                   come in several frames
+ * SESAME_ANS_USER      NAME         the canonical user name
+ * SESAME_ANS_USERINFO  NAME, UID, MAIL?, FLAGS, ROLE*, LAST_LOGIN?,
+ *                      LOGIN_COUNT?, FAILURES?, LOCKED_UNTIL?, TOTP_ALG?,
+ *                      TOTP_DIGITS?, RECOVERY_LEFT?
+ * SESAME_ANS_TOTP      NAME, SECRET, URI     the pending seed (base32) and
+ *                                            its otpauth:// URI
+ * SESAME_ANS_CODES     CODE*        recovery codes, shown once
  *
  * END's STATUS:
  *   SESAME_ST_OK        the data frames before it are the whole answer
@@ -104,6 +145,10 @@
  *                       cached; try later
  *   SESAME_ST_DENIED    the caller may not ask this
  *   SESAME_ST_INTERNAL  sesamed failed; the answer is not usable
+ *   SESAME_ST_AUTH_FAILED   wrong password or code
+ *   SESAME_ST_REFUSED   the account may not log in; REASON says why
+ *   SESAME_ST_BAD_PASSWORD  the new password breaks a quality rule; MESSAGE
+ *                       lists the rules
  * Data frames received before an END whose status is not OK are discarded.
  */
 #ifndef SESAME_PROTO_H
@@ -129,6 +174,17 @@
 #define SESAME_REQ_PING          0x0100
 #define SESAME_REQ_PASSWD_BYMAIL 0x0102
 #define SESAME_REQ_CACHE_FLUSH   0x0104
+#define SESAME_REQ_USER_SHOW      0x0110
+#define SESAME_REQ_TOTP_ENROLL    0x0112
+#define SESAME_REQ_TOTP_ACTIVATE  0x0114
+#define SESAME_REQ_TOTP_DISABLE   0x0116
+#define SESAME_REQ_RECOVERY_CODES 0x0118
+#define SESAME_REQ_UNLOCK         0x011a
+#define SESAME_REQ_CHECK          0x011c
+#define SESAME_REQ_AUTH          0x0200
+#define SESAME_REQ_ACCOUNT       0x0202
+#define SESAME_REQ_CHAUTHTOK     0x0204
+#define SESAME_REQ_SESSION       0x0206
 
 /* Answers: odd. */
 #define SESAME_ANS_END     0x0001
@@ -136,6 +192,10 @@
 #define SESAME_ANS_GROUP   0x0005
 #define SESAME_ANS_MEMBERS 0x0007
 #define SESAME_ANS_GIDS    0x0009
+#define SESAME_ANS_USER     0x000b
+#define SESAME_ANS_USERINFO 0x000d
+#define SESAME_ANS_TOTP     0x000f
+#define SESAME_ANS_CODES    0x0011
 
 /*
  * Fields.  tag     type  max bytes
@@ -151,11 +211,35 @@
 #define SESAME_F_STATUS  9  /* U32        SESAME_ST_*                 */
 #define SESAME_F_MESSAGE 10 /* STR  1024  human-readable detail       */
 #define SESAME_F_MAIL    11 /* STR   320  email address               */
-#define SESAME_F__MAX    11
+#define SESAME_F_LOGIN   12 /* STR   320  login name as typed: user name or email */
+#define SESAME_F_PASSWORD 13 /* STR  512  secret: wipe after use      */
+#define SESAME_F_NEWPASSWORD 14 /* STR 512 secret: wipe after use     */
+#define SESAME_F_CODE    15 /* STR    64  TOTP or recovery code (secret) */
+#define SESAME_F_SERVICE 16 /* STR   256  PAM service name            */
+#define SESAME_F_RHOST   17 /* STR  1024  PAM_RHOST                   */
+#define SESAME_F_TTY     18 /* STR   256  PAM_TTY                     */
+#define SESAME_F_TOTP_MODE 19 /* U32      SESAME_TOTP_*               */
+#define SESAME_F_ROLE    20 /* STR   256  a role (group name)         */
+#define SESAME_F_REASON  21 /* U32        SESAME_R_*                  */
+#define SESAME_F_FLAGS   22 /* U32        SESAME_UF_*                 */
+#define SESAME_F_LAST_LOGIN 23 /* U32     seconds since the epoch     */
+#define SESAME_F_LOGIN_COUNT 24 /* U32                                */
+#define SESAME_F_FAILURES 25 /* U32       failures in the current window */
+#define SESAME_F_LOCKED_UNTIL 26 /* U32   seconds since the epoch     */
+#define SESAME_F_TOTP_ALG 27 /* U32       SESAME_ALG_*                */
+#define SESAME_F_TOTP_DIGITS 28 /* U32    6..8                        */
+#define SESAME_F_SECRET  29 /* STR   128  base32 TOTP seed (enrolment answer only) */
+#define SESAME_F_URI     30 /* STR  1024  otpauth:// URI               */
+#define SESAME_F_ACTION  31 /* U32        SESAME_SESSION_*            */
+#define SESAME_F_RECOVERY_LEFT 32 /* U32  unused recovery codes       */
+#define SESAME_F__MAX    32
 
 #define SESAME_NAME_MAX 256
 #define SESAME_TEXT_MAX 1024
 #define SESAME_MAIL_MAX 320
+#define SESAME_PASSWORD_MAX 512 /* longer is refused, never truncated */
+#define SESAME_CODE_MAX 64
+#define SESAME_SECRET_MAX 128
 
 /* STATUS values */
 #define SESAME_ST_OK       0
@@ -163,6 +247,42 @@
 #define SESAME_ST_UNAVAIL  2
 #define SESAME_ST_DENIED   3
 #define SESAME_ST_INTERNAL 4
+#define SESAME_ST_AUTH_FAILED 5
+#define SESAME_ST_REFUSED  6
+#define SESAME_ST_BAD_PASSWORD 7
+
+/* REASON values (with ST_REFUSED, and ST_AUTH_FAILED where it helps) */
+#define SESAME_R_LOCKED         1 /* too many failures; LOCKED_UNTIL says until when */
+#define SESAME_R_PPOLICY_LOCKED 2 /* the directory's ppolicy locked it (pwdAccountLockedTime) */
+#define SESAME_R_DISABLED       3 /* sesameDisabled */
+#define SESAME_R_EXPIRED        4 /* shadowExpire is past */
+#define SESAME_R_UNCONFIRMED    5 /* email not confirmed and [auth] require_confirmed_email */
+#define SESAME_R_ROLE           6 /* lacks a role the service requires */
+#define SESAME_R_NO_TOTP        7 /* TOTP_MODE required but no seed enrolled */
+#define SESAME_R_CODE_NEEDED    8 /* (AUTH_FAILED) the account has TOTP and no code was given */
+
+/* TOTP_MODE values */
+#define SESAME_TOTP_OFF      0 /* no code is checked */
+#define SESAME_TOTP_OPTIONAL 1 /* a code is checked when the account has a seed */
+#define SESAME_TOTP_REQUIRED 2 /* no seed: refused (R_NO_TOTP) */
+
+/* TOTP_ALG values */
+#define SESAME_ALG_SHA1   0
+#define SESAME_ALG_SHA256 1
+#define SESAME_ALG_SHA512 2
+
+/* ACTION values */
+#define SESAME_SESSION_OPEN  1
+#define SESAME_SESSION_CLOSE 2
+
+/* FLAGS bits (ANS_USERINFO) */
+#define SESAME_UF_CONFIRMED      (1u << 0)
+#define SESAME_UF_LOCKED         (1u << 1)
+#define SESAME_UF_PPOLICY_LOCKED (1u << 2)
+#define SESAME_UF_TOTP           (1u << 3) /* an active seed */
+#define SESAME_UF_TOTP_PENDING   (1u << 4) /* enrolled, not yet activated */
+#define SESAME_UF_DISABLED       (1u << 5)
+#define SESAME_UF_EXPIRED        (1u << 6)
 
 /* Codec errors: positive; system errors are reported as -errno. */
 #define SESAME_E_TRUNCATED     1

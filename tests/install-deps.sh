@@ -12,11 +12,12 @@ export DEBIAN_FRONTEND=noninteractive
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 packages=(
         # build
-        gcc meson ninja-build pkg-config binutils
+        gcc meson ninja-build pkg-config binutils gettext
         libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev
         libmicrohttpd-dev libqrencode-dev libcmocka-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
+        openssh-server openssh-client python3-paramiko libpam-modules
         python3 util-linux procps iproute2 coreutils
 )
 missing=()

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * seal.h - secrets at rest in LDAP, and recovery codes.
+ *
+ * The key file ([totp] key_file) holds exactly 32 random bytes (create it
+ * with "head -c 32 /dev/urandom"); it must be a regular file owned by
+ * root, not a symbolic link, with no access for group or others.  The key
+ * lives in sodium_malloc'd memory, read-only after loading.
+ *
+ * A sealed value is text safe for an IA5String attribute:
+ *   "v1$" base64(nonce[24] || crypto_secretbox_easy(name_len u8 || name || payload))
+ * The user name inside binds the value to one account: a value copied to
+ * another entry does not open.
+ *
+ * Recovery codes: 10 per account, "xxxx-xxxx-xxxx" from the alphabet
+ * [a-z2-9] without look-alikes; stored as hex of a keyed BLAKE2b-256 (key
+ * derived from the master key with crypto_kdf, context "sesamerc"), so a
+ * directory dump does not reveal them.  Comparing normalises: lower case,
+ * blanks and dashes dropped.
+ */
+#ifndef SESAMED_SEAL_H
+#define SESAMED_SEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SEAL_KEY_LEN 32
+#define RECOVERY_CODES 10
+#define RECOVERY_CODE_LEN 15  /* "xxxx-xxxx-xxxx" + NUL */
+#define RECOVERY_HASH_LEN 65  /* 64 hex + NUL */
+
+struct seal_key;
+
+/* Load and check the key file.  Errors: -ENOENT, -EPERM (owner, mode,
+ * symlink, not a regular file), -EINVAL (not exactly 32 bytes); a
+ * message for the administrator goes to @err. */
+int seal_key_load(const char *path, struct seal_key **ret, char *err, size_t errsize);
+/* Checks only (sesamectl check): the same rules, no key kept. */
+int seal_key_check(const char *path, char *err, size_t errsize);
+struct seal_key *seal_key_free(struct seal_key *k);
+
+/* malloc'd sealed text, NULL on error (ENOMEM, name too long). */
+char *seal_value(const struct seal_key *k, const char *name, const uint8_t *payload, size_t len);
+/* 0 and the payload, or -EINVAL (malformed, wrong key, other name) or
+ * -ERANGE (@size too small).  The caller wipes @out after use. */
+int unseal_value(const struct seal_key *k, const char *name, const char *sealed, uint8_t *out,
+                 size_t size, size_t *ret_len);
+
+/* A new random recovery code. */
+void recovery_new(char out[RECOVERY_CODE_LEN]);
+/* Keyed hash of a typed code, normalised; -EINVAL if it does not have the
+ * shape of a recovery code once normalised (12 chars of the alphabet). */
+int recovery_hash(const struct seal_key *k, const char *code, char out[RECOVERY_HASH_LEN]);
+
+#endif
