@@ -271,7 +271,8 @@ static void test_opcode(void **state)
         (void)state;
         expect_decode("opcode 0", S("\x00\x01\x00\x00\x00\x00"), SESAME_E_OPCODE);
         expect_decode("opcode 0x10", S("\x00\x01\x00\x10\x00\x00"), SESAME_E_OPCODE);
-        expect_decode("opcode 0x0b", S("\x00\x01\x00\x0b\x00\x00"), SESAME_E_OPCODE);
+        expect_decode("opcode 0x13", S("\x00\x01\x00\x13\x00\x00"), SESAME_E_OPCODE);
+        expect_decode("opcode 0x0208", S("\x00\x01\x02\x08\x00\x00"), SESAME_E_OPCODE);
         expect_decode("opcode 0x0106", S("\x00\x01\x01\x06\x00\x00"), SESAME_E_OPCODE);
         expect_decode("opcode 0xffff", S("\x00\x01\xff\xff\x00\x00"), SESAME_E_OPCODE);
 }
