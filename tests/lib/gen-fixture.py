@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Write the Sesame LDAP test fixture (LDIF, RFC 2849) to stdout.
 
-usage: gen-fixture.py [--passwords]
+usage: gen-fixture.py [--login] [--ppolicy] [--passwords]
 
 Deterministic (same bytes on every run: the {SSHA} salts are derived from the
 user name), python3 stdlib only.  Loaded by tests/lib/slapd.sh with
@@ -11,6 +11,18 @@ two in sync.
 
 --passwords prints "DN<TAB>password" for every entry that has a userPassword
 instead of the LDIF (handy for test writers; not used by the harness).
+
+--login adds the accounts of the login tests (disabled, expired,
+unconfirmed, ... and one reserved account per test that changes state; see
+fixture.md, "Login-test accounts").  They are not in the default fixture so
+that the NSS tests' counts stay what they are.
+
+--ppolicy adds ou=policies with the default password policy
+cn=default,ou=policies (needs the ppolicy overlay's schema; slapd.sh passes
+it when the overlay is loaded and names the entry in ppolicy_default).
+
+The entries use Sesame's schema (conf/schema/sesame.schema: the auxiliary
+class sesameAccount), so the slapd loading them must include it.
 
 NOTE: slapadd does not check attribute syntaxes, and a few entries below
 deliberately violate them (uidNumber "abc", a non-ASCII gecos): slapd itself
@@ -40,6 +52,8 @@ N_MEMBERS = 5000           # member0000..member4999, all in `big` / `bbig`
 MEMBER_UID_BASE = 40000
 N_MANY = 500               # dave is in many000..many499
 MANY_GID_BASE = 20000
+# when the ordinary users' mail addresses were confirmed (fixed: deterministic)
+CONFIRMED = "20240101120000Z"
 
 
 def password_for(uid):
@@ -79,7 +93,9 @@ def entry(out, dn, attrs):
 
 
 def user(out, uid, uid_number, cn=None, sn=None, gecos=None, home=None,
-         passwords=None):
+         passwords=None, sesame=False, confirmed=None, mail=None, extra=()):
+    """sesame: add the auxiliary class sesameAccount; confirmed: the
+    sesameEmailConfirmed value (needs sesame); extra: more (attr, value)."""
     cn = cn if cn is not None else uid.capitalize() + " Example"
     sn = sn if sn is not None else "Example"
     home = home if home is not None else "/home/" + uid
@@ -94,6 +110,10 @@ def user(out, uid, uid_number, cn=None, sn=None, gecos=None, home=None,
         ("objectClass", "inetOrgPerson"),
         ("objectClass", "posixAccount"),
         ("objectClass", "shadowAccount"),
+    ]
+    if sesame:
+        attrs.append(("objectClass", "sesameAccount"))
+    attrs += [
         ("uid", uid),
         ("cn", cn),
         ("sn", sn),
@@ -101,10 +121,13 @@ def user(out, uid, uid_number, cn=None, sn=None, gecos=None, home=None,
         ("gidNumber", USERS_GID),
         ("homeDirectory", home),
         ("loginShell", "/bin/bash"),
-        ("mail", uid + "@example.test"),
+        ("mail", mail if mail is not None else uid + "@example.test"),
     ]
     if gecos is not None:
         attrs.append(("gecos", gecos))
+    if confirmed is not None:
+        attrs.append(("sesameEmailConfirmed", confirmed))
+    attrs.extend(extra)
     attrs.append(("userPassword", ssha(pw, dn)))
     entry(out, dn, attrs)
 
@@ -133,7 +156,65 @@ def people_dn(uid):
     return "uid=%s,%s" % (uid, PEOPLE)
 
 
-def generate(passwords=None):
+def login_users(out, p):
+    """Accounts for the PAM/sesamectl/SSH tests (--login), uids 10100+.
+    Each test that changes an account's state has its own account, so the
+    tests never depend on their order."""
+    ok = dict(sesame=True, confirmed=CONFIRMED, passwords=p)
+    # account-phase refusals
+    user(out, "disabled", 10101, cn="Disabled Example",
+         extra=[("sesameDisabled", "TRUE")], **ok)
+    # shadowExpire 1 = 1970-01-02: long expired
+    user(out, "expired", 10102, cn="Expired Example",
+         extra=[("shadowExpire", 1)], **ok)
+    # sesameAccount but no sesameEmailConfirmed
+    user(out, "unconfirmed", 10103, cn="Unconfirmed Example", sesame=True,
+         passwords=p)
+    # a mail address that is not <uid>@...: login by mail must give "mailuser"
+    user(out, "mailuser", 10104, cn="Mail User", mail="m.user@example.test",
+         **ok)
+    # reserved for one test each (state changes)
+    user(out, "lockme", 10110, cn="Lockout Test", **ok)
+    user(out, "pwchange", 10111, cn="Password Change Test", **ok)
+    user(out, "totpuser", 10112, cn="Totp Test", **ok)
+    user(out, "recovery", 10113, cn="Recovery Test", **ok)
+    user(out, "sshuser", 10114, cn="Ssh Test", **ok)
+    user(out, "selfuser", 10115, cn="Self Test", **ok)
+    user(out, "totp256", 10116, cn="Totp Sha256 Test", **ok)
+    user(out, "ctluser", 10117, cn="Sesamectl Test", **ok)
+    user(out, "pplocked", 10118, cn="Ppolicy Locked Test", **ok)
+    user(out, "expedge", 10119, cn="Expiry Edge Test", **ok)
+    user(out, "hookuser", 10120, cn="Hook Test", **ok)
+    user(out, "slowuser", 10121, cn="Unavailable Test", **ok)
+    # the test replaces its password with one of exactly 512 bytes
+    user(out, "longpw", 10122, cn="Long Password Test", **ok)
+
+
+def ppolicy(out):
+    """The default password policy: only there so that slapd's ppolicy
+    overlay applies to every entry and honours pwdAccountLockedTime at bind
+    time (OpenLDAP 2.5 ignores it unless pwdLockout is TRUE).  pwdMaxFailure
+    0: slapd never locks by itself; no quality checks, no expiry, no
+    history: sesamed does that, and nothing here may refuse a password
+    change."""
+    entry(out, "ou=policies," + SUFFIX,
+          [("objectClass", "top"), ("objectClass", "organizationalUnit"),
+           ("ou", "policies")])
+    entry(out, "cn=default,ou=policies," + SUFFIX,
+          [("objectClass", "top"), ("objectClass", "organizationalRole"),
+           ("objectClass", "pwdPolicy"), ("cn", "default"),
+           ("pwdAttribute", "userPassword"),
+           ("pwdLockout", "TRUE"),
+           ("pwdMaxFailure", 0),
+           ("pwdCheckQuality", 0),
+           ("pwdMaxAge", 0),
+           ("pwdInHistory", 0),
+           ("pwdMustChange", "FALSE"),
+           ("pwdAllowUserChange", "TRUE"),
+           ("pwdSafeModify", "FALSE")])
+
+
+def generate(passwords=None, login=False, policy=False):
     out = []
     entry(out, SUFFIX, [("objectClass", "top"), ("objectClass", "dcObject"),
                         ("objectClass", "organization"),
@@ -142,6 +223,8 @@ def generate(passwords=None):
         entry(out, "ou=%s,%s" % (ou, SUFFIX),
               [("objectClass", "top"), ("objectClass", "organizationalUnit"),
                ("ou", ou)])
+    if policy:
+        ppolicy(out)
 
     for cn, pw, desc in SERVICE_ACCOUNTS:
         dn = "cn=%s,%s" % (cn, SERVICES)
@@ -155,18 +238,24 @@ def generate(passwords=None):
 
     p = passwords
     # --- ordinary users ------------------------------------------------
+    # alice, bob, dave, utfgecos: sesameAccount with a confirmed mail address;
+    # carol has no sesameAccount class (sesamed must add it when it first
+    # writes state, e.g. a failure count)
+    sa = dict(sesame=True, confirmed=CONFIRMED)
     user(out, "alice", 10001, cn="Alice Example", gecos="Alice Example",
-         passwords=p)
+         passwords=p, **sa)
     # gecos is IA5String in nis.schema: slapd refuses non-ASCII there, so the
     # non-ASCII name lives in cn (DirectoryString, UTF-8) and gecos is absent;
     # the daemon falls back to cn.
     user(out, "bob", 10002, cn="B\u00f8b \u00dcn\u00efc\u00f8d\u00e9",
-         sn="\u00dcn\u00efc\u00f8d\u00e9", passwords=p)
+         sn="\u00dcn\u00efc\u00f8d\u00e9", passwords=p, **sa)
     user(out, "carol", 10003, cn="Carol Example", passwords=p)
-    user(out, "dave", 10004, cn="Dave Example", passwords=p)
+    user(out, "dave", 10004, cn="Dave Example", passwords=p, **sa)
     # Syntax-violating UTF-8 gecos (only possible through slapadd).
     user(out, "utfgecos", 10005, cn="Utf Gecos",
-         gecos="\u00dc\u00f1\u00ee G\u00e9c\u00f6s", passwords=p)
+         gecos="\u00dc\u00f1\u00ee G\u00e9c\u00f6s", passwords=p, **sa)
+    if login:
+        login_users(out, p)
     # --- name / number clashes with local accounts ---------------------
     user(out, "daemon", 10050, cn="LDAP Daemon", passwords=p)
     user(out, "localclash", 10051, cn="Local Clash", passwords=p)
@@ -211,18 +300,21 @@ def generate(passwords=None):
 
 
 def main(argv):
-    if len(argv) > 1 and argv[1] in ("-h", "--help"):
+    args = argv[1:]
+    if "-h" in args or "--help" in args:
         sys.stdout.write(__doc__)
         return 0
-    if len(argv) > 1 and argv[1] == "--passwords":
+    bad = [a for a in args if a not in ("--passwords", "--login", "--ppolicy")]
+    if bad or len(set(args)) != len(args):
+        sys.stderr.write("usage: gen-fixture.py [--login] [--ppolicy] [--passwords]\n")
+        return 2
+    opts = dict(login="--login" in args, policy="--ppolicy" in args)
+    if "--passwords" in args:
         pw = []
-        generate(pw)
+        generate(pw, **opts)
         sys.stdout.write("".join("%s\t%s\n" % x for x in pw))
         return 0
-    if len(argv) > 1:
-        sys.stderr.write("usage: gen-fixture.py [--passwords]\n")
-        return 2
-    sys.stdout.buffer.write(generate().encode("ascii"))
+    sys.stdout.buffer.write(generate(**opts).encode("ascii"))
     return 0
 
 
