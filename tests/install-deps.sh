@@ -18,7 +18,7 @@ packages=(
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
         openssh-server openssh-client python3-paramiko libpam-modules
-        python3 util-linux procps iproute2 coreutils
+        python3 util-linux procps iproute2 coreutils passwd
 )
 missing=()
 for p in "${packages[@]}"; do

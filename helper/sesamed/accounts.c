@@ -21,6 +21,7 @@ void pwrec_done(struct pwrec *p)
         free(p->home);
         free(p->shell);
         free(p->dn);
+        free(p->mail);
         memset(p, 0, sizeof(*p));
 }
 
@@ -132,6 +133,7 @@ static int parse_user(struct accounts *a, LDAP *ld, LDAPMessage *e, const char *
                 p.gecos = dir_get_first(ld, e, "cn");
         p.home = dir_get_first(ld, e, c->map_home);
         p.shell = dir_get_first(ld, e, c->map_shell);
+        p.mail = dir_get_first(ld, e, c->map_mail);
         if (!valid_field(p.gecos) || !valid_field(p.home) || !valid_field(p.shell)) {
                 log_drop(ld, e, "':' or newline in a field of", p.name);
                 goto skip;
@@ -566,4 +568,72 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
                 return SESAME_ST_INTERNAL;
         *ret_gids = gids;
         return SESAME_ST_OK;
+}
+
+/* ---------------------------------------------------------------- roles */
+
+int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group)
+{
+        struct grrec g = { 0 };
+        int st = acct_group_byname(a, group, &g);
+
+        if (st != SESAME_ST_OK)
+                return st;
+        st = g.gid == p->gid ? SESAME_ST_OK : SESAME_ST_NOTFOUND;
+        for (size_t i = 0; st != SESAME_ST_OK && i < g.n_members; i++)
+                if (strcmp(g.members[i], p->name) == 0)
+                        st = SESAME_ST_OK;
+        grrec_done(&g);
+        return st;
+}
+
+void strv_free(char **v, size_t n)
+{
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+int acct_user_groups(struct accounts *a, const struct pwrec *p, char ***ret_names, size_t *ret_n)
+{
+        const struct sesame_conf *c = a->conf;
+        _cleanup_free_ char *f = NULL;
+        struct grrec prim = { 0 };
+        struct group_search s;
+        char **names = NULL;
+        size_t n = 0;
+        int st, r = 0;
+
+        st = acct_group_bygid(a, p->gid, &prim);
+        if (st != SESAME_ST_OK && st != SESAME_ST_NOTFOUND)
+                return st;
+        if (st == SESAME_ST_OK) {
+                r = push_str(&names, &n, prim.name, strlen(prim.name));
+                grrec_done(&prim);
+                if (r < 0)
+                        goto oom;
+        }
+        if (c->group_schema == CONF_SCHEMA_RFC2307BIS)
+                f = make_filter(c->group_filter, c->map_member, p->dn);
+        else
+                f = make_filter(c->group_filter, c->map_member_uid, p->name);
+        if (!f)
+                goto oom;
+        r = group_search_run(a, f, NULL, false, true, &s);
+        for (size_t i = 0; r == 0 && i < s.n; i++)
+                if (s.v[i].gid != p->gid)
+                        r = push_str(&names, &n, s.v[i].name, strlen(s.v[i].name));
+        group_search_done(&s);
+        if (r < 0 && r != -ENOMEM) {
+                strv_free(names, n);
+                return status_from(r);
+        }
+        if (r < 0)
+                goto oom;
+        *ret_names = names;
+        *ret_n = n;
+        return SESAME_ST_OK;
+oom:
+        strv_free(names, n);
+        return SESAME_ST_INTERNAL;
 }

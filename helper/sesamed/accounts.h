@@ -32,6 +32,7 @@ struct accounts {
 
 struct pwrec {
         char *name, *gecos, *home, *shell, *dn;
+        char *mail; /* [map] mail; NULL when absent (not served through NSS) */
         uint32_t uid, gid;
 };
 
@@ -55,6 +56,16 @@ int acct_group_byname(struct accounts *a, const char *name, struct grrec *ret);
 int acct_group_bygid(struct accounts *a, uint32_t gid, struct grrec *ret);
 /* The gids of the groups @name is a member of (not its primary group). */
 int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, size_t *ret_n);
+
+/* Roles.  A role is a group as NSS serves it: @p has role @group when
+ * the group exists and lists @p as a member or is @p's primary group.
+ * OK (has it), NOTFOUND (does not, or no such group), UNAVAIL, INTERNAL. */
+int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group);
+/* The names of @p's groups: the primary group first (when it resolves),
+ * then the groups listing @p as a member.  *ret_names is a malloc'd
+ * array of malloc'd strings (free with strv_free()). */
+int acct_user_groups(struct accounts *a, const struct pwrec *p, char ***ret_names, size_t *ret_n);
+void strv_free(char **v, size_t n);
 
 /* Enumeration: @cb is called for every valid entry; non-zero stops. */
 typedef int (*acct_pw_cb)(const struct pwrec *p, void *userdata);

@@ -1,1 +1,678 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * authsrv.c - the pam.sock requests: AUTH, ACCOUNT, CHAUTHTOK, SESSION.
+ *
+ * Each request is worked out into a struct outcome whose status starts as
+ * INTERNAL; only the one explicit success path at the end of each
+ * function sets OK, so an error anywhere cannot answer OK by accident.
+ * A peer that is not root may only name its own account (its uid from
+ * SO_PEERCRED must be the entry's uidNumber); that is checked right after
+ * the login is resolved, before anything else happens to the account.
+ *
+ * Secrets (PASSWORD, NEWPASSWORD, CODE) are copied into buffers on the
+ * stack that are wiped before the handler returns; server.c wipes the
+ * request frame.  They are never logged.  (libldap's own copy of a bind
+ * password, in the BER buffer of the bind request, is freed by libldap
+ * without being wiped; it does not outlive the request.)
+ */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "conf.h"
+#include "dir.h"
+#include "events.h"
+#include "log.h"
+#include "macro.h"
+#include "quality.h"
+#include "seal.h"
+#include "sesamed.h"
+#include "state.h"
+#include "totp.h"
+#include "util.h"
+
+/* More ROLE fields than this in one request are refused (each costs a
+ * directory search). */
+#define ROLES_MAX 64
+
+struct req_common {
+        char login[SESAME_MAIL_MAX + 1];
+        char service[SESAME_NAME_MAX + 1];
+        char rhost[SESAME_TEXT_MAX + 1];
+        char tty[SESAME_NAME_MAX + 1];
+};
+
+struct outcome {
+        uint32_t status; /* SESAME_ST_*; INTERNAL until proven otherwise */
+        uint32_t reason; /* SESAME_R_*, 0: none */
+        uint32_t locked_until;
+        const char *message;
+        char msgbuf[SESAME_TEXT_MAX + 1];
+        char user[SESAME_NAME_MAX + 1]; /* canonical name, for ANS_USER on OK */
+};
+
+static void req_common_parse(const struct proto_msg *req, struct req_common *c)
+{
+        if (!req_string(req, SESAME_F_LOGIN, c->login, sizeof(c->login)))
+                c->login[0] = '\0';
+        if (!req_string(req, SESAME_F_SERVICE, c->service, sizeof(c->service)))
+                c->service[0] = '\0';
+        if (!req_string(req, SESAME_F_RHOST, c->rhost, sizeof(c->rhost)))
+                c->rhost[0] = '\0';
+        if (!req_string(req, SESAME_F_TTY, c->tty, sizeof(c->tty)))
+                c->tty[0] = '\0';
+}
+
+static void emit(struct client *cl, enum event ev, const char *user, const struct req_common *c, const char *reason)
+{
+        struct event_data d = {
+                .user = user,
+                .service = c && c->service[0] ? c->service : NULL,
+                .rhost = c && c->rhost[0] ? c->rhost : NULL,
+                .tty = c && c->tty[0] ? c->tty : NULL,
+                .reason = reason,
+        };
+
+        event_emit(cl->ctx->conf, cl->ctx->hook_mask, ev, &d);
+}
+
+static uint32_t status_of(int r)
+{
+        switch (r) {
+        case -EHOSTDOWN:
+                return SESAME_ST_UNAVAIL;
+        default:
+                return SESAME_ST_INTERNAL;
+        }
+}
+
+static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
+
+/* LOGIN to an account: an email address when it has an '@' and mail
+ * logins are on, else a user name (matched exactly, as NSS does). */
+static int resolve_login(struct daemon_ctx *x, const char *login, struct pwrec *pw)
+{
+        if (x->conf->mail_login && strchr(login, '@'))
+                return acct_user_bymail(&x->acct, login, pw);
+        return acct_user_byname(&x->acct, login, pw);
+}
+
+/* A peer that is not root acts on its own account only. */
+static bool peer_may(struct client *cl, const struct pwrec *pw, const char *what)
+{
+        char q[80];
+
+        if (cl->cred.uid == 0 || cl->cred.uid == pw->uid)
+                return true;
+        log_notice("uid %u pid %d: %s for %s (uid %u) denied: not its own account", (unsigned)cl->cred.uid,
+                   (int)cl->cred.pid, what, str_quote(pw->name, strlen(pw->name), q, sizeof(q)), pw->uid);
+        return false;
+}
+
+/*
+ * The ROLE fields: OK when there are none or the user has one of them;
+ * NOTFOUND when it has none of them; UNAVAIL/INTERNAL when that cannot be
+ * told.
+ */
+static int check_roles(struct daemon_ctx *x, const struct proto_msg *req, const struct pwrec *pw)
+{
+        struct proto_iter it;
+        struct proto_field f;
+        int st = SESAME_ST_OK, n = 0;
+
+        proto_iter_init(&it, req);
+        while (proto_iter_next(&it, &f)) {
+                char role[SESAME_NAME_MAX + 1];
+                int r;
+
+                if (f.tag != SESAME_F_ROLE)
+                        continue;
+                if (++n > ROLES_MAX) {
+                        log_warning("more than %d roles in one request; refusing", ROLES_MAX);
+                        return SESAME_ST_INTERNAL;
+                }
+                if (st == SESAME_ST_OK)
+                        st = SESAME_ST_NOTFOUND; /* there is a requirement */
+                if (proto_field_str(&f, role, sizeof(role)) < 0)
+                        continue;
+                r = acct_has_role(&x->acct, pw, role);
+                if (r == SESAME_ST_OK)
+                        return SESAME_ST_OK;
+                if (r != SESAME_ST_NOTFOUND)
+                        st = r; /* unknown yet: unless another role matches */
+        }
+        return st;
+}
+
+static void refuse_locked(struct outcome *o, const struct acct_state *st)
+{
+        o->status = SESAME_ST_REFUSED;
+        o->reason = SESAME_R_LOCKED;
+        o->locked_until = clamp_u32(st->locked_until);
+        o->message = "The account is locked after too many failed attempts; try again later.";
+}
+
+static void refuse_ppolicy(struct outcome *o)
+{
+        o->status = SESAME_ST_REFUSED;
+        o->reason = SESAME_R_PPOLICY_LOCKED;
+        o->message = "The account is locked by the directory's password policy.";
+}
+
+/* Send the outcome: ANS_USER (only on OK), then END. */
+static int answer(struct client *cl, const struct outcome *o)
+{
+        if (o->status == SESAME_ST_OK && o->user[0]) {
+                uint8_t buf[64 + SESAME_NAME_MAX];
+                struct proto_writer w;
+                int r;
+
+                proto_begin(&w, buf, sizeof(buf), SESAME_ANS_USER);
+                if (proto_put_str(&w, SESAME_F_NAME, o->user) != 0)
+                        return client_end(cl, SESAME_ST_INTERNAL, NULL);
+                r = client_send_frame(cl, &w);
+                if (r < 0)
+                        return r;
+        }
+        return client_end_ex(cl, o->status, o->message, o->reason, o->locked_until);
+}
+
+/* ------------------------------------------------------------------ AUTH */
+
+struct auth_req {
+        struct req_common c;
+        char password[SESAME_PASSWORD_MAX + 1];
+        char code[SESAME_CODE_MAX + 1];
+        uint32_t totp_mode;
+};
+
+/* A wrong password or code: count it (maybe lock), tell the log and the
+ * hooks, answer AUTH_FAILED. */
+static void auth_failure(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
+                         int64_t now, const char *why, uint32_t reason, struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        bool locked = false;
+        int64_t until = 0;
+        int r = state_record_failure(x->dir, x->conf, st, now, &locked, &until);
+
+        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, why);
+        if (r < 0)
+                log_warning("user %s: the failure could not be counted: %s", pw->name, strerror(-r));
+        else if (locked) {
+                log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
+                emit(cl, EV_LOCKOUT, pw->name, &rq->c, why);
+        }
+        o->status = SESAME_ST_AUTH_FAILED;
+        o->reason = reason;
+}
+
+static bool has_recovery(const struct acct_state *st, const char *hash)
+{
+        size_t n = strlen(hash);
+        bool found = false;
+
+        for (size_t i = 0; i < st->n_recovery; i++)
+                if (strlen(st->recovery[i]) == n && sodium_memcmp(st->recovery[i], hash, n) == 0)
+                        found = true;
+        return found;
+}
+
+/*
+ * The second factor, per TOTP_MODE.  0: passed (or not needed); -1: @o
+ * says why not.  On success with a TOTP code, the accepted step has been
+ * written (compare-and-swap) before this returns; with a recovery code,
+ * that code has been deleted.
+ */
+static int auth_code(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
+                     int64_t now, struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        uint8_t payload[TOTP_PACK_MAX], seed[TOTP_SEED_MAX];
+        char hash[RECOVERY_HASH_LEN];
+        struct totp_params p;
+        size_t plen = 0, slen = 0;
+        int64_t step = -1;
+        int r;
+
+        if (rq->totp_mode == SESAME_TOTP_OFF)
+                return 0;
+        if (!st->totp_secret) {
+                if (rq->totp_mode == SESAME_TOTP_OPTIONAL)
+                        return 0;
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_NO_TOTP;
+                o->message = "This service requires a TOTP code, and the account has no TOTP enrolled.";
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "no-totp");
+                return -1;
+        }
+        if (!x->key) {
+                log_error("user %s has TOTP, but the TOTP key is not loaded (%s): refusing", pw->name,
+                          x->key_error);
+                o->status = SESAME_ST_INTERNAL;
+                o->message = "TOTP key not loaded";
+                return -1;
+        }
+        if (!rq->code[0]) {
+                auth_failure(cl, rq, pw, st, now, "code-needed", SESAME_R_CODE_NEEDED, o);
+                o->message = "A TOTP code is needed.";
+                return -1;
+        }
+        r = unseal_value(x->key, pw->name, st->totp_secret, payload, sizeof(payload), &plen);
+        if (r == 0)
+                r = totp_unpack(payload, plen, &p, seed, &slen);
+        sodium_memzero(payload, sizeof(payload));
+        if (r < 0) {
+                log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied from another "
+                          "entry): refusing",
+                          pw->name);
+                o->status = SESAME_ST_INTERNAL;
+                o->message = "The TOTP seed of this account cannot be used.";
+                sodium_memzero(seed, sizeof(seed));
+                return -1;
+        }
+        if (totp_code_syntax(rq->code, p.digits)) {
+                r = totp_check(&p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
+                sodium_memzero(seed, sizeof(seed));
+                if (r == -EACCES) {
+                        auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
+                        return -1;
+                }
+                if (r < 0) {
+                        log_error("user %s: TOTP check failed: %s", pw->name, strerror(-r));
+                        return -1; /* INTERNAL */
+                }
+                /* the step is ours only once the directory says so */
+                r = state_cas_last_step(x->dir, st, step);
+                if (r == -EAGAIN) {
+                        log_notice("user %s: the TOTP code was used by another login at the same time", pw->name);
+                        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
+                        o->status = SESAME_ST_AUTH_FAILED;
+                        return -1;
+                }
+                if (r < 0) {
+                        log_error("user %s: the TOTP step could not be written: %s", pw->name, strerror(-r));
+                        o->status = status_of(r);
+                        return -1;
+                }
+                return 0;
+        }
+        sodium_memzero(seed, sizeof(seed));
+        /* not a TOTP code: maybe a recovery code */
+        r = recovery_hash(x->key, rq->code, hash);
+        if (r < 0 || !has_recovery(st, hash)) {
+                auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
+                sodium_memzero(hash, sizeof(hash));
+                return -1;
+        }
+        r = state_use_recovery(x->dir, st, hash);
+        sodium_memzero(hash, sizeof(hash));
+        if (r == -ENOENT) {
+                log_notice("user %s: the recovery code was used by another login at the same time", pw->name);
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
+                o->status = SESAME_ST_AUTH_FAILED;
+                return -1;
+        }
+        if (r < 0) {
+                log_error("user %s: the recovery code could not be spent: %s", pw->name, strerror(-r));
+                o->status = status_of(r);
+                return -1;
+        }
+        emit(cl, EV_RECOVERY_USED, pw->name, &rq->c, NULL);
+        log_notice("user %s used a recovery code; %zu left", pw->name, st->n_recovery);
+        return 0;
+}
+
+static void auth_run(struct client *cl, const struct proto_msg *req, const struct auth_req *rq, struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        struct pwrec pw = { 0 };
+        struct acct_state st = { .last_step = -1 };
+        int64_t now = (int64_t)time(NULL);
+        int s, r;
+
+        if (rq->totp_mode > SESAME_TOTP_REQUIRED) {
+                o->message = "unknown TOTP_MODE";
+                return;
+        }
+        s = resolve_login(x, rq->c.login, &pw);
+        if (s == SESAME_ST_NOTFOUND) {
+                emit(cl, EV_LOGIN_FAILED, rq->c.login, &rq->c, "unknown-user");
+                o->status = SESAME_ST_NOTFOUND;
+                return;
+        }
+        if (s != SESAME_ST_OK) {
+                o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+                return;
+        }
+        if (!peer_may(cl, &pw, "authentication")) {
+                o->status = SESAME_ST_DENIED;
+                goto out;
+        }
+        r = state_read(x->dir, pw.dn, &st);
+        if (r < 0) {
+                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
+                o->status = status_of(r);
+                goto out;
+        }
+        if (state_locked(&st, now)) {
+                refuse_locked(o, &st);
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "locked");
+                goto out;
+        }
+        if (st.ppolicy_locked) {
+                refuse_ppolicy(o);
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "ppolicy-locked");
+                goto out;
+        }
+        if (!rq->password[0]) {
+                /* an empty simple bind would be anonymous: never sent */
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "empty-password");
+                o->status = SESAME_ST_AUTH_FAILED;
+                goto out;
+        }
+        r = dir_user_bind(x->dir, pw.dn, rq->password);
+        if (r == -EACCES) {
+                auth_failure(cl, rq, &pw, &st, now, "bad-password", 0, o);
+                goto out;
+        }
+        if (r < 0) {
+                o->status = status_of(r);
+                goto out;
+        }
+        if (auth_code(cl, rq, &pw, &st, now, o) < 0)
+                goto out;
+        s = check_roles(x, req, &pw);
+        if (s == SESAME_ST_NOTFOUND) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_ROLE;
+                o->message = "The account lacks the role this service requires.";
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "role");
+                goto out;
+        }
+        if (s != SESAME_ST_OK) {
+                o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+                goto out;
+        }
+        if (st.has_failures || st.has_failure_time || st.has_locked_until) {
+                r = state_reset_failures(x->dir, &st);
+                if (r < 0)
+                        log_warning("user %s: the failure count could not be reset: %s", pw.name, strerror(-r));
+        }
+        if (strcpy_bounded(o->user, sizeof(o->user), pw.name) < 0)
+                goto out;
+        emit(cl, EV_LOGIN, pw.name, &rq->c, NULL);
+        o->status = SESAME_ST_OK; /* the only way to OK */
+out:
+        state_done(&st);
+        pwrec_done(&pw);
+}
+
+int handle_auth(struct client *cl, const struct proto_msg *req)
+{
+        struct auth_req rq = { 0 };
+        struct outcome o = { .status = SESAME_ST_INTERNAL };
+
+        req_common_parse(req, &rq.c);
+        rq.totp_mode = proto_get_u32(req, SESAME_F_TOTP_MODE, UINT32_MAX);
+        if (!req_string(req, SESAME_F_PASSWORD, rq.password, sizeof(rq.password)))
+                rq.password[0] = '\0';
+        if (!req_string(req, SESAME_F_CODE, rq.code, sizeof(rq.code)))
+                rq.code[0] = '\0';
+        auth_run(cl, req, &rq, &o);
+        explicit_bzero(&rq, sizeof(rq));
+        return answer(cl, &o);
+}
+
+/* --------------------------------------------------------------- ACCOUNT */
+
+static void account_run(struct client *cl, const struct proto_msg *req, const struct req_common *c,
+                        struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        struct pwrec pw = { 0 };
+        struct acct_state st = { .last_step = -1 };
+        int64_t now = (int64_t)time(NULL);
+        const char *why = NULL;
+        int s, r;
+
+        s = resolve_login(x, c->login, &pw);
+        if (s != SESAME_ST_OK) {
+                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                return;
+        }
+        if (!peer_may(cl, &pw, "account check")) {
+                o->status = SESAME_ST_DENIED;
+                goto out;
+        }
+        r = state_read(x->dir, pw.dn, &st);
+        if (r < 0) {
+                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
+                o->status = status_of(r);
+                goto out;
+        }
+        if (st.disabled) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_DISABLED;
+                o->message = "The account is disabled.";
+                why = "disabled";
+        } else if (state_expired(&st, now)) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_EXPIRED;
+                o->message = "The account has expired.";
+                why = "expired";
+        } else if (state_locked(&st, now)) {
+                refuse_locked(o, &st);
+                why = "locked";
+        } else if (st.ppolicy_locked) {
+                refuse_ppolicy(o);
+                why = "ppolicy-locked";
+        } else if (x->conf->require_confirmed_email && !st.confirmed) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_UNCONFIRMED;
+                o->message = "The account's email address has not been confirmed.";
+                why = "unconfirmed";
+        } else {
+                s = check_roles(x, req, &pw);
+                if (s == SESAME_ST_NOTFOUND) {
+                        o->status = SESAME_ST_REFUSED;
+                        o->reason = SESAME_R_ROLE;
+                        o->message = "The account lacks the role this service requires.";
+                        why = "role";
+                } else if (s != SESAME_ST_OK) {
+                        o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+                        goto out;
+                }
+        }
+        if (why) {
+                emit(cl, EV_ACCOUNT_REFUSED, pw.name, c, why);
+                goto out;
+        }
+        if (strcpy_bounded(o->user, sizeof(o->user), pw.name) < 0)
+                goto out;
+        o->status = SESAME_ST_OK; /* the only way to OK */
+out:
+        state_done(&st);
+        pwrec_done(&pw);
+}
+
+int handle_account(struct client *cl, const struct proto_msg *req)
+{
+        struct req_common c;
+        struct outcome o = { .status = SESAME_ST_INTERNAL };
+
+        req_common_parse(req, &c);
+        account_run(cl, req, &c, &o);
+        return answer(cl, &o);
+}
+
+/* ------------------------------------------------------------- CHAUTHTOK */
+
+struct chauthtok_req {
+        struct req_common c;
+        char oldpw[SESAME_PASSWORD_MAX + 1];
+        char newpw[SESAME_PASSWORD_MAX + 1];
+        bool has_new;
+};
+
+static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        struct pwrec pw = { 0 };
+        struct acct_state st = { .last_step = -1 };
+        int64_t now = (int64_t)time(NULL);
+        int s, r;
+
+        s = resolve_login(x, rq->c.login, &pw);
+        if (s != SESAME_ST_OK) {
+                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                return;
+        }
+        if (!peer_may(cl, &pw, "password change")) {
+                o->status = SESAME_ST_DENIED;
+                goto out;
+        }
+        r = state_read(x->dir, pw.dn, &st);
+        if (r < 0) {
+                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
+                o->status = status_of(r);
+                goto out;
+        }
+        if (state_locked(&st, now)) {
+                refuse_locked(o, &st);
+                goto out;
+        }
+        if (st.ppolicy_locked) {
+                refuse_ppolicy(o);
+                goto out;
+        }
+        if (!rq->oldpw[0]) {
+                o->status = SESAME_ST_AUTH_FAILED;
+                goto out;
+        }
+        /* the old password, checked (and counted) like a login */
+        r = dir_user_bind(x->dir, pw.dn, rq->oldpw);
+        if (r == -EACCES) {
+                bool locked = false;
+                int64_t until = 0;
+                int q = state_record_failure(x->dir, x->conf, &st, now, &locked, &until);
+
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "bad-password");
+                if (q < 0)
+                        log_warning("user %s: the failure could not be counted: %s", pw.name, strerror(-q));
+                else if (locked)
+                        emit(cl, EV_LOCKOUT, pw.name, &rq->c, "bad-password");
+                o->status = SESAME_ST_AUTH_FAILED;
+                goto out;
+        }
+        if (r < 0) {
+                o->status = status_of(r);
+                goto out;
+        }
+        if (!rq->has_new) {
+                o->status = SESAME_ST_OK; /* the old password is right: all that was asked */
+                goto out;
+        }
+        r = pw_quality_check(x->conf, pw.name, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
+        if (r < 0) {
+                o->status = SESAME_ST_BAD_PASSWORD;
+                o->message = o->msgbuf[0] ? o->msgbuf : "The new password does not meet the rules.";
+                goto out;
+        }
+        r = dir_passwd(x->dir, pw.dn, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
+        switch (r) {
+        case 0:
+                break;
+        case -EINVAL:
+                o->status = SESAME_ST_BAD_PASSWORD;
+                o->message = o->msgbuf;
+                goto out;
+        case -EACCES:
+                o->status = SESAME_ST_AUTH_FAILED;
+                goto out;
+        case -EPERM:
+                o->message = "The directory does not allow this password change.";
+                goto out; /* INTERNAL */
+        default:
+                o->status = status_of(r);
+                goto out;
+        }
+        log_notice("user %s changed the password (uid %u pid %d, service %s)", pw.name, (unsigned)cl->cred.uid,
+                   (int)cl->cred.pid, rq->c.service);
+        r = state_new_token_stamp(x->dir, &st);
+        if (r < 0)
+                log_error("user %s: the token stamp could not be renewed: %s", pw.name, strerror(-r));
+        emit(cl, EV_PASSWORD_CHANGED, pw.name, &rq->c, NULL);
+        o->status = SESAME_ST_OK; /* the only way to OK with a new password */
+out:
+        state_done(&st);
+        pwrec_done(&pw);
+}
+
+int handle_chauthtok(struct client *cl, const struct proto_msg *req)
+{
+        struct chauthtok_req rq = { 0 };
+        struct outcome o = { .status = SESAME_ST_INTERNAL };
+
+        req_common_parse(req, &rq.c);
+        if (!req_string(req, SESAME_F_PASSWORD, rq.oldpw, sizeof(rq.oldpw)))
+                rq.oldpw[0] = '\0';
+        rq.has_new = req_string(req, SESAME_F_NEWPASSWORD, rq.newpw, sizeof(rq.newpw));
+        chauthtok_run(cl, &rq, &o);
+        explicit_bzero(&rq, sizeof(rq));
+        o.user[0] = '\0'; /* CHAUTHTOK answers END only */
+        return answer(cl, &o);
+}
+
+/* --------------------------------------------------------------- SESSION */
+
+static void session_run(struct client *cl, const struct proto_msg *req, const struct req_common *c,
+                        struct outcome *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        uint32_t action = proto_get_u32(req, SESAME_F_ACTION, 0);
+        struct pwrec pw = { 0 };
+        int s, r;
+
+        if (action != SESAME_SESSION_OPEN && action != SESAME_SESSION_CLOSE) {
+                o->message = "unknown ACTION";
+                return;
+        }
+        s = resolve_login(x, c->login, &pw);
+        if (s != SESAME_ST_OK) {
+                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                return;
+        }
+        if (!peer_may(cl, &pw, "session")) {
+                o->status = SESAME_ST_DENIED;
+                goto out;
+        }
+        emit(cl, action == SESAME_SESSION_OPEN ? EV_SESSION_OPEN : EV_SESSION_CLOSE, pw.name, c, NULL);
+        if (action == SESAME_SESSION_OPEN && x->conf->track_logins) {
+                struct acct_state st = { .last_step = -1 };
+
+                r = state_read(x->dir, pw.dn, &st);
+                if (r == 0)
+                        r = state_track_login(x->dir, &st, (int64_t)time(NULL));
+                if (r < 0)
+                        log_warning("user %s: the login could not be recorded: %s", pw.name, strerror(-r));
+                state_done(&st);
+        }
+        o->status = SESAME_ST_OK;
+out:
+        pwrec_done(&pw);
+}
+
+int handle_session(struct client *cl, const struct proto_msg *req)
+{
+        struct req_common c;
+        struct outcome o = { .status = SESAME_ST_INTERNAL };
+
+        req_common_parse(req, &c);
+        session_run(cl, req, &c, &o);
+        o.user[0] = '\0'; /* SESSION answers END only */
+        return answer(cl, &o);
+}

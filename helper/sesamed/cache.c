@@ -137,7 +137,8 @@ int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *
                         centry_free(e);
                 return -ENOMEM;
         }
-        memcpy(e->data, data, len);
+        if (len)
+                memcpy(e->data, data, len);
         e->len = len;
         e->status = status;
         e->expires = expires;

@@ -2,13 +2,17 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/time.h>
 
 #include "conf.h"
 #include "dir.h"
 #include "log.h"
 #include "macro.h"
+#include "proto.h"
 #include "util.h"
 
 struct dir_conn {
@@ -29,6 +33,53 @@ struct dir {
         char *bindpw;
         size_t bindpw_len;
 };
+
+/* The calling thread's request deadline (monotonic ms); 0: none. */
+static _Thread_local int64_t tl_deadline;
+
+void dir_deadline_set(int64_t deadline) { tl_deadline = deadline; }
+
+/* @secs, shortened to what is left until the thread's deadline; in ms,
+ * <= 0 when nothing is left. */
+static int64_t budget_ms(uint32_t secs)
+{
+        int64_t ms = (int64_t)secs * 1000;
+
+        if (tl_deadline > 0)
+                ms = MIN(ms, tl_deadline - now_ms());
+        return ms;
+}
+
+static struct timeval tv_ms(int64_t ms)
+{
+        if (ms < 1)
+                ms = 1;
+        return (struct timeval){ .tv_sec = (time_t)(ms / 1000), .tv_usec = (suseconds_t)(ms % 1000) * 1000 };
+}
+
+/* The configured connect and operation time limits. */
+static void reset_timeouts(const struct sesame_conf *conf, LDAP *ld)
+{
+        struct timeval net = { .tv_sec = conf->connect_timeout };
+        struct timeval op = { .tv_sec = conf->timeout };
+
+        (void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net);
+        (void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+}
+
+/* Connect and operation time limits of @ld: the configured ones, or less
+ * when the thread's deadline is nearer.  -EHOSTDOWN if it has passed. */
+static int set_timeouts(const struct sesame_conf *conf, LDAP *ld)
+{
+        int64_t net_ms = budget_ms(conf->connect_timeout), op_ms = budget_ms(conf->timeout);
+        struct timeval net = tv_ms(net_ms), op = tv_ms(op_ms);
+
+        if (net_ms <= 0 || op_ms <= 0)
+                return -EHOSTDOWN;
+        (void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net);
+        (void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+        return 0;
+}
 
 struct dir *dir_new(const struct sesame_conf *conf)
 {
@@ -80,14 +131,13 @@ static void set_options(const struct sesame_conf *conf, LDAP *ld)
 {
         int v3 = LDAP_VERSION3, demand = LDAP_OPT_X_TLS_DEMAND, zero = 0;
         int timelimit = (int)conf->timeout;
-        struct timeval net = { .tv_sec = conf->connect_timeout };
-        struct timeval op = { .tv_sec = conf->timeout };
 
         (void)ldap_set_option(ld, LDAP_OPT_PROTOCOL_VERSION, &v3);
         (void)ldap_set_option(ld, LDAP_OPT_REFERRALS, LDAP_OPT_OFF);
         (void)ldap_set_option(ld, LDAP_OPT_RESTART, LDAP_OPT_ON);
-        (void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net);
-        (void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
+        /* the configured limits; set_timeouts() shortens them for a
+         * connect under a request deadline */
+        reset_timeouts(conf, ld);
         (void)ldap_set_option(ld, LDAP_OPT_TIMELIMIT, &timelimit);
         if (conf->ca_file && *conf->ca_file)
                 (void)ldap_set_option(ld, LDAP_OPT_X_TLS_CACERTFILE, conf->ca_file);
@@ -113,6 +163,22 @@ static int bind_service(struct dir *d, LDAP *ld)
         return rc;
 }
 
+/* StartTLS on an ldap:// URI when configured; a failure is an error,
+ * never a fallback to clear text. */
+static int start_tls(const struct sesame_conf *conf, LDAP *ld, const char *uri)
+{
+        int rc;
+
+        if (!conf->starttls || strncmp(uri, "ldap://", 7) != 0)
+                return 0;
+        rc = ldap_start_tls_s(ld, NULL, NULL);
+        if (rc != LDAP_SUCCESS) {
+                log_error("%s: StartTLS failed: %s", uri, ldap_err2string(rc));
+                return -EIO;
+        }
+        return 0;
+}
+
 /* One handle to the first URI that works. */
 static int conn_open(struct dir *d, LDAP **ret)
 {
@@ -128,14 +194,13 @@ static int conn_open(struct dir *d, LDAP **ret)
                         continue;
                 }
                 set_options(conf, ld);
-                if (conf->starttls && strncmp(uri, "ldap://", 7) == 0) {
-                        rc = ldap_start_tls_s(ld, NULL, NULL);
-                        if (rc != LDAP_SUCCESS) {
-                                /* never fall back to clear text */
-                                log_error("%s: StartTLS failed: %s", uri, ldap_err2string(rc));
-                                (void)ldap_unbind_ext_s(ld, NULL, NULL);
-                                continue;
-                        }
+                if (set_timeouts(conf, ld) < 0) {
+                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        return -ETIMEDOUT;
+                }
+                if (start_tls(conf, ld, uri) < 0) {
+                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        continue;
                 }
                 rc = bind_service(d, ld);
                 if (rc != LDAP_SUCCESS) {
@@ -145,6 +210,7 @@ static int conn_open(struct dir *d, LDAP **ret)
                         continue;
                 }
                 log_info("connected to %s", uri);
+                reset_timeouts(conf, ld); /* the full limits again for what follows */
                 *ret = ld;
                 return 0;
         }
@@ -153,10 +219,12 @@ static int conn_open(struct dir *d, LDAP **ret)
 
 static int conn_acquire(struct dir *d, struct dir_conn **ret)
 {
-        int64_t deadline = now_ms() + (int64_t)d->conf->timeout * 1000;
+        int64_t budget = budget_ms(d->conf->timeout), deadline = now_ms() + budget;
         struct dir_conn *c = NULL;
         int r;
 
+        if (budget <= 0)
+                return -EHOSTDOWN;
         (void)pthread_mutex_lock(&d->lock);
         for (;;) {
                 for (size_t i = 0; i < d->n && !c; i++)
@@ -180,18 +248,20 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         if (!c->ld) {
                 r = conn_open(d, &c->ld);
                 (void)pthread_mutex_lock(&d->lock);
-                if (r < 0) {
+                if (r == -EHOSTDOWN) {
                         if (now_ms() >= d->down_until)
                                 log_warning("no LDAP server reachable; failing fast for %u s",
                                             d->conf->reconnect_interval);
                         d->down_until = now_ms() + (int64_t)d->conf->reconnect_interval * 1000;
+                } else if (r == 0)
+                        d->down_until = 0;
+                if (r < 0) {
                         c->busy = false;
                         (void)pthread_cond_signal(&d->cond);
-                } else
-                        d->down_until = 0;
+                }
                 (void)pthread_mutex_unlock(&d->lock);
                 if (r < 0)
-                        return r;
+                        return -EHOSTDOWN; /* unreachable, or the request's time is up */
         }
         *ret = c;
         return 0;
@@ -266,8 +336,14 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
         do {
                 LDAPControl *ctrls[2] = { NULL, NULL };
                 LDAPMessage *res = NULL;
-                struct timeval tv = { .tv_sec = d->conf->timeout };
+                int64_t ms = budget_ms(d->conf->timeout);
+                struct timeval tv = tv_ms(ms);
                 int rc;
+
+                if (ms <= 0) {
+                        r = -ETIME; /* the request's time is up; nothing outstanding */
+                        break;
+                }
 
                 if (paged) {
                         rc = ldap_create_page_control(ld, (ber_int_t)d->conf->page_size, &cookie, 0, &ctrls[0]);
@@ -313,7 +389,7 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
                  * timeout): one more try on a fresh connection */
                 if (r == -ECONNRESET && !delivered && attempt == 0)
                         continue;
-                if (r == -ECONNRESET || r == -ETIMEDOUT)
+                if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
                         return -EHOSTDOWN;
                 return r;
         }
@@ -353,4 +429,370 @@ char *dir_get_first(LDAP *ld, LDAPMessage *e, const char *attr)
                 s = strndup(vals[0]->bv_val, vals[0]->bv_len);
         ldap_value_free_len(vals);
         return s;
+}
+
+/* ------------------------------------------------------------ entries */
+
+struct read_one {
+        dir_entry_cb cb;
+        void *userdata;
+        bool seen;
+};
+
+static int read_entry(LDAP *ld, LDAPMessage *e, void *userdata)
+{
+        struct read_one *o = userdata;
+
+        if (o->seen)
+                return 0;
+        o->seen = true;
+        return o->cb(ld, e, o->userdata);
+}
+
+int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void *userdata)
+{
+        struct read_one o = { .cb = cb, .userdata = userdata };
+        int r = dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, false, read_entry, &o);
+
+        if (r == 0 && !o.seen)
+                return -ENOENT;
+        return r;
+}
+
+/* ------------------------------------------------------------ user binds */
+
+static bool utf8_ok(const char *s) { return utf8_valid((const uint8_t *)s, strlen(s)); }
+
+static bool fail_fast(struct dir *d)
+{
+        bool down;
+
+        (void)pthread_mutex_lock(&d->lock);
+        down = now_ms() < d->down_until;
+        (void)pthread_mutex_unlock(&d->lock);
+        return down;
+}
+
+static void mark_down(struct dir *d)
+{
+        (void)pthread_mutex_lock(&d->lock);
+        if (now_ms() >= d->down_until)
+                log_warning("no LDAP server reachable; failing fast for %u s", d->conf->reconnect_interval);
+        d->down_until = now_ms() + (int64_t)d->conf->reconnect_interval * 1000;
+        (void)pthread_mutex_unlock(&d->lock);
+}
+
+/* A result code that says "this server is not there (now)": try the
+ * next URI. */
+static bool rc_unreachable(int rc)
+{
+        return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT || rc == LDAP_BUSY ||
+               rc == LDAP_UNAVAILABLE;
+}
+
+/*
+ * A fresh connection bound as @dn with @cred: the pool's URIs in order,
+ * its options and StartTLS rule, under the request's deadline.
+ * 0 and *ret; -EACCES (wrong credentials); -EHOSTDOWN; -EIO.
+ */
+static int user_conn(struct dir *d, const char *dn, const struct berval *cred, LDAP **ret)
+{
+        const struct sesame_conf *conf = d->conf;
+        bool timed_out = false;
+
+        if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
+                return -EACCES; /* never an anonymous or unauthenticated bind */
+        if (fail_fast(d))
+                return -EHOSTDOWN;
+        for (size_t i = 0; i < conf->n_uri; i++) {
+                const char *uri = conf->uri[i];
+                LDAP *ld = NULL;
+                int rc = ldap_initialize(&ld, uri);
+
+                if (rc != LDAP_SUCCESS) {
+                        log_error("%s: %s", uri, ldap_err2string(rc));
+                        continue;
+                }
+                set_options(conf, ld);
+                if (set_timeouts(conf, ld) < 0) {
+                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        timed_out = true;
+                        break;
+                }
+                if (start_tls(conf, ld, uri) < 0) {
+                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        continue;
+                }
+                rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, NULL, NULL,
+                                      NULL);
+                if (rc == LDAP_SUCCESS) {
+                        *ret = ld;
+                        return 0;
+                }
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH)
+                        return -EACCES;
+                if (rc_unreachable(rc)) {
+                        log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        continue;
+                }
+                /* the server answered, with something else: it is not a
+                 * wrong password, and another server would say the same */
+                log_error("%s: bind as %s: %s", uri, dn, ldap_err2string(rc));
+                return -EIO;
+        }
+        if (!timed_out)
+                mark_down(d);
+        return -EHOSTDOWN;
+}
+
+int dir_user_bind(struct dir *d, const char *dn, const char *password)
+{
+        struct berval cred = { password ? strlen(password) : 0, (char *)(uintptr_t)password };
+        LDAP *ld = NULL;
+        int r;
+
+        if (cred.bv_len == 0)
+                return -EACCES;
+        r = user_conn(d, dn, &cred, &ld);
+        if (r == 0)
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        return r;
+}
+
+/* @text made printable (control characters become blanks) into @msg;
+ * invalid UTF-8 is replaced by @fallback. */
+static void copy_diag(const char *text, const char *fallback, char *msg, size_t size)
+{
+        size_t n = 0;
+
+        if (!msg || size == 0)
+                return;
+        if (!text || !*text || !utf8_ok(text)) {
+                (void)snprintf(msg, size, "%s", fallback);
+                return;
+        }
+        for (const char *p = text; *p && n + 1 < size; p++)
+                msg[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+        /* do not cut a multi-byte character in half */
+        while (n > 0 && !utf8_valid((const uint8_t *)msg, n))
+                n--;
+        msg[n] = '\0';
+}
+
+int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize)
+{
+        struct berval old = { oldpw ? strlen(oldpw) : 0, (char *)(uintptr_t)oldpw };
+        struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
+        struct berval user = { dn ? strlen(dn) : 0, (char *)(uintptr_t)dn };
+        LDAPMessage *res = NULL;
+        LDAP *ld = NULL;
+        char *text = NULL;
+        int64_t ms;
+        int msgid, rc, err = LDAP_OTHER, r;
+
+        if (msg && msgsize)
+                msg[0] = '\0';
+        if (old.bv_len == 0)
+                return -EACCES;
+        if (new.bv_len == 0) {
+                copy_diag(NULL, "The new password is empty.", msg, msgsize);
+                return -EINVAL;
+        }
+        r = user_conn(d, dn, &old, &ld);
+        if (r < 0)
+                return r;
+        ms = budget_ms(d->conf->timeout);
+        if (ms <= 0) {
+                r = -EHOSTDOWN;
+                goto out;
+        }
+        rc = ldap_passwd(ld, &user, &old, &new, NULL, NULL, &msgid);
+        if (rc != LDAP_SUCCESS) {
+                r = rc_unreachable(rc) ? -EHOSTDOWN : -EIO;
+                log_error("password change for %s: %s", dn, ldap_err2string(rc));
+                goto out;
+        }
+        struct timeval tv = tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc <= 0) {
+                log_warning("password change for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
+                r = -EHOSTDOWN;
+                goto out;
+        }
+        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
+        res = NULL;
+        if (rc != LDAP_SUCCESS) {
+                r = -EIO;
+                goto out;
+        }
+        switch (err) {
+        case LDAP_SUCCESS:
+                r = 0;
+                break;
+        case LDAP_INVALID_CREDENTIALS:
+                r = -EACCES;
+                break;
+        case LDAP_CONSTRAINT_VIOLATION:
+        case LDAP_UNWILLING_TO_PERFORM:
+        case LDAP_INVALID_SYNTAX:
+                /* a password policy said no: its words are for the user */
+                copy_diag(text, "The directory refused the new password.", msg, msgsize);
+                log_info("password change for %s refused by the directory: %s", dn, ldap_err2string(err));
+                r = -EINVAL;
+                break;
+        case LDAP_INSUFFICIENT_ACCESS:
+                log_error("password change for %s: %s (the ACLs must give 'self write' on userPassword)", dn,
+                          ldap_err2string(err));
+                r = -EPERM;
+                break;
+        default:
+                log_error("password change for %s: %s", dn, ldap_err2string(err));
+                r = rc_unreachable(err) ? -EHOSTDOWN : -EIO;
+                break;
+        }
+out:
+        ldap_msgfree(res);
+        ldap_memfree(text);
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        return r;
+}
+
+/* ------------------------------------------------------------ modify */
+
+static int map_mod_rc(int rc, const char *dn, const char *text)
+{
+        switch (rc) {
+        case LDAP_SUCCESS:
+                return 0;
+        case LDAP_NO_SUCH_ATTRIBUTE:
+                return -ENODATA;
+        case LDAP_TYPE_OR_VALUE_EXISTS:
+                return -EEXIST;
+        case LDAP_CONSTRAINT_VIOLATION:
+                return -EINVAL;
+        case LDAP_OBJECT_CLASS_VIOLATION:
+                log_debug("modify %s: %s: %s", dn, ldap_err2string(rc), text ? text : "");
+                return -EBADR;
+        case LDAP_UNDEFINED_TYPE:
+                log_error("modify %s: %s: %s (is the sesame schema loaded?)", dn, ldap_err2string(rc),
+                          text ? text : "");
+                return -EOPNOTSUPP;
+        case LDAP_NO_SUCH_OBJECT:
+                return -ENOENT;
+        case LDAP_INSUFFICIENT_ACCESS:
+                log_debug("modify %s: %s", dn, ldap_err2string(rc));
+                return -EPERM;
+        case LDAP_SERVER_DOWN:
+        case LDAP_CONNECT_ERROR:
+                return -ECONNRESET;
+        case LDAP_TIMEOUT:
+                return -ETIMEDOUT;
+        default:
+                log_error("modify %s: %s%s%s", dn, ldap_err2string(rc), text && *text ? ": " : "",
+                          text ? text : "");
+                return -EIO;
+        }
+}
+
+/* First value of @attr in a Post-Read response control (RFC 4527). */
+static char *postread_value(LDAPControl **ctrls, const char *attr)
+{
+        LDAPControl *c = ldap_control_find(LDAP_CONTROL_POST_READ, ctrls, NULL);
+        BerElement *ber;
+        struct berval bv;
+        char *value = NULL;
+
+        if (!c || !(ber = ber_init(&c->ldctl_value)))
+                return NULL;
+        if (ber_scanf(ber, "{m{" /*}}*/, &bv) != LBER_ERROR) {
+                while (!value && ber_scanf(ber, "{m" /*}*/, &bv) != LBER_ERROR) {
+                        BerVarray vals = NULL;
+                        bool match = bv.bv_len == strlen(attr) && strncasecmp(bv.bv_val, attr, bv.bv_len) == 0;
+
+                        if (ber_scanf(ber, "[W]", &vals) == LBER_ERROR || !vals)
+                                break;
+                        if (match && vals[0].bv_val && !memchr(vals[0].bv_val, '\0', vals[0].bv_len))
+                                value = strndup(vals[0].bv_val, vals[0].bv_len);
+                        ber_bvarray_free(vals);
+                }
+        }
+        ber_free(ber, 1);
+        return value;
+}
+
+static int modify_on(struct dir *d, LDAP *ld, const char *dn, LDAPMod **mods, const char *attr, char **ret_value)
+{
+        LDAPControl prc = { .ldctl_oid = (char *)(uintptr_t)LDAP_CONTROL_POST_READ }, *sctrls[2] = { NULL, NULL };
+        LDAPControl **rctrls = NULL;
+        LDAPMessage *res = NULL;
+        BerElement *ber = NULL;
+        char *text = NULL;
+        int64_t ms = budget_ms(d->conf->timeout);
+        int msgid, rc, err = LDAP_OTHER, r;
+
+        if (ms <= 0)
+                return -ETIME;
+        if (attr) {
+                char *attrs[] = { (char *)(uintptr_t)attr, NULL };
+                ber = ber_alloc_t(LBER_USE_DER);
+                if (!ber || ber_printf(ber, "{v}", attrs) == -1 || ber_flatten2(ber, &prc.ldctl_value, 0) == -1) {
+                        if (ber)
+                                ber_free(ber, 1);
+                        return -ENOMEM;
+                }
+                sctrls[0] = &prc;
+        }
+        rc = ldap_modify_ext(ld, dn, mods, attr ? sctrls : NULL, NULL, &msgid);
+        if (ber)
+                ber_free(ber, 1);
+        if (rc != LDAP_SUCCESS)
+                return map_mod_rc(rc, dn, NULL);
+        struct timeval tv = tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc == 0) {
+                log_warning("modify %s: no answer in time", dn);
+                return -ETIMEDOUT;
+        }
+        if (rc < 0) {
+                (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+                return map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
+        }
+        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, &rctrls, 1);
+        if (rc != LDAP_SUCCESS)
+                return map_mod_rc(rc, dn, NULL);
+        if (err == LDAP_SUCCESS && attr && ret_value)
+                *ret_value = postread_value(rctrls, attr);
+        ldap_controls_free(rctrls);
+        r = map_mod_rc(err, dn, text);
+        ldap_memfree(text);
+        return r;
+}
+
+int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *attr, char **ret_value)
+{
+        if (ret_value)
+                *ret_value = NULL;
+        for (int attempt = 0;; attempt++) {
+                struct dir_conn *c;
+                int r = conn_acquire(d, &c);
+
+                if (r < 0)
+                        return r;
+                r = modify_on(d, c->ld, dn, mods, attr, ret_value);
+                conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
+                /* a pooled handle whose server went away: once more on a
+                 * fresh connection (see dir.h: callers' changes are safe
+                 * to repeat) */
+                if (r == -ECONNRESET && attempt == 0)
+                        continue;
+                if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
+                        return -EHOSTDOWN;
+                return r;
+        }
+}
+
+int dir_modify(struct dir *d, const char *dn, LDAPMod **mods)
+{
+        return dir_modify_read(d, dn, mods, NULL, NULL);
 }

@@ -15,8 +15,11 @@
 
 #include "conf.h"
 #include "config.h"
+#include "events.h"
 #include "log.h"
+#include "seal.h"
 #include "sesamed.h"
+#include "totp.h"
 
 static const char *arg_config = SESAME_CONF_PATH;
 static bool arg_foreground;
@@ -115,6 +118,10 @@ int main(int argc, char **argv)
                 log_error("libsodium failed to initialise");
                 return 1;
         }
+        if (totp_init() < 0) {
+                log_error("liboath failed to initialise");
+                return 1;
+        }
         r = conf_load(arg_config, &conf, err, sizeof(err));
         if (r < 0) {
                 log_error("%s", err);
@@ -123,9 +130,15 @@ int main(int argc, char **argv)
                 return 1;
         }
         if (arg_check) {
+                uint32_t hooks;
+                r = events_parse(conf->hook_events ? conf->hook_events : "", &hooks, err, sizeof(err));
+                if (r < 0)
+                        log_error("%s: hooks.events: %s", arg_config, err);
+                else if (seal_key_check(conf->totp_key_file, err, sizeof(err)) < 0)
+                        log_warning("TOTP key: %s", err);
                 conf_dump(conf, stdout);
                 conf_free(conf);
-                return 0;
+                return r < 0 ? 1 : 0;
         }
         /* signals go to the main loop's signalfd; threads inherit the mask */
         (void)sigemptyset(&mask);
@@ -135,10 +148,11 @@ int main(int argc, char **argv)
         (void)pthread_sigmask(SIG_BLOCK, &mask, NULL);
         (void)signal(SIGPIPE, SIG_IGN);
 
-        struct daemon_ctx *x = ctx_new(conf);
-        if (!x) {
-                log_error("out of memory");
-                conf_free(conf);
+        struct daemon_ctx *x = NULL;
+        r = ctx_new(conf, &x);
+        if (r < 0) {
+                if (r == -ENOMEM)
+                        log_error("out of memory");
                 return 1;
         }
         ctx_install(x);

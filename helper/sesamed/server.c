@@ -25,9 +25,11 @@
 #include "config.h"
 #include "conf.h"
 #include "dir.h"
+#include "events.h"
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "seal.h"
 #include "sesamed.h"
 #include "util.h"
 
@@ -43,11 +45,24 @@ static const struct dispatch {
         { SESAME_REQ_GROUP_BYGID, SOCK_NSS | SOCK_ADMIN, handle_group_bygid },
         { SESAME_REQ_GROUP_ENUM, SOCK_NSS | SOCK_ADMIN, handle_group_enum },
         { SESAME_REQ_INITGROUPS, SOCK_NSS | SOCK_ADMIN, handle_initgroups },
-        { SESAME_REQ_PING, SOCK_ADMIN, handle_ping },
+        { SESAME_REQ_PING, SOCK_ADMIN | SOCK_PAM, handle_ping },
         /* mail -> account is not for everyone: no enumeration of
          * addresses through nss.sock */
         { SESAME_REQ_PASSWD_BYMAIL, SOCK_ADMIN, handle_passwd_bymail },
         { SESAME_REQ_CACHE_FLUSH, SOCK_ADMIN, handle_cache_flush },
+        { SESAME_REQ_USER_SHOW, SOCK_ADMIN, handle_user_show },
+        { SESAME_REQ_TOTP_ENROLL, SOCK_ADMIN, handle_totp_enroll },
+        { SESAME_REQ_TOTP_ACTIVATE, SOCK_ADMIN, handle_totp_activate },
+        { SESAME_REQ_TOTP_DISABLE, SOCK_ADMIN, handle_totp_disable },
+        { SESAME_REQ_RECOVERY_CODES, SOCK_ADMIN, handle_recovery_codes },
+        { SESAME_REQ_UNLOCK, SOCK_ADMIN, handle_unlock },
+        { SESAME_REQ_CHECK, SOCK_ADMIN, handle_check },
+        /* pam.sock: anyone may connect; authsrv.c lets a peer that is
+         * not root act on its own account only */
+        { SESAME_REQ_AUTH, SOCK_PAM, handle_auth },
+        { SESAME_REQ_ACCOUNT, SOCK_PAM, handle_account },
+        { SESAME_REQ_CHAUTHTOK, SOCK_PAM, handle_chauthtok },
+        { SESAME_REQ_SESSION, SOCK_PAM, handle_session },
 };
 
 static const struct listener_def {
@@ -56,6 +71,7 @@ static const struct listener_def {
         mode_t mode;
 } listener_defs[] = {
         { "nss.sock", SOCK_NSS, 0666 },
+        { "pam.sock", SOCK_PAM, 0666 },
         { "admin.sock", SOCK_ADMIN, 0600 },
 };
 
@@ -65,24 +81,42 @@ static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_ctx *ctx_current;
 static atomic_int n_clients;
 
-struct daemon_ctx *ctx_new(struct sesame_conf *conf)
+int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
 {
         struct daemon_ctx *x = calloc(1, sizeof(*x));
+        char err[512];
+        int r;
 
-        if (!x)
-                return NULL;
+        if (!x) {
+                conf_free(conf);
+                return -ENOMEM;
+        }
         x->conf = conf;
+        x->refs = 1;
+        r = events_parse(conf->hook_events ? conf->hook_events : "", &x->hook_mask, err, sizeof(err));
+        if (r < 0) {
+                log_error("hooks.events: %s", err);
+                ctx_put(x);
+                return -EINVAL;
+        }
         x->dir = dir_new(conf);
         x->local = localdb_new(NULL, NULL);
         x->cache = cache_new(conf->cache_max);
         x->acct = (struct accounts){ conf, x->dir, x->local };
-        x->refs = 1;
         if (!x->dir || !x->local || !x->cache) {
-                x->conf = NULL; /* stays the caller's */
                 ctx_put(x);
-                return NULL;
+                return -ENOMEM;
         }
-        return x;
+        r = seal_key_load(conf->totp_key_file, &x->key, err, sizeof(err));
+        if (r < 0) {
+                x->key = NULL;
+                (void)snprintf(x->key_error, sizeof(x->key_error), "%s", err[0] ? err : strerror(-r));
+                log_warning("TOTP key not loaded (%s): TOTP enrolment and TOTP logins will fail; "
+                            "password logins and lookups work",
+                            x->key_error);
+        }
+        *ret = x;
+        return 0;
 }
 
 struct daemon_ctx *ctx_get(void)
@@ -108,6 +142,7 @@ void ctx_put(struct daemon_ctx *x)
         dir_free(x->dir);
         localdb_free(x->local);
         cache_free(x->cache);
+        seal_key_free(x->key);
         conf_free(x->conf);
         free(x);
 }
@@ -149,6 +184,40 @@ int client_end(struct client *cl, uint32_t status, const char *message)
         return r > 0 ? -EPROTO : r;
 }
 
+int client_send_frame(struct client *cl, struct proto_writer *w)
+{
+        size_t len;
+        int r = proto_end(w, &len);
+
+        if (r != 0)
+                return r > 0 ? -EINVAL : r;
+        return client_send(cl, w->buf, len);
+}
+
+int client_end_ex(struct client *cl, uint32_t status, const char *message, uint32_t reason, uint32_t locked_until)
+{
+        uint8_t buf[64 + SESAME_TEXT_MAX];
+        struct proto_writer w;
+
+        proto_begin(&w, buf, sizeof(buf), SESAME_ANS_END);
+        if (proto_put_u32(&w, SESAME_F_STATUS, status) != 0)
+                return -EINVAL;
+        if (message && *message && proto_put_str(&w, SESAME_F_MESSAGE, message) != 0)
+                log_debug("a message the protocol does not take was left out");
+        if (reason && proto_put_u32(&w, SESAME_F_REASON, reason) != 0)
+                return -EINVAL;
+        if (locked_until && proto_put_u32(&w, SESAME_F_LOCKED_UNTIL, locked_until) != 0)
+                return -EINVAL;
+        return client_send_frame(cl, &w);
+}
+
+bool req_string(const struct proto_msg *req, uint16_t tag, char *buf, size_t size)
+{
+        struct proto_field f;
+
+        return proto_find(req, tag, &f) && proto_field_str(&f, buf, size) == 0;
+}
+
 static const struct dispatch *dispatch_find(uint16_t opcode)
 {
         for (size_t i = 0; i < ELEMENTSOF(dispatch); i++)
@@ -176,7 +245,15 @@ static void client_serve(struct client *cl)
                                    (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
                         return;
                 }
-                if (d->fn(cl, &msg) < 0)
+                /* a login request must be answered before pam_sesame
+                 * gives up: bound all its directory work */
+                dir_deadline_set(cl->cls == SOCK_PAM ? now_ms() + SESAMED_PAM_BUDGET_MS : 0);
+                r = d->fn(cl, &msg);
+                dir_deadline_set(0);
+                /* the request may have held a password or a code */
+                if (cl->cls != SOCK_NSS)
+                        explicit_bzero(cl->buf, sizeof(cl->buf));
+                if (r < 0)
                         return;
         }
 }
@@ -283,10 +360,11 @@ static void reload(const char *conf_path)
                 log_error("reload: %s; keeping the running configuration", err);
                 return;
         }
-        struct daemon_ctx *x = ctx_new(conf);
-        if (!x) {
-                conf_free(conf);
-                log_error("reload: out of memory; keeping the running configuration");
+        struct daemon_ctx *x = NULL;
+        r = ctx_new(conf, &x);
+        if (r < 0) {
+                log_error("reload: %s; keeping the running configuration",
+                          r == -ENOMEM ? "out of memory" : "configuration error");
                 return;
         }
         struct daemon_ctx *old = ctx_get();

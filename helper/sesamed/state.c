@@ -1,1 +1,640 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * state.c - read and write the sesameAccount state of one entry.  See
+ * state.h for the rules; the attributes are in conf/schema/sesame.schema.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "dir.h"
+#include "log.h"
+#include "macro.h"
+#include "state.h"
+#include "util.h"
+
+#define A_CLASS "objectClass"
+#define A_DISABLED "sesameDisabled"
+#define A_CONFIRMED "sesameEmailConfirmed"
+#define A_STAMP "sesameTokenStamp"
+#define A_SECRET "sesameTotpSecret"
+#define A_PENDING "sesameTotpPending"
+#define A_LASTSTEP "sesameTotpLastStep"
+#define A_RECOVERY "sesameRecoveryCode"
+#define A_FAILURES "sesameFailureCount"
+#define A_FAILTIME "sesameFailureTime"
+#define A_LOCKED "sesameLockedUntil"
+#define A_LASTLOGIN "sesameLastLogin"
+#define A_LOGINS "sesameLoginCount"
+#define A_PPOLICY "pwdAccountLockedTime"
+#define A_SHADOWEXPIRE "shadowExpire"
+#define CLASS "sesameAccount"
+
+/* libldap takes char * where it only reads */
+#define S(s) ((char *)(uintptr_t)(s))
+
+/* ---------------------------------------------------------------- time */
+
+static bool all_digits(const char *s, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (s[i] < '0' || s[i] > '9')
+                        return false;
+        return true;
+}
+
+static int num(const char *s, size_t n)
+{
+        int v = 0;
+
+        for (size_t i = 0; i < n; i++)
+                v = v * 10 + (s[i] - '0');
+        return v;
+}
+
+int gentime_parse(const char *s, int64_t *ret)
+{
+        size_t len = strlen(s), i;
+        struct tm tm = { 0 };
+        int64_t off = 0;
+        time_t t;
+
+        /* YYYYMMDDHH, then optional MM and SS */
+        if (len < 11 || !all_digits(s, 10))
+                return -EINVAL;
+        tm.tm_year = num(s, 4) - 1900;
+        tm.tm_mon = num(s + 4, 2) - 1;
+        tm.tm_mday = num(s + 6, 2);
+        tm.tm_hour = num(s + 8, 2);
+        i = 10;
+        if (i + 2 <= len && all_digits(s + i, 2)) {
+                tm.tm_min = num(s + i, 2);
+                i += 2;
+                if (i + 2 <= len && all_digits(s + i, 2)) {
+                        tm.tm_sec = num(s + i, 2);
+                        i += 2;
+                }
+        }
+        if (i < len && (s[i] == '.' || s[i] == ',')) {
+                i++;
+                if (i >= len || s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                while (i < len && s[i] >= '0' && s[i] <= '9')
+                        i++;
+        }
+        if (i < len && s[i] == 'Z')
+                i++;
+        else if (i < len && (s[i] == '+' || s[i] == '-')) {
+                int sign = s[i] == '-' ? -1 : 1;
+                i++;
+                if (i + 2 > len || !all_digits(s + i, 2))
+                        return -EINVAL;
+                off = num(s + i, 2) * 3600;
+                i += 2;
+                if (i + 2 <= len && all_digits(s + i, 2)) {
+                        off += num(s + i, 2) * 60;
+                        i += 2;
+                }
+                off *= sign;
+        } else
+                return -EINVAL;
+        if (i != len || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
+            tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+                return -EINVAL;
+        t = timegm(&tm);
+        if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))
+                return -EINVAL;
+        *ret = (int64_t)t - off;
+        return 0;
+}
+
+void gentime_format(int64_t t, char buf[static 16])
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (!gmtime_r(&tt, &tm) || strftime(buf, 16, "%Y%m%d%H%M%SZ", &tm) != 15)
+                (void)snprintf(buf, 16, "19700101000000Z");
+}
+
+/* ---------------------------------------------------------------- read */
+
+static int parse_i64(const char *s, int64_t *ret)
+{
+        char *end;
+        long long v;
+
+        if (!s || !*s || (*s != '-' && (*s < '0' || *s > '9')))
+                return -EINVAL;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || *end)
+                return -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static bool get_i64(LDAP *ld, LDAPMessage *e, const char *attr, int64_t *ret)
+{
+        _cleanup_free_ char *v = dir_get_first(ld, e, attr);
+
+        if (!v)
+                return false;
+        if (parse_i64(v, ret) < 0) {
+                log_warning("%s: not an integer, ignored", attr);
+                return false;
+        }
+        return true;
+}
+
+static bool get_u32(LDAP *ld, LDAPMessage *e, const char *attr, uint32_t *ret)
+{
+        int64_t v;
+
+        if (!get_i64(ld, e, attr, &v))
+                return false;
+        *ret = v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+        return true;
+}
+
+static bool has_value(LDAP *ld, LDAPMessage *e, const char *attr, const char *value)
+{
+        struct berval **vals = ldap_get_values_len(ld, e, attr);
+        bool found = false;
+
+        for (size_t i = 0; vals && vals[i] && !found; i++)
+                found = vals[i]->bv_len == strlen(value) && strncasecmp(vals[i]->bv_val, value, vals[i]->bv_len) == 0;
+        ldap_value_free_len(vals);
+        return found;
+}
+
+static bool present(LDAP *ld, LDAPMessage *e, const char *attr)
+{
+        struct berval **vals = ldap_get_values_len(ld, e, attr);
+        bool p = vals && vals[0];
+
+        ldap_value_free_len(vals);
+        return p;
+}
+
+static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
+{
+        struct acct_state *s = userdata;
+        struct berval **vals;
+        _cleanup_free_ char *disabled = NULL, *logintime = NULL;
+
+        s->has_class = has_value(ld, e, A_CLASS, CLASS);
+        disabled = dir_get_first(ld, e, A_DISABLED);
+        s->disabled = disabled && strcasecmp(disabled, "TRUE") == 0;
+        s->confirmed = present(ld, e, A_CONFIRMED);
+        s->ppolicy_locked = present(ld, e, A_PPOLICY);
+        s->has_shadow_expire = get_i64(ld, e, A_SHADOWEXPIRE, &s->shadow_expire) && s->shadow_expire >= 0;
+        s->token_stamp = dir_get_first(ld, e, A_STAMP);
+        s->totp_secret = dir_get_first(ld, e, A_SECRET);
+        s->totp_pending = dir_get_first(ld, e, A_PENDING);
+        s->last_step_raw = dir_get_first(ld, e, A_LASTSTEP);
+        if (!s->last_step_raw || parse_i64(s->last_step_raw, &s->last_step) < 0 || s->last_step < 0) {
+                /* a value that is not a step: keep it for the CAS, but
+                 * accept no step below a sane one */
+                s->last_step = s->last_step_raw ? INT64_MAX : -1;
+                if (s->last_step_raw)
+                        log_warning("%s: %s is not a time step; refusing codes until it is fixed", s->dn,
+                                    A_LASTSTEP);
+        }
+        vals = ldap_get_values_len(ld, e, A_RECOVERY);
+        for (size_t i = 0; vals && vals[i]; i++) {
+                char **nv;
+                if (memchr(vals[i]->bv_val, '\0', vals[i]->bv_len))
+                        continue;
+                nv = realloc(s->recovery, (s->n_recovery + 1) * sizeof(*nv));
+                if (!nv || !(nv[s->n_recovery] = strndup(vals[i]->bv_val, vals[i]->bv_len))) {
+                        if (nv)
+                                s->recovery = nv;
+                        ldap_value_free_len(vals);
+                        return -ENOMEM;
+                }
+                s->recovery = nv;
+                s->n_recovery++;
+        }
+        ldap_value_free_len(vals);
+        s->has_failures = get_u32(ld, e, A_FAILURES, &s->failures);
+        s->has_failure_time = get_i64(ld, e, A_FAILTIME, &s->failure_time);
+        s->has_locked_until = get_i64(ld, e, A_LOCKED, &s->locked_until);
+        logintime = dir_get_first(ld, e, A_LASTLOGIN);
+        s->has_last_login = logintime && gentime_parse(logintime, &s->last_login) == 0;
+        s->has_login_count = get_u32(ld, e, A_LOGINS, &s->login_count);
+        return 0;
+}
+
+int state_read(struct dir *d, const char *dn, struct acct_state *ret)
+{
+        char *attrs[] = { S(A_CLASS),    S(A_DISABLED),  S(A_CONFIRMED), S(A_STAMP),   S(A_SECRET),
+                          S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
+                          S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
+                          NULL };
+
+        *ret = (struct acct_state){ .last_step = -1 };
+        ret->dn = strdup(dn);
+        if (!ret->dn)
+                return -ENOMEM;
+        return dir_read(d, dn, attrs, state_entry, ret);
+}
+
+void state_done(struct acct_state *s)
+{
+        free(s->dn);
+        free(s->token_stamp);
+        erase_and_free(s->totp_secret);
+        erase_and_free(s->totp_pending);
+        free(s->last_step_raw);
+        for (size_t i = 0; i < s->n_recovery; i++)
+                erase_and_free(s->recovery[i]);
+        free(s->recovery);
+        *s = (struct acct_state){ .last_step = -1 };
+}
+
+bool state_locked(const struct acct_state *s, int64_t now)
+{
+        return s->has_locked_until && now < s->locked_until;
+}
+
+bool state_expired(const struct acct_state *s, int64_t now)
+{
+        return s->has_shadow_expire && now / 86400 >= s->shadow_expire;
+}
+
+/* The window of the counted failures is still open at @now. */
+static bool window_open(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
+{
+        if (!s->has_failures || !s->has_failure_time)
+                return false;
+        if (now - s->failure_time >= (int64_t)c->failure_window || s->failure_time > now + 60)
+                return false;
+        /* a lockout that has ended closes the window it came from */
+        if (s->has_locked_until && s->locked_until <= now)
+                return false;
+        return true;
+}
+
+uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
+{
+        return window_open(s, c, now) ? s->failures : 0;
+}
+
+/* ---------------------------------------------------------------- write */
+
+#define MODS_MAX 8
+
+struct mods {
+        LDAPMod m[MODS_MAX];
+        LDAPMod *p[MODS_MAX + 2]; /* room for objectClass and the NULL */
+        char *one[MODS_MAX][2];
+        char buf[MODS_MAX][24];
+        size_t n;
+};
+
+/* @op on @type with the values @vals (NULL: none). */
+static void mods_addv(struct mods *m, int op, const char *type, char **vals)
+{
+        if (m->n >= MODS_MAX)
+                abort(); /* a programming error, never input */
+        m->m[m->n] = (LDAPMod){ .mod_op = op, .mod_type = S(type), .mod_values = vals };
+        m->n++;
+}
+
+/* @op on @type with one string value (NULL: no values). */
+static void mods_add(struct mods *m, int op, const char *type, const char *value)
+{
+        size_t i = m->n;
+
+        if (!value) {
+                mods_addv(m, op, type, NULL);
+                return;
+        }
+        m->one[i][0] = S(value);
+        m->one[i][1] = NULL;
+        mods_addv(m, op, type, m->one[i]);
+}
+
+/* @op on @type with one integer value. */
+static void mods_add_int(struct mods *m, int op, const char *type, int64_t v)
+{
+        size_t i = m->n;
+
+        (void)snprintf(m->buf[i], sizeof(m->buf[i]), "%" PRId64, v);
+        mods_add(m, op, type, m->buf[i]);
+}
+
+/*
+ * Send @m to the entry; with @class, objectClass sesameAccount is added in
+ * the same modify when the entry lacks it (and the modify is repeated with
+ * or without it once, if another sesamed changed that meanwhile).
+ */
+static int state_modify_read(struct dir *d, struct acct_state *s, struct mods *m, bool class, const char *attr,
+                             char **ret_value)
+{
+        char *ocv[] = { S(CLASS), NULL };
+        LDAPMod oc = { .mod_op = LDAP_MOD_ADD, .mod_type = S(A_CLASS), .mod_values = ocv };
+        bool add_class = class && !s->has_class;
+        int r = -EIO;
+
+        for (int attempt = 0; attempt < 2; attempt++) {
+                size_t n = 0;
+
+                if (add_class)
+                        m->p[n++] = &oc;
+                for (size_t i = 0; i < m->n; i++)
+                        m->p[n++] = &m->m[i];
+                m->p[n] = NULL;
+                r = dir_modify_read(d, s->dn, m->p, attr, ret_value);
+                if (r == 0) {
+                        if (add_class)
+                                s->has_class = true;
+                        return 0;
+                }
+                if (r == -EEXIST && add_class) {
+                        add_class = false; /* somebody added it meanwhile */
+                        continue;
+                }
+                if (r == -EBADR && class && !add_class) {
+                        add_class = true; /* somebody removed it */
+                        continue;
+                }
+                break;
+        }
+        return r;
+}
+
+static int state_modify(struct dir *d, struct acct_state *s, struct mods *m, bool class)
+{
+        return state_modify_read(d, s, m, class, NULL, NULL);
+}
+
+/* A new failure window: count 1 from now.  The count is set with a
+ * compare-and-swap (add when absent, delete the old value + add 1
+ * otherwise), so of several logins failing at once only one starts the
+ * window; the others get -EAGAIN and increment instead. */
+static int start_window(struct dir *d, struct acct_state *s, int64_t now)
+{
+        struct mods m = { 0 };
+        int r;
+
+        if (s->has_failures)
+                mods_add_int(&m, LDAP_MOD_DELETE, A_FAILURES, s->failures);
+        mods_add_int(&m, LDAP_MOD_ADD, A_FAILURES, 1);
+        mods_add_int(&m, LDAP_MOD_REPLACE, A_FAILTIME, now);
+        if (s->has_locked_until)
+                mods_add(&m, LDAP_MOD_REPLACE, A_LOCKED, NULL); /* an ended lock */
+        r = state_modify(d, s, &m, true);
+        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
+                return -EAGAIN;
+        if (r < 0)
+                return r;
+        s->has_failure_time = true;
+        s->failure_time = now;
+        s->has_locked_until = false;
+        return 0;
+}
+
+/* One more failure in the open window: the count after it, from the
+ * server (Post-Read control) or, without that, our own sum.  -ENODATA
+ * when the count is gone (reset meanwhile by a success elsewhere). */
+static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
+{
+        struct mods m = { 0 };
+        _cleanup_free_ char *after = NULL;
+        uint32_t v;
+        int r;
+
+        mods_add(&m, LDAP_MOD_INCREMENT, A_FAILURES, "1");
+        r = state_modify_read(d, s, &m, true, A_FAILURES, &after);
+        if (r < 0)
+                return r;
+        *ret_count = after && parse_u32(after, 0, UINT32_MAX, &v) == 0 ? v
+                     : s->failures < UINT32_MAX                         ? s->failures + 1
+                                                                         : UINT32_MAX;
+        return 0;
+}
+
+int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                         bool *ret_locked, int64_t *ret_until)
+{
+        bool fresh = !window_open(s, c, now);
+        uint32_t count = 0;
+        int r = -EAGAIN;
+
+        *ret_locked = false;
+        *ret_until = 0;
+        for (int attempt = 0; attempt < 3 && r == -EAGAIN; attempt++) {
+                if (fresh) {
+                        r = start_window(d, s, now);
+                        if (r == 0)
+                                count = 1;
+                        else if (r == -EAGAIN)
+                                fresh = false; /* another login started it: count in it */
+                } else {
+                        r = count_up(d, s, &count);
+                        if (r == -ENODATA) {
+                                s->has_failures = false; /* reset meanwhile: start over */
+                                fresh = true;
+                                r = -EAGAIN;
+                        }
+                }
+        }
+        if (r < 0)
+                return r;
+        s->has_failures = true;
+        s->failures = count;
+        if (count >= c->max_failures) {
+                struct mods m = { 0 };
+                int64_t until = now + (int64_t)c->lockout_time;
+
+                mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
+                r = state_modify(d, s, &m, true);
+                if (r < 0)
+                        return r;
+                s->has_locked_until = true;
+                s->locked_until = until;
+                *ret_locked = true;
+                *ret_until = until;
+        }
+        return 0;
+}
+
+int state_reset_failures(struct dir *d, struct acct_state *s)
+{
+        struct mods m = { 0 };
+        int r;
+
+        if (s->has_failures)
+                mods_add(&m, LDAP_MOD_REPLACE, A_FAILURES, NULL);
+        if (s->has_failure_time)
+                mods_add(&m, LDAP_MOD_REPLACE, A_FAILTIME, NULL);
+        if (s->has_locked_until)
+                mods_add(&m, LDAP_MOD_REPLACE, A_LOCKED, NULL);
+        if (m.n == 0)
+                return 0;
+        r = state_modify(d, s, &m, false);
+        if (r == 0)
+                s->has_failures = s->has_failure_time = s->has_locked_until = false;
+        return r;
+}
+
+int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
+{
+        int r = state_reset_failures(d, s);
+
+        *ret_ppolicy = true;
+        if (r < 0)
+                return r;
+        if (s->ppolicy_locked) {
+                struct mods m = { 0 };
+                int q;
+
+                mods_add(&m, LDAP_MOD_DELETE, A_PPOLICY, NULL);
+                q = state_modify(d, s, &m, false);
+                if (q == 0 || q == -ENODATA)
+                        s->ppolicy_locked = false;
+                else if (q == -EHOSTDOWN)
+                        return q;
+                else {
+                        log_notice("%s: could not remove %s (%s); the directory's password policy keeps it "
+                                   "locked",
+                                   s->dn, A_PPOLICY, strerror(-q));
+                        *ret_ppolicy = false;
+                }
+        }
+        return 0;
+}
+
+int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step)
+{
+        struct mods m = { 0 };
+        int r;
+
+        if (s->last_step_raw)
+                mods_add(&m, LDAP_MOD_DELETE, A_LASTSTEP, s->last_step_raw);
+        mods_add_int(&m, LDAP_MOD_ADD, A_LASTSTEP, step);
+        r = state_modify(d, s, &m, true);
+        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
+                return -EAGAIN; /* another login took a step since we read it */
+        if (r < 0)
+                return r;
+        free(s->last_step_raw);
+        s->last_step_raw = NULL;
+        if (asprintf(&s->last_step_raw, "%" PRId64, step) < 0)
+                s->last_step_raw = NULL;
+        s->last_step = step;
+        return 0;
+}
+
+int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash)
+{
+        struct mods m = { 0 };
+        int r;
+
+        mods_add(&m, LDAP_MOD_DELETE, A_RECOVERY, hash);
+        r = state_modify(d, s, &m, false);
+        if (r == -ENODATA)
+                return -ENOENT;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_recovery; i++)
+                if (strcmp(s->recovery[i], hash) == 0) {
+                        erase_and_free(s->recovery[i]);
+                        s->recovery[i] = s->recovery[--s->n_recovery];
+                        break;
+                }
+        return 0;
+}
+
+int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes, size_t n)
+{
+        _cleanup_free_ char **v = calloc(n + 1, sizeof(*v));
+        struct mods m = { 0 };
+
+        if (!v)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                v[i] = hashes[i];
+        mods_addv(&m, LDAP_MOD_REPLACE, A_RECOVERY, n ? v : NULL);
+        return state_modify(d, s, &m, true);
+}
+
+int state_set_pending(struct dir *d, struct acct_state *s, const char *sealed)
+{
+        struct mods m = { 0 };
+
+        mods_add(&m, LDAP_MOD_REPLACE, A_PENDING, sealed);
+        return state_modify(d, s, &m, true);
+}
+
+int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step)
+{
+        struct mods m = { 0 };
+        int r;
+
+        if (!s->totp_pending)
+                return -ENOENT;
+        mods_add(&m, LDAP_MOD_REPLACE, A_SECRET, s->totp_pending);
+        mods_add(&m, LDAP_MOD_DELETE, A_PENDING, s->totp_pending);
+        mods_add_int(&m, LDAP_MOD_REPLACE, A_LASTSTEP, step);
+        r = state_modify(d, s, &m, true);
+        if (r == -ENODATA)
+                return -EAGAIN; /* enrolled again meanwhile */
+        return r;
+}
+
+int state_disable_totp(struct dir *d, struct acct_state *s)
+{
+        struct mods m = { 0 };
+
+        mods_add(&m, LDAP_MOD_REPLACE, A_SECRET, NULL);
+        mods_add(&m, LDAP_MOD_REPLACE, A_PENDING, NULL);
+        mods_add(&m, LDAP_MOD_REPLACE, A_LASTSTEP, NULL);
+        mods_add(&m, LDAP_MOD_REPLACE, A_RECOVERY, NULL);
+        return state_modify(d, s, &m, false);
+}
+
+int state_new_token_stamp(struct dir *d, struct acct_state *s)
+{
+        uint8_t rnd[16];
+        char hex[sizeof(rnd) * 2 + 1];
+        struct mods m = { 0 };
+
+        randombytes_buf(rnd, sizeof(rnd));
+        (void)sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+        mods_add(&m, LDAP_MOD_REPLACE, A_STAMP, hex);
+        return state_modify(d, s, &m, true);
+}
+
+int state_track_login(struct dir *d, struct acct_state *s, int64_t now)
+{
+        char when[16];
+        bool incr = s->has_login_count;
+        int r = -EIO;
+
+        gentime_format(now, when);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                struct mods m = { 0 };
+
+                mods_add(&m, LDAP_MOD_REPLACE, A_LASTLOGIN, when);
+                mods_add(&m, incr ? LDAP_MOD_INCREMENT : LDAP_MOD_ADD, A_LOGINS, "1");
+                r = state_modify(d, s, &m, true);
+                /* the count appeared (another session) or vanished
+                 * meanwhile: once more the other way */
+                if ((r == -EEXIST || r == -EINVAL) && !incr)
+                        incr = true;
+                else if (r == -ENODATA && incr)
+                        incr = false;
+                else
+                        break;
+        }
+        return r;
+}

@@ -3,9 +3,11 @@
 #
 # Integration test harness: a private mount namespace in which glibc's real
 # NSS path (getent, id) reaches libnss_sesame.so.2 and a sesamed of the
-# build tree, against a private slapd (slapd.sh).  Nothing outside the
+# build tree, against a private slapd (slapd.sh), and in which PAM services
+# (pamtester, passwd) use the built pam_sesame.so.  Nothing outside the
 # namespace is touched: /run, /etc/nsswitch.conf, /etc/ld.so.cache,
-# /etc/passwd and /etc/group are bind- or tmpfs-mounted inside it only.
+# /etc/passwd, /etc/group and /etc/pam.d are bind- or tmpfs-mounted inside
+# it only.
 #
 # Usage, at the top of a test script:
 #     . "$(dirname "$0")/../lib/harness.sh"
@@ -15,14 +17,33 @@
 #     ok "alice resolves" getent passwd alice
 #     done_testing
 #
+# PAM and sesamectl (see the helpers below):
+#     pam_service login <<EOF                # /etc/pam.d/login of the namespace
+#     auth    required pam_sesame.so totp=off   # (the BUILT module is put in)
+#     account required pam_sesame.so
+#     EOF
+#     pamtester_run $'Alice-Passw0rd!' login alice authenticate acct_mgmt
+#     PAM_AS="10115 10000" pamtester_run ...  # as an unprivileged user
+#     totp_wait_safe; totp_code "$SECRET" -1  # codes from oathtool only
+#     sesamectl_run user show alice
+#
 # Needs root (mount namespaces); exits 77 (skip) otherwise.
 # Environment: BUILD_DIR (the meson build directory; meson's test() sets it).
+#
+# Set after harness_init: T (the test's directory, mode 0711 so that
+# processes of unprivileged test users reach $T/lib and $T/bin), SESAMED,
+# SESAMECTL, PAM_SESAME (absolute paths of the built programs), TOTP_KEY
+# ($T/totp.key: 32 random bytes, root, 0600; sesamed_config names it as
+# [totp] key_file).
 
 set -uo pipefail
 
 HARNESS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=tests/lib/slapd.sh
 . "$HARNESS_LIB/slapd.sh"
+# the python for test scripts: the system one when there is one
+# shellcheck disable=SC2034 # for the test scripts
+PYTHON3=$SLAPD_PYTHON
 
 _tap_n=0
 _tap_failed=0
@@ -99,9 +120,18 @@ harness_init() {
         : "${BUILD_DIR:?BUILD_DIR must point at the meson build directory}"
         BUILD_DIR=$(cd "$BUILD_DIR" && pwd -P)
         SESAMED=$BUILD_DIR/helper/sesamed/sesamed
+        SESAMECTL=$BUILD_DIR/helper/sesamectl/sesamectl
+        PAM_SESAME=$BUILD_DIR/pam_module/pam_sesame.so
         # short: the slapd ldapi socket path must fit sun_path
         T=$(mktemp -d /tmp/sesame-test.XXXXXX)
+        # unprivileged test users (as_uid) must reach $T/lib (the NSS
+        # module), $T/bin and $T/pam.d; nothing in $T can be listed, and
+        # the secrets in it are 0600 files
+        chmod 0711 "$T"
         trap harness_cleanup EXIT
+        # the TOTP sealing key sesamed_config names as [totp] key_file
+        TOTP_KEY=$T/totp.key
+        (umask 077 && head -c 32 /dev/urandom >"$TOTP_KEY")
         _ns_setup
 }
 
@@ -136,19 +166,28 @@ _ns_setup() {
         mount --bind "$T/group" /etc/group
         printf 'passwd: files sesame\ngroup: files sesame\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
         mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf
-        # a sanitizer build of the module needs its runtime loaded first in
-        # the (uninstrumented) programs that load it: wrap them, rather
-        # than exporting LD_PRELOAD to everything (slapd would get it too)
+        # a private, empty /etc/pam.d: only the services a test writes with
+        # pam_service, and an "other" that refuses everything
+        mkdir -m 0755 "$T/pam.d"
+        printf '%s\n' "auth required pam_deny.so" "account required pam_deny.so" \
+                "password required pam_deny.so" "session required pam_deny.so" >"$T/pam.d/other"
+        mount --bind "$T/pam.d" /etc/pam.d
+        mkdir -m 0755 "$T/bin"
+        export PATH="$T/bin:$PATH"
+        # a sanitizer build of the modules needs its runtime loaded first in
+        # the (uninstrumented) programs that load them: wrap them, rather
+        # than exporting LD_PRELOAD to everything (slapd would get it too).
+        # setpriv resolves a numeric --reuid with getpwnam() first.
+        # ldapwhoami/ldapsearch load neither module and are not wrapped.
         if readelf -d "$T/lib/libnss_sesame.so.2" | grep -q 'libasan'; then
                 local pre prog
                 pre="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
-                mkdir -p "$T/bin"
-                for prog in getent id; do
+                for prog in getent id pamtester passwd setpriv; do
+                        command -v "$prog" >/dev/null || continue
                         printf '#!/bin/sh\nLD_PRELOAD="%s" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 exec %s "$@"\n' \
                                 "$pre" "$(command -v $prog)" >"$T/bin/$prog"
-                        chmod +x "$T/bin/$prog"
+                        chmod 0755 "$T/bin/$prog"
                 done
-                export PATH="$T/bin:$PATH"
         fi
 }
 
@@ -156,10 +195,16 @@ _ns_setup() {
 local_user() { echo "$1" >>/etc/passwd; }
 local_group() { echo "$1" >>/etc/group; }
 
-# sesamed_config [EXTRA LINES]: a configuration for the running slapd on
-# stdout.  Extra "section.key=value" arguments override or add keys.
+# sesamed_config: a configuration for the running slapd on stdout.
+# Variables: URI BINDDN BINDPW_FILE CA_FILE STARTTLS GROUP_SCHEMA CACHE_TTL
+# RECONNECT; EXTRA_LDAP EXTRA_NSS EXTRA_DAEMON EXTRA_AUTH EXTRA_TOTP
+# EXTRA_PASSWORD EXTRA_HOOKS (lines added to that section; every key may
+# appear once in the file, so set keys through these rather than by
+# appending another [section]); TOTP_KEY_FILE (default $TOTP_KEY; empty:
+# no key_file line).
 sesamed_config() {
-        local uri=${URI:-$SLAPD_URI}
+        local uri=${URI:-$SLAPD_URI} key=${TOTP_KEY_FILE-$TOTP_KEY} keyline=""
+        [ -n "$key" ] && keyline="key_file = $key"
         cat <<EOF
 [ldap]
 uri = $uri
@@ -177,6 +222,16 @@ cache_ttl = ${CACHE_TTL:-300}
 ${EXTRA_NSS:-}
 [daemon]
 reconnect_interval = ${RECONNECT:-2}
+${EXTRA_DAEMON:-}
+[auth]
+${EXTRA_AUTH:-}
+[totp]
+$keyline
+${EXTRA_TOTP:-}
+[password]
+${EXTRA_PASSWORD:-}
+[hooks]
+${EXTRA_HOOKS:-}
 EOF
 }
 
@@ -225,4 +280,162 @@ retry() {
 sesamed_restart() {
         sesamed_stop
         sesamed_start "$@"
+}
+
+# ---------------------------------------------------------------------------
+# PAM, TOTP and sesamectl helpers
+
+# pam_service NAME: write /etc/pam.d/NAME of the namespace from stdin.  A
+# word "pam_sesame.so" becomes the absolute path of the BUILT module
+# ($PAM_SESAME), so nothing installed on the host is ever used.
+pam_service() {
+        local name=${1:?usage: pam_service NAME <FILE}
+        case $name in
+        */* | .* | "") echo "pam_service: bad service name '$name'" >&2; return 1 ;;
+        esac
+        sed -E "s#(^|[[:space:]])pam_sesame\.so([[:space:]]|\$)#\1$PAM_SESAME\2#" >"$T/pam.d/$name" &&
+                chmod 0644 "$T/pam.d/$name"
+}
+
+# pamtester_run ANSWERS SERVICE USER OPERATION...: pamtester -v with
+# ANSWERS (newline-separated: one line per prompt, in order) on stdin,
+# killed after PAMTESTER_TIMEOUT (default 30) seconds.  Prints pamtester's
+# stdout and stderr (the prompts, the module's messages and the result:
+# "pamtester: successfully authenticated", or pam_strerror() of the
+# failure, e.g. "pamtester: Authentication failure"); returns its status
+# (124: killed by the timeout).  Options for pamtester (-I rhost=...) may
+# come before SERVICE.  PAM_AS="UID GID": run pamtester as that user
+# (see as_uid).  Note: pamtester's conversation (misc_conv) cuts an answer
+# at 511 bytes.
+pamtester_run() {
+        local answers=$1
+        local -a as=()
+        shift
+        if [ -n "${PAM_AS:-}" ]; then
+                as=(setpriv --reuid="${PAM_AS% *}" --regid="${PAM_AS#* }" --clear-groups --inh-caps=-all --)
+        fi
+        printf '%s\n' "$answers" |
+                timeout -k 5 "${PAMTESTER_TIMEOUT:-30}" "${as[@]}" pamtester -v "$@" 2>&1
+}
+
+# pam_strerror() texts (Linux-PAM), as pamtester prints them
+# shellcheck disable=SC2034 # for the test scripts
+{
+        PAM_TEXT_AUTH_ERR="Authentication failure"
+        PAM_TEXT_USER_UNKNOWN="User not known to the underlying authentication module"
+        PAM_TEXT_MAXTRIES="Have exhausted maximum number of retries for service"
+        PAM_TEXT_AUTHINFO_UNAVAIL="Authentication service cannot retrieve authentication info"
+        PAM_TEXT_SERVICE_ERR="Error in service module"
+        PAM_TEXT_PERM_DENIED="Permission denied"
+        PAM_TEXT_ACCT_EXPIRED="User account has expired"
+        PAM_TEXT_AUTHTOK_ERR="Authentication token manipulation error"
+        PAM_TEXT_SESSION_ERR="Cannot make/remove an entry for the specified session"
+}
+
+# pam_expect DESCRIPTION EXPECT ANSWERS [PAMTESTER OPTIONS] SERVICE USER
+# OPERATION...: one TAP line.  EXPECT "ok": pamtester exits 0; otherwise
+# EXPECT is the pam_strerror() text pamtester must end with
+# ("pamtester: TEXT", exit status 1; a prompt may precede it on the line).  The output is kept in $T/pam.out
+# (and in PAM_OUT) for further checks; on a mismatch it is shown.  A
+# sanitizer report in the output is a failure whatever the result.
+pam_expect() {
+        local desc=$1 want=$2 rc
+        shift 2
+        PAM_OUT=$(pamtester_run "$@")
+        rc=$?
+        printf '%s\n' "$PAM_OUT" >"$T/pam.out"
+        _tap_n=$((_tap_n + 1))
+        # a sanitizer report from the module (UBSan goes on after it) fails too
+        if ! grep -qE 'runtime error:|AddressSanitizer|LeakSanitizer' "$T/pam.out" &&
+                { { [ "$want" = ok ] && [ "$rc" = 0 ]; } ||
+                { [ "$want" != ok ] && [ "$rc" = 1 ] &&
+                        [[ $(tail -n 1 <<<"$PAM_OUT") == *"pamtester: $want" ]]; }; }; then
+                echo "ok $_tap_n - $desc"
+                return 0
+        fi
+        echo "not ok $_tap_n - $desc"
+        _tap_failed=$((_tap_failed + 1))
+        printf '#   expected: %s\n#   got (exit %s):\n' "$want" "$rc"
+        sed 's/^/#     /' "$T/pam.out" | tail -n 12
+        return 1
+}
+
+# no_sanitizer_report FILE...: no ASan/UBSan/LSan report in the files
+# (e.g. $T/sesamed.log: UBSan reports and goes on)
+no_sanitizer_report() {
+        ! grep -E 'runtime error:|AddressSanitizer|LeakSanitizer' "$@"
+}
+
+# as_uid UID GID COMMAND...: run the program COMMAND as an unprivileged
+# user: real and effective uid and gid set, no supplementary groups, no
+# capabilities.
+as_uid() {
+        local uid=$1 gid=$2
+        shift 2
+        setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all -- "$@"
+}
+
+# totp_code SECRET [OFFSET_STEPS [ALG [DIGITS [PERIOD]]]]: the RFC 6238
+# code of the base32 SECRET for the step OFFSET_STEPS (default 0) away
+# from now, computed by oathtool (never by Sesame's code).  ALG sha1
+# (default), sha256 or sha512; DIGITS default 6; PERIOD default 30.
+totp_code() {
+        local secret=$1 off=${2:-0} alg=${3:-sha1} digits=${4:-6} period=${5:-30} now
+        now=$(date +%s)
+        oathtool --totp="$alg" --base32 --digits="$digits" --time-step-size="${period}s" \
+                --now="@$((now + off * period))" "$secret"
+}
+
+# totp_wait_safe [SECONDS [PERIOD]]: return once at least SECONDS (default
+# 8) remain in the current TOTP step of PERIOD (default 30) seconds, so
+# that a code computed now is checked by sesamed in the same step and a
+# window-edge test cannot flip.  Waits at most SECONDS.
+totp_wait_safe() {
+        local need=${1:-8} period=${2:-30} us left
+        us=${EPOCHREALTIME/[.,]/}
+        left=$((period * 1000000 - us % (period * 1000000)))
+        if [ "$left" -lt $((need * 1000000)) ]; then
+                # sleep into the next step (plus 50 ms), then it has period-0.05 s
+                sleep "$(printf '%d.%06d' $(((left + 50000) / 1000000)) $(((left + 50000) % 1000000)))"
+        fi
+}
+
+# totp_step [PERIOD]: the current TOTP step number (seconds / PERIOD)
+totp_step() { echo $(($(date +%s) / ${1:-30})); }
+
+# totp_wait_step STEP [PERIOD]: return once the current step is at least
+# STEP (e.g. one after a step that an activation or login used up, so that
+# the codes of the steps before now are not replays), at a safe point
+# (totp_wait_safe).  Waits at most until STEP starts, and at most 300 s.
+totp_wait_step() {
+        local want=$1 period=${2:-30} now_us start_us
+        now_us=${EPOCHREALTIME/[.,]/}
+        start_us=$((want * period * 1000000))
+        if [ "$now_us" -lt "$start_us" ]; then
+                if [ $((start_us - now_us)) -gt 300000000 ]; then
+                        echo "totp_wait_step: step $want is too far ahead" >&2
+                        return 1
+                fi
+                now_us=$((start_us - now_us + 50000))
+                sleep "$(printf '%d.%06d' $((now_us / 1000000)) $((now_us % 1000000)))"
+        fi
+        totp_wait_safe 8 "$period"
+}
+
+# sesamectl_run ARGS...: the built sesamectl, bounded (30 s)
+sesamectl_run() {
+        timeout -k 5 30 "$SESAMECTL" "$@"
+}
+
+# wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds,
+# for at most SECONDS.
+wait_for() {
+        local end
+        end=$(($(date +%s%N) / 1000000 + $1 * 1000))
+        shift
+        while :; do
+                "$@" >/dev/null 2>&1 && return 0
+                [ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
+                sleep 0.1
+        done
 }

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * state.h - the login state of one account: the sesame* attributes of its
+ * entry (auxiliary class sesameAccount, see conf/schema/sesame.schema),
+ * plus pwdAccountLockedTime (ppolicy) and shadowExpire, read and written
+ * by sesamed as its service DN.
+ *
+ * Reading: state_read() fetches everything at once.  Writing: one LDAP
+ * modify per function; objectClass sesameAccount is added in the same
+ * modify when the entry lacks it.  Updates that race with other sesamed
+ * instances are made safe by the directory itself:
+ *  - failures are counted with LDAP_MOD_INCREMENT (the new count comes
+ *    back through the Post-Read control);
+ *  - the TOTP step is a compare-and-swap: delete the old value + add the
+ *    new one in one modify (or add when there was none), which fails if
+ *    another login changed it first;
+ *  - a recovery code is spent by deleting its value, which fails if it is
+ *    already gone.
+ *
+ * Return values: 0, or a negative errno from dir.h (-EHOSTDOWN: the
+ * directory is unreachable; -EAGAIN: a compare-and-swap lost; -ENOENT:
+ * no such entry or value; -EIO ...).  Nothing here logs a secret.
+ */
+#ifndef SESAMED_STATE_H
+#define SESAMED_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct dir;
+struct sesame_conf;
+
+struct acct_state {
+        char *dn;                /* the entry (a copy) */
+        bool has_class;          /* objectClass sesameAccount present */
+        bool disabled;           /* sesameDisabled: TRUE */
+        bool confirmed;          /* sesameEmailConfirmed present */
+        bool ppolicy_locked;     /* pwdAccountLockedTime present */
+        bool has_shadow_expire;
+        int64_t shadow_expire;   /* days since the epoch */
+        char *token_stamp;       /* sesameTokenStamp, or NULL */
+        char *totp_secret;       /* sesameTotpSecret (sealed), or NULL */
+        char *totp_pending;      /* sesameTotpPending (sealed), or NULL */
+        char *last_step_raw;     /* sesameTotpLastStep as stored (for the CAS), or NULL */
+        int64_t last_step;       /* its value; -1 when absent */
+        char **recovery;         /* sesameRecoveryCode values (hashes) */
+        size_t n_recovery;
+        bool has_failures;
+        uint32_t failures;       /* sesameFailureCount */
+        bool has_failure_time;
+        int64_t failure_time;    /* sesameFailureTime, epoch seconds */
+        bool has_locked_until;
+        int64_t locked_until;    /* sesameLockedUntil, epoch seconds */
+        bool has_last_login;
+        int64_t last_login;      /* sesameLastLogin, epoch seconds */
+        bool has_login_count;
+        uint32_t login_count;    /* sesameLoginCount */
+};
+
+/* Read the state of @dn.  0; -ENOENT (entry gone or unreadable);
+ * -EHOSTDOWN; -EIO; -ENOMEM.  state_done() it in every case. */
+int state_read(struct dir *d, const char *dn, struct acct_state *ret);
+void state_done(struct acct_state *s);
+
+/* sesameLockedUntil is in the future. */
+bool state_locked(const struct acct_state *s, int64_t now);
+/* shadowExpire is set and today (days since the epoch) >= it. */
+bool state_expired(const struct acct_state *s, int64_t now);
+/* Failures in the current window (0 when the window has passed). */
+uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
+
+/*
+ * Count one failure (password or code).  A new window starts when there
+ * is none, it is older than failure_window, or a lockout has ended since;
+ * otherwise the count is incremented.  When it reaches max_failures the
+ * account is locked until now + lockout_time: *ret_locked is set and
+ * *ret_until says until when.
+ */
+int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                         bool *ret_locked, int64_t *ret_until);
+/* After a successful login: remove the failure count, its time and an
+ * expired lock, if any (nothing is written when there is nothing). */
+int state_reset_failures(struct dir *d, struct acct_state *s);
+/* sesamectl unlock: remove count, time and lock; then try to remove
+ * pwdAccountLockedTime (ignored when absent or not allowed; *ret_ppolicy
+ * tells whether that worked, or was not needed). */
+int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy);
+
+/* Compare-and-swap of sesameTotpLastStep from the value read to @step.
+ * -EAGAIN when another login changed it since the read. */
+int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step);
+/* Spend the recovery code whose hash is @hash: delete that value.
+ * -ENOENT when it is not (or no longer) there. */
+int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash);
+/* Replace all recovery codes by @hashes (@n of them). */
+int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes, size_t n);
+
+/* sesameTotpPending := @sealed. */
+int state_set_pending(struct dir *d, struct acct_state *s, const char *sealed);
+/* Activation in one modify: sesameTotpSecret := the pending value, delete
+ * that exact pending value (-EAGAIN if it changed since the read),
+ * sesameTotpLastStep := @step. */
+int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step);
+/* Remove secret, pending seed, last step and recovery codes. */
+int state_disable_totp(struct dir *d, struct acct_state *s);
+
+/* A new random sesameTokenStamp (32 hex digits). */
+int state_new_token_stamp(struct dir *d, struct acct_state *s);
+/* Session opened: sesameLastLogin := now, sesameLoginCount += 1 (set to
+ * 1 when absent). */
+int state_track_login(struct dir *d, struct acct_state *s, int64_t now);
+
+/* GeneralizedTime "YYYYMMDDHHMMSS[.fff](Z|+hhmm|-hhmm)" to epoch
+ * seconds; -EINVAL.  And back ("YYYYMMDDHHMMSSZ", 16 bytes with NUL). */
+int gentime_parse(const char *s, int64_t *ret);
+void gentime_format(int64_t t, char buf[static 16]);
+
+#endif
