@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "client.h"
 #include "macro.h"
 #include "nss_sesame.h"
 #include "proto.h"
@@ -46,35 +47,7 @@ _public_ int _nss_sesame_enablelookups = 1;
 
 static int connect_daemon(int64_t deadline)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = NSS_SOCKET };
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        struct stat st;
-        _cleanup_close_ int fd = -1;
-
-        if (lstat(NSS_SOCKET, &st) < 0)
-                return -errno;
-        if (!S_ISSOCK(st.st_mode) || st.st_uid != 0)
-                return -EPERM;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0)
-                return -errno;
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
-                int err = 0;
-                socklen_t el = sizeof(err);
-
-                if (errno != EAGAIN && errno != EINPROGRESS)
-                        return -errno;
-                /* backlog full: wait for room, within the deadline */
-                if (poll(&p, 1, ms_left(deadline)) <= 0)
-                        return -ETIMEDOUT;
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)
-                        return -(err ? err : errno);
-        }
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0)
-                return -EPERM;
-        return steal_fd(&fd);
+        return client_connect(NSS_SOCKET, deadline, NULL);
 }
 
 /* A connection with its request sent and a receive buffer. */

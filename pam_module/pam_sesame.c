@@ -33,6 +33,7 @@
 #include <security/pam_modules.h>
 
 #include "config.h"
+#include "client.h"
 #include "macro.h"
 #include "pam_args.h"
 #include "proto.h"
@@ -165,7 +166,9 @@ static const char *stacked(const struct ctx *c, int item)
 
 /* ------------------------------------------------------ talking to sesamed */
 
-/* The socket is there and root's (not a symlink): 0, or -errno (logged). */
+/* The socket is there and root's (not a symlink): 0, or -errno (logged).
+ * A cheap early test, so nobody types secrets for nothing; the full
+ * checks come with the connection. */
 static int check_socket(const struct ctx *c)
 {
         struct stat st;
@@ -182,52 +185,20 @@ static int check_socket(const struct ctx *c)
         return 0;
 }
 
+/* A connection to pam.sock (client.h: owner and peer checked), or -errno
+ * (logged). */
 static int connect_daemon(const struct ctx *c, int64_t deadline)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = PAM_SOCKET };
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        _cleanup_close_ int fd = -1;
-        int r;
+        const char *why;
+        int fd = client_connect(PAM_SOCKET, deadline, &why);
 
-        r = check_socket(c);
-        if (r < 0)
-                return r;
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) {
-                r = -errno;
-                pam_syslog(c->pamh, LOG_ERR, "cannot create a socket: %s", proto_strerror(r));
-                return r;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
-                int err = 0;
-                socklen_t el = sizeof(err);
-
-                if (errno == EAGAIN || errno == EINPROGRESS) {
-                        /* backlog full: wait for room, within the deadline */
-                        r = poll(&p, 1, ms_left(deadline));
-                        if (r == 0)
-                                r = -ETIMEDOUT;
-                        else if (r < 0)
-                                r = -errno;
-                        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
-                                r = -errno;
-                        else
-                                r = -err;
-                } else
-                        r = -errno;
-                if (r < 0) {
-                        pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET,
-                                   proto_strerror(r));
-                        return r;
-                }
-        }
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 || cred.uid != 0) {
-                pam_syslog(c->pamh, LOG_ERR, "refusing %s: the process serving it is not root", PAM_SOCKET);
-                return -EPERM;
-        }
-        return steal_fd(&fd);
+        if (fd >= 0)
+                return fd;
+        if (why)
+                pam_syslog(c->pamh, LOG_ERR, "refusing %s: %s", PAM_SOCKET, why);
+        else
+                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET, proto_strerror(fd));
+        return fd;
 }
 
 struct answer {

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client.h"
 #include "conf.h"
 #include "config.h"
 #include "json.h"
@@ -327,64 +328,19 @@ static int resolve_socket(const struct sesame_conf *conf, bool lenient)
  * Returns the fd, or -1 with a message in @err. */
 static int connect_admin(int64_t deadline, char *err, size_t errsize)
 {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        struct ucred cred;
-        socklen_t len = sizeof(cred);
-        struct stat st;
-        _cleanup_close_ int fd = -1;
+        const char *why;
+        int fd = client_connect(socket_path, deadline, &why);
 
-        memcpy(sa.sun_path, socket_path, strlen(socket_path) + 1);
-        if (lstat(socket_path, &st) < 0) {
-                snprintf(err, errsize, "cannot reach sesamed at %s: %s", socket_path,
-                         proto_strerror(-errno));
-                return -1;
-        }
-        if (!S_ISSOCK(st.st_mode)) {
-                snprintf(err, errsize, "%s is not a socket (refused)", socket_path);
-                return -1;
-        }
-        if (st.st_uid != 0) {
-                snprintf(err, errsize, "%s is owned by uid %u, not root (refused)", socket_path,
-                         (unsigned)st.st_uid);
-                return -1;
-        }
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0) {
-                snprintf(err, errsize, "socket: %s", proto_strerror(-errno));
-                return -1;
-        }
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
-                int e = errno, so = 0;
-                socklen_t sl = sizeof(so);
-
-                if (e != EAGAIN && e != EINPROGRESS) {
-                        snprintf(err, errsize, "cannot reach sesamed at %s: %s%s", socket_path,
-                                 proto_strerror(-e),
-                                 e == EACCES && geteuid() != 0 ? " (sesamectl must run as root)" : "");
-                        return -1;
-                }
-                /* backlog full: wait for room, within the deadline */
-                if (poll(&p, 1, ms_left(deadline)) <= 0) {
-                        snprintf(err, errsize, "cannot reach sesamed at %s: timed out", socket_path);
-                        return -1;
-                }
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) < 0 || so) {
-                        snprintf(err, errsize, "cannot reach sesamed at %s: %s", socket_path,
-                                 proto_strerror(-(so ? so : errno)));
-                        return -1;
-                }
-        }
-        if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-                snprintf(err, errsize, "%s: cannot identify the peer: %s", socket_path, proto_strerror(-errno));
-                return -1;
-        }
-        if (cred.uid != 0) {
-                snprintf(err, errsize, "the process on %s runs as uid %u, not root (refused)", socket_path,
-                         (unsigned)cred.uid);
-                return -1;
-        }
-        return steal_fd(&fd);
+        if (fd >= 0)
+                return fd;
+        if (why)
+                snprintf(err, errsize, "%s: %s (refused)", socket_path, why);
+        else if (fd == -ETIMEDOUT)
+                snprintf(err, errsize, "cannot reach sesamed at %s: timed out", socket_path);
+        else
+                snprintf(err, errsize, "cannot reach sesamed at %s: %s%s", socket_path, proto_strerror(fd),
+                         fd == -EACCES && geteuid() != 0 ? " (sesamectl must run as root)" : "");
+        return -1;
 }
 
 /* ------------------------------------------------------------ answers */
