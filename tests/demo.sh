@@ -95,7 +95,8 @@ grep -o 'SESAME_EVENT=.*' "$T/sesamed.log" | head -8
 echo
 
 if [ -t 0 ]; then
-        echo "A shell inside the demo namespace: try getent, id, \"\$SESAMECTL user show alice\","
+        export PATH="$BUILD_DIR/helper/sesamectl:$PATH"
+        echo "A shell inside the demo namespace: try getent, id, sesamectl user show alice,"
         echo "or pamtester sesame-demo alice authenticate.  'exit' ends the demo."
         PS1='sesame-demo# ' bash --norc -i
 fi
