@@ -382,8 +382,9 @@ as_uid() {
 totp_code() {
         local secret=$1 off=${2:-0} alg=${3:-sha1} digits=${4:-6} period=${5:-30} now
         now=$(date +%s)
+        # the seed on stdin ("-"), not on the command line where ps shows it
         oathtool --totp="$alg" --base32 --digits="$digits" --time-step-size="${period}s" \
-                --now="@$((now + off * period))" "$secret"
+                --now="@$((now + off * period))" - <<<"$secret"
 }
 
 # totp_wait_safe [SECONDS [PERIOD]]: return once at least SECONDS (default
