@@ -6,8 +6,17 @@
 # pam_sesame.so (auth totp=required, account, session), users from LDAP
 # through the built libnss_sesame, and a paramiko client
 # (tests/lib/ssh-login.py) answering the keyboard-interactive prompts.
-# Every expected code comes from oathtool.  Fixture: tests/lib/fixture.md
-# (the account reserved for this test: sshuser).
+# Every expected code comes from oathtool.
+#
+# Then public-key logins through a second sshd (publickey only, so PAM's
+# auth phase never runs): pam_sesame's account phase must still refuse
+# disabled, expired, locked and unconfirmed accounts and accounts without a
+# required role (require_role=), and tell the person why: sshd sends the
+# account phase's PAM messages to a publickey client as a banner before it
+# closes the connection (and logs the refusal).
+#
+# Fixture: tests/lib/fixture.md (the account reserved for this test:
+# sshuser; read only: alice, disabled, expired, unconfirmed).
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 harness_init "$@"
@@ -195,5 +204,111 @@ for f in "$SSHD_LOG" "$T/sesamed.log"; do
 done
 ok "no sanitizer report in the sshd log" _not grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$SSHD_LOG"
 ok "sshd is still running" kill -0 "$SSHD_PID"
+
+# ---------------------------------------------------------------------------
+# Public-key logins: a second sshd (publickey only; UsePAM yes runs the
+# account and session phases of pam_sesame, never its auth phase) and a
+# sesamed that also requires a confirmed email address
+sshd_stop
+EXTRA_AUTH=$'max_failures = 20\nrequire_confirmed_email = yes' sesamed_config >"$T/sesame-pk.conf"
+sesamed_restart "$T/sesame-pk.conf" || { echo "Bail out! sesamed did not restart"; exit 1; }
+sshd_pam_sesame_pubkey >"$T/pam-sshd-pk"
+sshd_start "$T/sshd-pk" "$T/pam-sshd-pk" pubkey || { echo "Bail out! the pubkey sshd did not start"; exit 1; }
+diag "pubkey sshd on 127.0.0.1:$SSHD_PORT (pid $SSHD_PID), keys in $SSHD_KEYS_DIR"
+mkdir -m 0700 "$T/keys"
+for u in "$U" alice disabled expired unconfirmed; do
+        if ! { ssh-keygen -q -t ed25519 -N '' -C "$u@sesame-test" -f "$T/keys/$u" &&
+                sshd_authorize_key "$u" "$T/keys/$u.pub"; }; then
+                echo "Bail out! no key for $u"
+                exit 1
+        fi
+done
+
+# pk_login USER [KEY]: ssh-login.py --mode pubkey as USER with KEY
+# (default: USER's key); results as for login
+pk_login() {
+        local user=$1 key=${2:-$T/keys/$1} before
+        before=$(wc -c <"$SSHD_LOG")
+        SESAMED_BEFORE=$(wc -c <"$T/sesamed.log")
+        ssh_login "$user" --mode pubkey --key "$key" --timeout 15 >"$T/login.out" 2>"$T/login.err"
+        LAST_RC=$?
+        sleep 0.2
+        tail -c +$((before + 1)) "$SSHD_LOG" >"$T/login.log"
+}
+# since REGEX: sesamed's log since the last login has a line matching REGEX
+since() { tail -c +$((SESAMED_BEFORE + 1)) "$T/sesamed.log" | grep -qE -- "$1"; }
+# pk_refused USER REASON MESSAGE: USER's valid key, then the account phase
+# refused: the client was told MESSAGE (an extended regex) in the banner,
+# sshd logged the PAM refusal, sesamed the account-refused event with
+# REASON; nothing of the auth phase (no login, no login-failed event) and
+# no session
+pk_refused() {
+        local u=$1 reason=$2 msg=$3
+        pk_login "$u"
+        diag "$u was told: $(sed -n 's/^banner: //p' "$T/login.err" | paste -sd '|' -)"
+        expect_status "$u, valid key: refused" 1
+        ok "$u: the key was accepted, then the server closed the connection" \
+                grep -qx 'refused: connection closed by the server during authentication' "$T/login.err"
+        ok "$u: the client was told why ($msg)" grep -qE "^banner: .*$msg" "$T/login.err"
+        ok "$u: sshd logged the PAM account refusal" \
+                grep -q "Access denied for user $u by PAM account configuration" "$T/login.log"
+        ok "$u: sshd let no session start" _not grep -qE "Accepted publickey for $u |session opened" "$T/login.log"
+        event "$u: sesamed: account-refused, REASON=$reason" \
+                "SESAME_EVENT=account-refused MESSAGE_ID=[0-9a-f]+ USER=$u SERVICE=sshd RHOST=127.0.0.1 REASON=$reason\$"
+        ok "$u: no auth phase, no session (no login, login-failed or session event)" \
+                _not since "SESAME_EVENT=(login|login-failed|session-open) .*USER=$u "
+}
+
+# --- sshuser's key: logged in, with the account and session phases
+pk_login "$U"
+expect_status "pubkey: $U with its key logged in, id ran" 0
+check "pubkey: id in the session: the LDAP user, uid and groups" \
+        "uid=$U_UID($U) gid=10000(ldapusers) groups=10000(ldapusers),10010(engineers)" \
+        "$(cat "$T/login.out")"
+ok "pubkey: sshd accepted publickey" grep -q "Accepted publickey for $U from 127.0.0.1" "$T/login.log"
+ok "pubkey: no banner (the account phase had nothing to say)" _not grep -q '^banner:' "$T/login.err"
+event "pubkey: sesamed: the PAM session was opened" "SESAME_EVENT=session-open MESSAGE_ID=[0-9a-f]+ $EV"
+event "pubkey: sesamed: and closed" "SESAME_EVENT=session-close MESSAGE_ID=[0-9a-f]+ $EV"
+ok "pubkey: no login event (the auth phase never ran)" _not since "SESAME_EVENT=login(-failed)? "
+
+# --- a key that is not the user's: sshd refuses it itself, PAM is never asked
+pk_login "$U" "$T/keys/alice"
+expect_status "pubkey: $U with alice's key: refused" 1
+ok "pubkey: refused by sshd (an authentication failure, the connection stays up)" \
+        sh -c "grep -q '^refused: ' '$T/login.err' && ! grep -q 'connection closed by the server' '$T/login.err'"
+ok "pubkey: sshd found no such key for $U" \
+        sh -c "grep -q 'Failed publickey for $U from 127.0.0.1' '$T/login.log' && ! grep -q 'Accepted key' '$T/login.log'"
+ok "pubkey: the account phase never ran" _not grep -q 'by PAM account configuration' "$T/login.log"
+ok "pubkey: sesamed heard nothing of it" _not since "SESAME_EVENT=.*USER=$U "
+
+# --- accounts that may not log in, each with a valid key
+pk_refused disabled disabled 'has been disabled'
+pk_refused expired expired 'has expired'
+pk_refused unconfirmed unconfirmed 'confirm your email'
+# locked: sesamed's lock after too many failures, set as the rootdn
+# shellcheck disable=SC2119
+printf 'dn: uid=%s,ou=people,%s\nchangetype: modify\nreplace: sesameLockedUntil\nsesameLockedUntil: %s\n' \
+        "$U" "$SLAPD_BASE" $(($(date +%s) + 600)) | slapd_ldapmodify >/dev/null ||
+        { echo "Bail out! ldapmodify (lock)"; exit 1; }
+pk_refused "$U" locked 'locked until'
+# shellcheck disable=SC2119
+printf 'dn: uid=%s,ou=people,%s\nchangetype: modify\ndelete: sesameLockedUntil\n' "$U" "$SLAPD_BASE" |
+        slapd_ldapmodify >/dev/null || { echo "Bail out! ldapmodify (unlock)"; exit 1; }
+
+# --- require_role=admins (sshd reads /etc/pam.d/sshd for each connection)
+sshd_pam_sesame_pubkey require_role=admins >"$T/pam-sshd-pk-role"
+pam_service sshd <"$T/pam-sshd-pk-role" || { echo "Bail out! pam_service"; exit 1; }
+pk_refused "$U" role 'role this service requires'
+pk_login alice
+expect_status "require_role=admins: alice (in admins) with her key logged in" 0
+ok "require_role=admins: id shows alice and admins" \
+        grep -qE '^uid=10001\(alice\) gid=10000\(ldapusers\) groups=.*10011\(admins\)' "$T/login.out"
+ok "require_role=admins: sshd accepted alice's key" grep -q "Accepted publickey for alice from 127.0.0.1" "$T/login.log"
+event "require_role=admins: sesamed: alice's session was opened" \
+        "SESAME_EVENT=session-open MESSAGE_ID=[0-9a-f]+ USER=alice SERVICE=sshd RHOST=127.0.0.1"
+
+ok "no sanitizer report in the pubkey sshd log" _not grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$SSHD_LOG"
+ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
+ok "the pubkey sshd is still running" kill -0 "$SSHD_PID"
 
 done_testing

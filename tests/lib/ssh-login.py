@@ -6,8 +6,10 @@
 
 Logs in as USER, runs one command (default: id), writes the command's
 standard output to stdout and reports on stderr what happened: every
-keyboard-interactive prompt ("prompt: 'Password: ' -> password"), the
-remote command's stderr and "exit-status: N".
+keyboard-interactive prompt ("prompt: 'Password: ' -> password"), every
+line of a banner the server sent during authentication ("banner: TEXT";
+sshd sends the messages of the PAM account phase that way, e.g. why an
+account may not log in), the remote command's stderr and "exit-status: N".
 
 The secrets are never on the command line: the password comes from the
 environment variable SSH_LOGIN_PASSWORD, the TOTP code from SSH_LOGIN_CODE.
@@ -20,11 +22,16 @@ Modes (--mode):
                  prompt gets an empty answer (a client that knows no code)
   password       the "password" method only (auth_password), no
                  keyboard-interactive at all
+  pubkey         the "publickey" method only, with the ed25519 private key
+                 in --key FILE (OpenSSH format, no passphrase)
 
 Exit status:
   0  authenticated, the command ran and exited 0
   1  authentication refused (by the server: wrong credentials, method not
-     allowed)
+     allowed, key not accepted; or the server closed the connection during
+     authentication, which is how sshd refuses a user whose key it accepted
+     but whose PAM account phase failed: "refused: connection closed by the
+     server during authentication")
   2  connection or protocol error, timeout, host key mismatch
   3  authenticated, but the command failed (non-zero status, no status)
   4  a keyboard-interactive prompt this client does not understand (so a
@@ -91,6 +98,19 @@ def check_host_key(transport, pubfile):
         return True
 
 
+def report_banner(transport):
+        # not transport.get_banner(): it answers None once the server has
+        # closed the connection, which is when a refusal's banner matters
+        handler = transport.auth_handler
+        banner = getattr(handler, "banner", None) if handler is not None else None
+        if not banner:
+                return
+        if isinstance(banner, bytes):
+                banner = banner.decode("utf-8", "replace")
+        for line in banner.splitlines():
+                err("banner: %s" % line)
+
+
 def run(args):
         password = os.environ.get("SSH_LOGIN_PASSWORD", "")
         code = os.environ.get("SSH_LOGIN_CODE", "")
@@ -114,7 +134,10 @@ def run(args):
                         return EXIT_CONN
                 seen = []
                 try:
-                        if args.mode == "password":
+                        if args.mode == "pubkey":
+                                key = paramiko.Ed25519Key.from_private_key_file(args.key)
+                                transport.auth_publickey(args.user, key)
+                        elif args.mode == "password":
                                 # no fallback: paramiko would otherwise try
                                 # keyboard-interactive, answering the password
                                 # to every prompt
@@ -125,18 +148,31 @@ def run(args):
                 except UnknownPrompt:
                         return EXIT_PROMPT
                 except paramiko.BadAuthenticationType as e:
+                        report_banner(transport)
                         err("refused: method not allowed (server allows %s)" % ",".join(e.allowed_types))
                         return EXIT_AUTH
                 except paramiko.AuthenticationException as e:
-                        err("refused: %s" % (e or "authentication failed"))
+                        report_banner(transport)
+                        if str(e) == "Authentication timeout.":
+                                err("authentication: no answer within %s s" % t)
+                                return EXIT_CONN
+                        if not transport.is_active():
+                                err("refused: connection closed by the server during authentication")
+                        else:
+                                err("refused: %s" % (e or "authentication failed"))
                         return EXIT_AUTH
                 except (paramiko.SSHException, OSError, EOFError) as e:
+                        report_banner(transport)
                         err("authentication: %s" % e)
                         return EXIT_CONN
+                report_banner(transport)
                 if not transport.is_authenticated():
                         err("refused: not authenticated")
                         return EXIT_AUTH
-                err("authenticated (answered: %s)" % (", ".join(seen) or "nothing"))
+                if args.mode == "pubkey":
+                        err("authenticated (publickey %s)" % key.get_name())
+                else:
+                        err("authenticated (answered: %s)" % (", ".join(seen) or "nothing"))
                 return run_command(transport, args.command, t)
         finally:
                 transport.close()
@@ -180,11 +216,14 @@ def main():
         p.add_argument("host")
         p.add_argument("port", type=int)
         p.add_argument("user")
-        p.add_argument("--mode", choices=("kbd", "kbd-no-code", "password"), default="kbd")
+        p.add_argument("--mode", choices=("kbd", "kbd-no-code", "password", "pubkey"), default="kbd")
+        p.add_argument("--key", help="the ed25519 private key file for --mode pubkey")
         p.add_argument("--command", default="id")
         p.add_argument("--timeout", type=float, default=15.0, help="seconds per step (default 15)")
         p.add_argument("--host-key", help="the server's public host key file (OpenSSH format) to expect")
         args = p.parse_args()
+        if (args.mode == "pubkey") != (args.key is not None):
+                p.error("--key goes with --mode pubkey, and --mode pubkey needs --key")
 
         def alarm(signum, frame):
                 err("timeout: gave up after %d s" % total)
