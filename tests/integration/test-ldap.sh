@@ -44,6 +44,9 @@ check "size-limited enumeration: nothing rather than a part" "0" \
 GROUP_SCHEMA=rfc2307bis EXTRA_LDAP="group_base = ou=groups-bis,$SLAPD_BASE
 group_filter = (objectClass=groupOfNames)" with_conf rfc2307bis
 check "rfc2307bis group: member DNs become names" "bstaff:x:11010:alice,bob" "$(getent group bstaff)"
+# (cold, a 5000-member answer may outlast the 1 s NSS deadline under ASan
+# on a loaded machine: the content is checked once it is cached)
+retry 5 0.5 getent group bbig
 check "rfc2307bis big group" "5000" "$(getent group bbig | cut -d: -f4 | tr ',' '\n' | grep -c .)"
 ok "rfc2307bis initgroups" sh -c 'id -Gn alice | grep -qw bstaff'
 ok "rfc2307bis enumeration" sh -c 'getent group | grep -q "^bstaff:"'

@@ -25,6 +25,11 @@ check "id -Gn alice: primary and supplementary groups" "ldapusers engineers admi
 check "id -Gn carol: a user in no group" "ldapusers" "$(id -Gn carol)"
 check "id dave: in 500 groups" "501" "$(id -G dave | wc -w)"
 check "dave's groups are the many* groups" "500" "$(id -Gn dave | tr ' ' '\n' | grep -c '^many[0-9][0-9][0-9]$')"
+# A cold 5000-member answer can outlast the NSS module's 1 s deadline in
+# the sanitizer build on a loaded machine (the module then fails, and
+# sesamed caches the answer anyway); these checks are about the content,
+# so they read it once it is cached.
+retry 5 0.5 getent group big
 check "group with 5000 members (several frames)" "5000" "$(getent group big | cut -d: -f4 | tr ',' '\n' | grep -c '^member[0-9]')"
 check "first and last member of big" "member0000 member4999" \
         "$(getent group big | cut -d: -f4 | tr ',' '\n' | sed -n '1p;$p' | xargs)"
