@@ -9,22 +9,17 @@
  * binding.  It never calls setlocale(): the application's locale decides
  * the language of prompts and messages.
  *
- * Every request is one connection: connect, check that the socket and
- * the process answering on it belong to root, send one frame, read the
- * answer (ANS_USER? END) — all before one deadline (timeout=, default
- * 10 s).  Passwords and codes are wiped from every buffer the module owns
+ * This file holds the PAM phases and the conversation; every request is
+ * one connection to sesamed within one deadline (pam_request.c).
+ * Passwords and codes are wiped from every buffer the module owns
  * (conversation answers, the request frame) as soon as they are sent.
  */
 #include <errno.h>
 #include <libintl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,14 +28,11 @@
 #include <security/pam_modules.h>
 
 #include "config.h"
-#include "client.h"
 #include "macro.h"
 #include "pam_args.h"
+#include "pam_request.h"
 #include "proto.h"
 #include "util.h"
-
-#define PAM_SOCKET SESAME_RUNDIR "/pam.sock"
-_Static_assert(sizeof(PAM_SOCKET) <= sizeof(((struct sockaddr_un *)0)->sun_path), "SESAME_RUNDIR is too long");
 
 /* ------------------------------------------------------ translations */
 
@@ -59,18 +51,6 @@ __attribute__((format_arg(1))) static const char *tr(const char *s)
 #define _(s) tr(s)
 
 /* ------------------------------------------------------ call context */
-
-struct ctx {
-        pam_handle_t *pamh;
-        int flags;
-        struct pam_sesame_args args;
-        const char *user;    /* PAM_USER (libpam's copy) */
-        const char *service; /* PAM_SERVICE */
-        const char *rhost;   /* PAM_RHOST, may be NULL */
-        const char *tty;     /* PAM_TTY, may be NULL */
-        char quser[160];     /* the user, quoted for the log */
-        char qrhost[160];    /* the remote host, quoted for the log ("" if none) */
-};
 
 static const char *str_item(pam_handle_t *pamh, int type)
 {
@@ -120,12 +100,6 @@ static int ctx_user(struct ctx *c)
         return PAM_SUCCESS;
 }
 
-#define debug(c, ...)                                                \
-        do {                                                         \
-                if ((c)->args.debug)                                 \
-                        pam_syslog((c)->pamh, LOG_DEBUG, __VA_ARGS__); \
-        } while (0)
-
 /* An error message for the person, unless the application asked for
  * silence. */
 static void say(const struct ctx *c, const char *msg)
@@ -162,175 +136,6 @@ static const char *stacked(const struct ctx *c, int item)
         const char *s = str_item(c->pamh, item);
 
         return s && *s ? s : NULL;
-}
-
-/* ------------------------------------------------------ talking to sesamed */
-
-/* The socket is there and root's (not a symlink): 0, or -errno (logged).
- * A cheap early test, so nobody types secrets for nothing; the full
- * checks come with the connection. */
-static int check_socket(const struct ctx *c)
-{
-        struct stat st;
-
-        if (lstat(PAM_SOCKET, &st) < 0) {
-                int r = -errno;
-                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET, proto_strerror(r));
-                return r;
-        }
-        if (!S_ISSOCK(st.st_mode) || st.st_uid != 0) {
-                pam_syslog(c->pamh, LOG_ERR, "refusing %s: not a socket owned by root", PAM_SOCKET);
-                return -EPERM;
-        }
-        return 0;
-}
-
-/* A connection to pam.sock (client.h: owner and peer checked), or -errno
- * (logged). */
-static int connect_daemon(const struct ctx *c, int64_t deadline)
-{
-        const char *why;
-        int fd = client_connect(PAM_SOCKET, deadline, &why);
-
-        if (fd >= 0)
-                return fd;
-        if (why)
-                pam_syslog(c->pamh, LOG_ERR, "refusing %s: %s", PAM_SOCKET, why);
-        else
-                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET, proto_strerror(fd));
-        return fd;
-}
-
-struct answer {
-        uint32_t status;
-        uint32_t reason;       /* 0: none */
-        uint32_t locked_until; /* 0: none */
-        char message[SESAME_TEXT_MAX + 1];
-        char user[SESAME_NAME_MAX + 1]; /* ANS_USER with an OK status, else "" */
-};
-
-/*
- * Send @frame and read the answer into @ans: ANS_USER (only if
- * @user_ok, at most once) then END.  Returns 0, or -errno when sesamed
- * could not be asked (no socket, not root's, timeout, a bad answer); that
- * is logged here.
- */
-static int transact(const struct ctx *c, const uint8_t *frame, size_t len, bool user_ok, struct answer *ans)
-{
-        int64_t deadline = now_ms() + (int64_t)c->args.timeout_s * 1000;
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ uint8_t *buf = NULL;
-        struct proto_msg m;
-        struct proto_field f;
-        int r;
-
-        *ans = (struct answer){ .status = SESAME_ST_INTERNAL };
-        buf = malloc(SESAME_BUF_MAX);
-        if (!buf)
-                return -ENOMEM;
-        fd = connect_daemon(c, deadline);
-        if (fd < 0)
-                return fd;
-        r = proto_send(fd, frame, len, deadline);
-        if (r != 0)
-                goto fail;
-        for (;;) {
-                r = proto_recv(fd, buf, SESAME_BUF_MAX, &m, deadline);
-                if (r != 0)
-                        goto fail;
-                if (m.opcode == SESAME_ANS_END)
-                        break;
-                if (m.opcode != SESAME_ANS_USER || !user_ok || ans->user[0] ||
-                    !proto_find(&m, SESAME_F_NAME, &f) || f.len == 0 ||
-                    proto_field_str(&f, ans->user, sizeof(ans->user)) < 0) {
-                        pam_syslog(c->pamh, LOG_ERR, "unexpected answer from sesamed (opcode 0x%04x)",
-                                   (unsigned)m.opcode);
-                        return -EPROTO;
-                }
-        }
-        ans->status = proto_get_u32(&m, SESAME_F_STATUS, SESAME_ST_INTERNAL);
-        ans->reason = proto_get_u32(&m, SESAME_F_REASON, 0);
-        ans->locked_until = proto_get_u32(&m, SESAME_F_LOCKED_UNTIL, 0);
-        if (proto_find(&m, SESAME_F_MESSAGE, &f))
-                (void)proto_field_str(&f, ans->message, sizeof(ans->message));
-        /* data before an END that is not OK is discarded */
-        if (ans->status != SESAME_ST_OK)
-                ans->user[0] = '\0';
-        debug(c, "sesamed answered status %u reason %u for %s", ans->status, ans->reason, c->quser);
-        return 0;
-fail:
-        pam_syslog(c->pamh, LOG_ERR, "no answer from sesamed on %s: %s", PAM_SOCKET, proto_strerror(r));
-        return r < 0 ? r : -EPROTO;
-}
-
-/*
- * A request frame in a heap buffer that is wiped when freed (it may hold
- * a password).  Field errors are kept per field by the callers, which
- * know what a bad value means (an impossible user, a wrong password).
- */
-struct request {
-        uint8_t *buf;
-        struct proto_writer w;
-        size_t len;
-};
-
-static int req_begin(struct request *q, uint16_t opcode)
-{
-        q->buf = malloc(SESAME_BUF_MAX);
-        if (!q->buf)
-                return PAM_BUF_ERR;
-        proto_begin(&q->w, q->buf, SESAME_BUF_MAX, opcode);
-        return PAM_SUCCESS;
-}
-
-static void req_free(struct request *q)
-{
-        if (q->buf) {
-                erase(q->buf, SESAME_BUF_MAX);
-                free(q->buf);
-                q->buf = NULL;
-        }
-}
-
-/* LOGIN and SERVICE; a login the protocol cannot carry (too long, not
- * UTF-8) cannot name an account: PAM_USER_UNKNOWN. */
-static int req_login_service(const struct ctx *c, struct request *q)
-{
-        if (proto_put_str(&q->w, SESAME_F_LOGIN, c->user) != 0) {
-                pam_syslog(c->pamh, LOG_NOTICE, "user name %s is not a possible Sesame login", c->quser);
-                return PAM_USER_UNKNOWN;
-        }
-        if (proto_put_str(&q->w, SESAME_F_SERVICE, c->service) != 0) {
-                pam_syslog(c->pamh, LOG_ERR, "PAM service name cannot be sent");
-                return PAM_SERVICE_ERR;
-        }
-        return PAM_SUCCESS;
-}
-
-/* RHOST, TTY: informational; one the protocol cannot carry is left out. */
-static void req_optional(const struct ctx *c, struct request *q, uint16_t tag, const char *s)
-{
-        if (s && *s && proto_put_str(&q->w, tag, s) != 0)
-                debug(c, "field %u left out of the request (too long or not UTF-8)", (unsigned)tag);
-}
-
-static int req_roles(const struct ctx *c, struct request *q)
-{
-        for (size_t i = 0; i < c->args.n_roles; i++)
-                if (proto_put_strn(&q->w, SESAME_F_ROLE, c->args.roles[i].name, c->args.roles[i].len) != 0)
-                        return PAM_SERVICE_ERR;
-        return PAM_SUCCESS;
-}
-
-static int req_end(const struct ctx *c, struct request *q)
-{
-        int r = proto_end(&q->w, &q->len);
-
-        if (r != 0) {
-                pam_syslog(c->pamh, LOG_ERR, "cannot build the request: %s", proto_strerror(r));
-                return PAM_SERVICE_ERR;
-        }
-        return PAM_SUCCESS;
 }
 
 /* ------------------------------------------------------ messages */
