@@ -96,8 +96,8 @@
  *     Verify a password (LDAP bind as the entry found by search) and, per
  *     TOTP_MODE, a TOTP or recovery code.  LOGIN is a user name or, when
  *     [auth] mail_login is on, an email address.  On OK, ANS_USER carries
- *     the canonical user name.  ROLE: groups the user must be in (all of
- *     them are checked only after the credentials were verified).
+ *     the canonical user name.  ROLE: groups of which the user must be in
+ *     at least one (checked only after the credentials were verified).
  * SESAME_REQ_ACCOUNT     LOGIN, SERVICE, ROLE*, RHOST?  -> ANS_USER? END
  *     Account phase: may this user log in now (also for logins where the
  *     auth phase did not run, e.g. SSH public keys)?

@@ -395,6 +395,18 @@ _public_ int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char 
 
 /* ------------------------------------------------------ account */
 
+/*
+ * sesamed runs but cannot tell whether the account may log in (the
+ * directory is down or slow, sesamed is overloaded): refuse.  NSS may
+ * still answer from its cache, and a public-key login, which has only
+ * this phase, must not let a disabled account in while LDAP is away.
+ */
+static int account_unchecked(const struct ctx *c)
+{
+        say(c, _("Your account cannot be checked right now; please try again later."));
+        return PAM_PERM_DENIED;
+}
+
 static int account_map(const struct ctx *c, const struct answer *a)
 {
         switch (a->status) {
@@ -406,7 +418,7 @@ static int account_map(const struct ctx *c, const struct answer *a)
                 say_reason(c, a);
                 return a->reason == SESAME_R_EXPIRED ? PAM_ACCT_EXPIRED : PAM_PERM_DENIED;
         case SESAME_ST_UNAVAIL:
-                return PAM_AUTHINFO_UNAVAIL;
+                return account_unchecked(c);
         case SESAME_ST_DENIED:
                 return PAM_PERM_DENIED;
         default:
@@ -441,8 +453,12 @@ _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const cha
                 int t = transact(&c, q.buf, q.len, true, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
-                else if (t < 0)
+                else if (t == -ENOENT || t == -ECONNREFUSED)
+                        /* sesamed is not running: its users do not even
+                         * resolve, so the other modules may decide */
                         r = PAM_AUTHINFO_UNAVAIL;
+                else if (t < 0)
+                        r = account_unchecked(&c);
                 else {
                         log_answer(&c, "account", &ans);
                         r = account_map(&c, &ans);

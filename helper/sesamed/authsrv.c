@@ -25,6 +25,7 @@
 #include "conf.h"
 #include "dir.h"
 #include "events.h"
+#include "localdb.h"
 #include "log.h"
 #include "macro.h"
 #include "quality.h"
@@ -97,7 +98,30 @@ static int resolve_login(struct daemon_ctx *x, const char *login, struct pwrec *
 {
         if (x->conf->mail_login && strchr(login, '@'))
                 return acct_user_bymail(&x->acct, login, pw);
+        /* a local account is never ours: answered at once, so root still
+         * gets through the account phase while the directory is down */
+        if (localdb_has_user(x->acct.local, login, UINT32_MAX))
+                return SESAME_ST_NOTFOUND;
         return acct_user_byname(&x->acct, login, pw);
+}
+
+/* resolve_login() for this peer: to a peer that is not root, an unknown
+ * email address looks like somebody else's (DENIED), so that pam.sock
+ * does not tell which addresses exist (user names are public anyway). */
+static int resolve_for_peer(struct client *cl, const char *login, struct pwrec *pw)
+{
+        int s = resolve_login(cl->ctx, login, pw);
+
+        if (s == SESAME_ST_NOTFOUND && cl->cred.uid != 0 && strchr(login, '@'))
+                return SESAME_ST_DENIED;
+        return s;
+}
+
+/* What a failed resolve_for_peer() answers. */
+static uint32_t resolve_status(int s)
+{
+        return s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL || s == SESAME_ST_DENIED ? (uint32_t)s
+                                                                                          : SESAME_ST_INTERNAL;
 }
 
 /* A peer that is not root acts on its own account only. */
@@ -160,6 +184,37 @@ static void refuse_ppolicy(struct outcome *o)
         o->status = SESAME_ST_REFUSED;
         o->reason = SESAME_R_PPOLICY_LOCKED;
         o->message = "The account is locked by the directory's password policy.";
+}
+
+/*
+ * The account's own state forbids a login now: disabled, expired, or an
+ * unconfirmed address where [auth] require_confirmed_email.  Sets @o and
+ * returns the event reason, or NULL.  Both AUTH (after the credentials
+ * were verified, so a guesser learns nothing) and ACCOUNT apply it: some
+ * applications (screen lockers) never run the account phase.
+ */
+static const char *refuse_state(const struct daemon_ctx *x, const struct acct_state *st, int64_t now,
+                                struct outcome *o)
+{
+        if (st->disabled) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_DISABLED;
+                o->message = "The account is disabled.";
+                return "disabled";
+        }
+        if (state_expired(st, now)) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_EXPIRED;
+                o->message = "The account has expired.";
+                return "expired";
+        }
+        if (x->conf->require_confirmed_email && !st->confirmed) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_UNCONFIRMED;
+                o->message = "The account's email address has not been confirmed.";
+                return "unconfirmed";
+        }
+        return NULL;
 }
 
 /* Send the outcome: ANS_USER (only on OK), then END. */
@@ -332,20 +387,21 @@ static void auth_run(struct client *cl, const struct proto_msg *req, const struc
         struct pwrec pw = { 0 };
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
+        const char *why;
         int s, r;
 
         if (rq->totp_mode > SESAME_TOTP_REQUIRED) {
                 o->message = "unknown TOTP_MODE";
                 return;
         }
-        s = resolve_login(x, rq->c.login, &pw);
+        s = resolve_for_peer(cl, rq->c.login, &pw);
         if (s == SESAME_ST_NOTFOUND) {
                 emit(cl, EV_LOGIN_FAILED, rq->c.login, &rq->c, "unknown-user");
                 o->status = SESAME_ST_NOTFOUND;
                 return;
         }
         if (s != SESAME_ST_OK) {
-                o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+                o->status = resolve_status(s);
                 return;
         }
         if (!peer_may(cl, &pw, "authentication")) {
@@ -385,6 +441,11 @@ static void auth_run(struct client *cl, const struct proto_msg *req, const struc
         }
         if (auth_code(cl, rq, &pw, &st, now, o) < 0)
                 goto out;
+        why = refuse_state(x, &st, now, o);
+        if (why) {
+                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, why);
+                goto out;
+        }
         s = check_roles(x, req, &pw);
         if (s == SESAME_ST_NOTFOUND) {
                 o->status = SESAME_ST_REFUSED;
@@ -439,9 +500,9 @@ static void account_run(struct client *cl, const struct proto_msg *req, const st
         const char *why = NULL;
         int s, r;
 
-        s = resolve_login(x, c->login, &pw);
+        s = resolve_for_peer(cl, c->login, &pw);
         if (s != SESAME_ST_OK) {
-                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                o->status = resolve_status(s);
                 return;
         }
         if (!peer_may(cl, &pw, "account check")) {
@@ -454,27 +515,15 @@ static void account_run(struct client *cl, const struct proto_msg *req, const st
                 o->status = status_of(r);
                 goto out;
         }
-        if (st.disabled) {
-                o->status = SESAME_ST_REFUSED;
-                o->reason = SESAME_R_DISABLED;
-                o->message = "The account is disabled.";
-                why = "disabled";
-        } else if (state_expired(&st, now)) {
-                o->status = SESAME_ST_REFUSED;
-                o->reason = SESAME_R_EXPIRED;
-                o->message = "The account has expired.";
-                why = "expired";
+        why = refuse_state(x, &st, now, o);
+        if (why) {
+                /* said above */
         } else if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
                 why = "locked";
         } else if (st.ppolicy_locked) {
                 refuse_ppolicy(o);
                 why = "ppolicy-locked";
-        } else if (x->conf->require_confirmed_email && !st.confirmed) {
-                o->status = SESAME_ST_REFUSED;
-                o->reason = SESAME_R_UNCONFIRMED;
-                o->message = "The account's email address has not been confirmed.";
-                why = "unconfirmed";
         } else {
                 s = check_roles(x, req, &pw);
                 if (s == SESAME_ST_NOTFOUND) {
@@ -526,9 +575,9 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
         int64_t now = (int64_t)time(NULL);
         int s, r;
 
-        s = resolve_login(x, rq->c.login, &pw);
+        s = resolve_for_peer(cl, rq->c.login, &pw);
         if (s != SESAME_ST_OK) {
-                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                o->status = resolve_status(s);
                 return;
         }
         if (!peer_may(cl, &pw, "password change")) {
@@ -641,9 +690,9 @@ static void session_run(struct client *cl, const struct proto_msg *req, const st
                 o->message = "unknown ACTION";
                 return;
         }
-        s = resolve_login(x, c->login, &pw);
+        s = resolve_for_peer(cl, c->login, &pw);
         if (s != SESAME_ST_OK) {
-                o->status = s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
+                o->status = resolve_status(s);
                 return;
         }
         if (!peer_may(cl, &pw, "session")) {

@@ -197,6 +197,13 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         s->has_shadow_expire = get_i64(ld, e, A_SHADOWEXPIRE, &s->shadow_expire) && s->shadow_expire >= 0;
         s->token_stamp = dir_get_first(ld, e, A_STAMP);
         s->totp_secret = dir_get_first(ld, e, A_SECRET);
+        if (!s->totp_secret && present(ld, e, A_SECRET)) {
+                /* there but unreadable (empty, NUL): a seed that cannot be
+                 * opened, so codes are refused, not skipped */
+                s->totp_secret = strdup("");
+                if (!s->totp_secret)
+                        return -ENOMEM;
+        }
         s->totp_pending = dir_get_first(ld, e, A_PENDING);
         s->last_step_raw = dir_get_first(ld, e, A_LASTSTEP);
         if (!s->last_step_raw || parse_i64(s->last_step_raw, &s->last_step) < 0 || s->last_step < 0) {

@@ -188,6 +188,12 @@ pam_expect "a role that is the primary group counts (carol, ldapusers)" ok "" ro
 pam_expect "account phase: alice ok" ok "" acct alice acct_mgmt
 pam_expect "disabled account: PAM_PERM_DENIED" "$PAM_TEXT_PERM_DENIED" "" acct disabled acct_mgmt
 ok "... 'Your account has been disabled.'" grep_out "Your account has been disabled."
+pam_expect "disabled account: refused in auth too, after the password (screen lockers skip acct_mgmt)" \
+        "$PAM_TEXT_AUTH_ERR" "$(pw disabled)" pw disabled authenticate
+ok "... saying why" grep_out "Your account has been disabled."
+pam_expect "... and a wrong password says nothing about it" "$PAM_TEXT_AUTH_ERR" "Guess-Passw0rd!" pw disabled \
+        authenticate
+ok_fail "... (no reason shown)" grep_out "has been disabled"
 pam_expect "expired account (shadowExpire 1): PAM_ACCT_EXPIRED" "$PAM_TEXT_ACCT_EXPIRED" "" acct expired acct_mgmt
 ok "... 'Your account has expired.'" grep_out "Your account has expired."
 pam_expect "account phase: unknown user" "$PAM_TEXT_USER_UNKNOWN" "" acct nosuchuser acct_mgmt
@@ -237,6 +243,10 @@ PAM_AS="10115 10000" pam_expect "non-root caller: nor its account phase" "$PAM_T
 PAM_AS="10115 10000" pam_expect "non-root caller: a wrong guess for alice is denied too" \
         "$PAM_TEXT_PERM_DENIED" "Guess-Passw0rd!" pw alice authenticate
 check "... and counts no failure against alice" "$fails_before" "$(ldap_attr alice sesameFailureCount)"
+PAM_AS="10115 10000" pam_expect "non-root caller: an address nobody has looks like another's (no enumeration)" \
+        "$PAM_TEXT_PERM_DENIED" "Guess-Passw0rd!" pw nobody@example.test authenticate
+pam_expect "root: that address is simply unknown" "$PAM_TEXT_USER_UNKNOWN" "Guess-Passw0rd!" pw \
+        nobody@example.test authenticate
 
 # --- lockout ------------------------------------------------------------------
 for i in 1 2 3 4; do
@@ -366,6 +376,13 @@ slapd_stop "$SLAPD_DIR" >/dev/null
 t0=$(ms)
 pam_expect "slapd stopped: PAM_AUTHINFO_UNAVAIL" "$PAM_TEXT_AUTHINFO_UNAVAIL" "$(pw slowuser)" pw slowuser authenticate
 ok "... within 12 s (took $(($(ms) - t0)) ms)" test $(($(ms) - t0)) -le 12000
+pam_expect "slapd stopped: the account phase refuses, it cannot check (PAM_PERM_DENIED)" "$PAM_TEXT_PERM_DENIED" \
+        "" acct slowuser acct_mgmt
+ok "... saying why" grep_out "cannot be checked right now"
+t0=$(ms)
+pam_expect "slapd stopped: a local account (root) is not sesame's: PAM_USER_UNKNOWN" "$PAM_TEXT_USER_UNKNOWN" \
+        "" acct root acct_mgmt
+ok "... at once, without the directory (took $(($(ms) - t0)) ms)" test $(($(ms) - t0)) -le 3000
 slapd_restart "$SLAPD_DIR" >/dev/null || diag "slapd restart failed"
 ok "slapd back: logins work again (sesamed reconnects by itself)" \
         wait_for 20 pamtester_run "$(pw slowuser)" pw slowuser authenticate
@@ -400,6 +417,8 @@ t0=$(ms)
 pam_expect "no sesamed at all: PAM_AUTHINFO_UNAVAIL" "$PAM_TEXT_AUTHINFO_UNAVAIL" "$(pw slowuser)" pw slowuser \
         authenticate
 ok "... at once (took $(($(ms) - t0)) ms)" test $(($(ms) - t0)) -le 3000
+pam_expect "no sesamed: the account phase leaves it to the other modules (PAM_AUTHINFO_UNAVAIL)" \
+        "$PAM_TEXT_AUTHINFO_UNAVAIL" "" acct slowuser acct_mgmt
 ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
 
 done_testing
