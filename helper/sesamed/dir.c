@@ -163,20 +163,58 @@ static int bind_service(struct dir *d, LDAP *ld)
         return rc;
 }
 
-/* StartTLS on an ldap:// URI when configured; a failure is an error,
- * never a fallback to clear text. */
-static int start_tls(const struct sesame_conf *conf, LDAP *ld, const char *uri)
+/*
+ * Connect @ld (a fresh handle for @uri) and StartTLS when configured (a
+ * failure is an error, never a fallback to clear text).  Each step (the
+ * connect, the StartTLS exchange, the TLS handshake) and then the
+ * caller's next operation (the bind) gets the time limits again,
+ * shortened to what is left of the request's deadline, so that together
+ * they end by it: libldap takes LDAP_OPT_NETWORK_TIMEOUT and
+ * LDAP_OPT_TIMEOUT afresh for each wait.
+ * 0; -ETIME: the deadline passed before a step, which was not started;
+ * -EHOSTUNREACH: the connect failed (*@ldrc says why; not logged);
+ * -EIO: StartTLS failed (logged).
+ */
+static int conn_setup(const struct sesame_conf *conf, LDAP *ld, const char *uri, int *ldrc)
 {
-        int rc;
+        LDAPMessage *res = NULL;
+        int msgid, rc, err = LDAP_OTHER;
 
+        if (set_timeouts(conf, ld) < 0)
+                return -ETIME;
+        rc = ldap_connect(ld);
+        if (rc != LDAP_SUCCESS) {
+                (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+                *ldrc = rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
+                return -EHOSTUNREACH;
+        }
+        if (set_timeouts(conf, ld) < 0)
+                return -ETIME;
         if (!conf->starttls || strncmp(uri, "ldap://", 7) != 0)
                 return 0;
-        rc = ldap_start_tls_s(ld, NULL, NULL);
+        rc = ldap_start_tls(ld, NULL, NULL, &msgid);
+        if (rc == LDAP_SUCCESS) {
+                /* NULL: wait4msg() takes LDAP_OPT_TIMEOUT, just set */
+                rc = ldap_result(ld, msgid, LDAP_MSG_ALL, NULL, &res);
+                if (rc == 0)
+                        rc = LDAP_TIMEOUT;
+                else if (rc < 0)
+                        rc = LDAP_SERVER_DOWN;
+                else if (ldap_parse_result(ld, res, &err, NULL, NULL, NULL, NULL, 1) != LDAP_SUCCESS)
+                        rc = LDAP_OTHER;
+                else
+                        rc = err;
+        }
+        if (rc == LDAP_SUCCESS) {
+                if (set_timeouts(conf, ld) < 0)
+                        return -ETIME;
+                rc = ldap_install_tls(ld);
+        }
         if (rc != LDAP_SUCCESS) {
                 log_error("%s: StartTLS failed: %s", uri, ldap_err2string(rc));
                 return -EIO;
         }
-        return 0;
+        return set_timeouts(conf, ld) < 0 ? -ETIME : 0;
 }
 
 /* One handle to the first URI that works. */
@@ -187,19 +225,20 @@ static int conn_open(struct dir *d, LDAP **ret)
         for (size_t i = 0; i < conf->n_uri; i++) {
                 const char *uri = conf->uri[i];
                 LDAP *ld = NULL;
-                int rc = ldap_initialize(&ld, uri);
+                int r, rc = ldap_initialize(&ld, uri);
 
                 if (rc != LDAP_SUCCESS) {
                         log_error("%s: %s", uri, ldap_err2string(rc));
                         continue;
                 }
                 set_options(conf, ld);
-                if (set_timeouts(conf, ld) < 0) {
+                r = conn_setup(conf, ld, uri, &rc);
+                if (r < 0) {
                         (void)ldap_unbind_ext_s(ld, NULL, NULL);
-                        return -ETIMEDOUT;
-                }
-                if (start_tls(conf, ld, uri) < 0) {
-                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        if (r == -ETIME)
+                                return -ETIMEDOUT;
+                        if (r == -EHOSTUNREACH)
+                                log_error("%s: %s", uri, ldap_err2string(rc));
                         continue;
                 }
                 rc = bind_service(d, ld);
@@ -507,20 +546,22 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
         for (size_t i = 0; i < conf->n_uri; i++) {
                 const char *uri = conf->uri[i];
                 LDAP *ld = NULL;
-                int rc = ldap_initialize(&ld, uri);
+                int r, rc = ldap_initialize(&ld, uri);
 
                 if (rc != LDAP_SUCCESS) {
                         log_error("%s: %s", uri, ldap_err2string(rc));
                         continue;
                 }
                 set_options(conf, ld);
-                if (set_timeouts(conf, ld) < 0) {
+                r = conn_setup(conf, ld, uri, &rc);
+                if (r < 0) {
                         (void)ldap_unbind_ext_s(ld, NULL, NULL);
-                        timed_out = true;
-                        break;
-                }
-                if (start_tls(conf, ld, uri) < 0) {
-                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        if (r == -ETIME) {
+                                timed_out = true;
+                                break;
+                        }
+                        if (r == -EHOSTUNREACH)
+                                log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
                         continue;
                 }
                 rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, NULL, NULL,

@@ -3,17 +3,16 @@
  * server.c - sockets, connections, dispatch, configuration generations
  * and signals.
  *
- * One thread per connection (at most max_clients); each reads a request
- * with a deadline, looks its opcode up in the dispatch table, which says
- * on which sockets it is allowed, and runs the handler.  A malformed
- * frame or a request not allowed on that socket closes that connection
- * only.
+ * One thread per connection (at most max_clients, fewer for peers other
+ * than root: see slot_take()); each reads a request with a deadline,
+ * looks its opcode up in the dispatch table, which says on which sockets
+ * it is allowed, and runs the handler.  A malformed frame or a request
+ * not allowed on that socket closes that connection only.
  */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +78,6 @@ static const struct listener_def {
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_ctx *ctx_current;
-static atomic_int n_clients;
 
 int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
 {
@@ -258,9 +256,110 @@ static void client_serve(struct client *cl)
         }
 }
 
+/*
+ * Connections being served: in all, from peers other than root, and per
+ * such uid (an entry goes with its uid's last connection).  So that no
+ * local user can take every slot (the sockets are 0666), a uid other than
+ * 0 gets at most max(4, max_clients / 8) of them, and all such uids
+ * together leave a reserve of max(8, max_clients / 8) (at most half) to
+ * root, whose lookups and logins (sshd, login, su, sudo) go on.
+ */
+struct uid_slots {
+        uid_t uid;
+        uint32_t n;
+};
+static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t slots_all, slots_users;
+static struct uid_slots *slots_uid;
+static size_t slots_nuid, slots_cap;
+
+static struct uid_slots *uid_slots_find(uid_t uid)
+{
+        for (size_t i = 0; i < slots_nuid; i++)
+                if (slots_uid[i].uid == uid)
+                        return &slots_uid[i];
+        return NULL;
+}
+
+/* A slot for a connection from @uid: NULL, or why there is none. */
+static const char *slot_take(uid_t uid, uint32_t max_clients)
+{
+        uint32_t per_uid = MAX(4u, max_clients / 8), reserve = MIN(MAX(8u, max_clients / 8), max_clients / 2);
+        const char *why = NULL;
+        struct uid_slots *u;
+
+        (void)pthread_mutex_lock(&slots_lock);
+        if (slots_all >= max_clients)
+                why = "max_clients reached";
+        else if (uid != 0) {
+                u = uid_slots_find(uid);
+                if (u && u->n >= per_uid)
+                        why = "its share of max_clients used up";
+                else if (slots_users >= max_clients - reserve)
+                        why = "the share of max_clients for uids other than 0 used up";
+                else if (!u && slots_nuid == slots_cap) {
+                        size_t cap = MAX((size_t)16, slots_cap * 2);
+                        struct uid_slots *p = realloc(slots_uid, cap * sizeof(*p));
+                        if (p) {
+                                slots_uid = p;
+                                slots_cap = cap;
+                        } else
+                                why = "out of memory";
+                }
+                if (!why) {
+                        if (!u) {
+                                u = &slots_uid[slots_nuid++];
+                                *u = (struct uid_slots){ .uid = uid };
+                        }
+                        u->n++;
+                        slots_users++;
+                }
+        }
+        if (!why)
+                slots_all++;
+        (void)pthread_mutex_unlock(&slots_lock);
+        return why;
+}
+
+static void slot_put(uid_t uid)
+{
+        struct uid_slots *u;
+
+        (void)pthread_mutex_lock(&slots_lock);
+        slots_all--;
+        if (uid != 0 && (u = uid_slots_find(uid))) {
+                slots_users--;
+                if (--u->n == 0)
+                        *u = slots_uid[--slots_nuid];
+        }
+        (void)pthread_mutex_unlock(&slots_lock);
+}
+
+/* A refused connection, logged at most once every 10 s with the count of
+ * the others since; only the main thread accepts. */
+static void log_refused(uid_t uid, const char *sock, const char *why)
+{
+        static int64_t next;
+        static unsigned quiet;
+        int64_t now = now_ms();
+
+        if (now < next) {
+                quiet++;
+                return;
+        }
+        if (quiet)
+                log_warning("refusing a connection to %s from uid %u: %s (and %u more since the last message)",
+                            sock, (unsigned)uid, why, quiet);
+        else
+                log_warning("refusing a connection to %s from uid %u: %s", sock, (unsigned)uid, why);
+        next = now + 10000;
+        quiet = 0;
+}
+
 static void *client_thread(void *arg)
 {
         struct client *cl = arg;
+        uid_t uid = cl->cred.uid;
 
         cl->ctx = ctx_get();
         client_serve(cl);
@@ -268,43 +367,44 @@ static void *client_thread(void *arg)
         (void)close(cl->fd);
         explicit_bzero(cl->buf, sizeof(cl->buf));
         free(cl);
-        atomic_fetch_sub(&n_clients, 1);
+        slot_put(uid);
         return NULL;
 }
 
-static void client_accept(int lfd, enum sock_class cls, uint32_t max_clients)
+static void client_accept(int lfd, const struct listener_def *def, uint32_t max_clients)
 {
         int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
         socklen_t len = sizeof(struct ucred);
         struct client *cl;
+        const char *why;
         pthread_attr_t attr;
         pthread_t t;
 
         if (fd < 0)
                 return;
-        if (atomic_fetch_add(&n_clients, 1) >= (int)max_clients) {
-                atomic_fetch_sub(&n_clients, 1);
-                log_warning("too many clients (max_clients = %u); refusing one", max_clients);
-                (void)close(fd);
-                return;
-        }
         cl = calloc(1, sizeof(*cl));
         if (!cl || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cl->cred, &len) < 0) {
                 free(cl);
                 (void)close(fd);
-                atomic_fetch_sub(&n_clients, 1);
+                return;
+        }
+        why = slot_take(cl->cred.uid, max_clients);
+        if (why) {
+                log_refused(cl->cred.uid, def->name, why);
+                (void)close(fd);
+                free(cl);
                 return;
         }
         cl->fd = fd;
-        cl->cls = cls;
+        cl->cls = def->cls;
         (void)pthread_attr_init(&attr);
         (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
         (void)pthread_attr_setstacksize(&attr, 512 * 1024);
         if (pthread_create(&t, &attr, client_thread, cl) != 0) {
                 log_error("cannot start a thread; refusing a client");
+                slot_put(cl->cred.uid);
                 (void)close(fd);
                 free(cl);
-                atomic_fetch_sub(&n_clients, 1);
         }
         (void)pthread_attr_destroy(&attr);
 }
@@ -427,7 +527,7 @@ int server_run(const char *conf_path)
                 ctx_put(x);
                 for (size_t i = 0; i < ELEMENTSOF(listener_defs); i++)
                         if (pfd[i].revents & POLLIN)
-                                client_accept(pfd[i].fd, listener_defs[i].cls, max_clients);
+                                client_accept(pfd[i].fd, &listener_defs[i], max_clients);
         }
         for (size_t i = 0; i < ELEMENTSOF(pfd); i++)
                 (void)close(pfd[i].fd);
