@@ -182,8 +182,10 @@ struct user_search {
         struct accounts *a;
         const char *want;
         struct pwrec *one; /* single lookup: first valid entry */
-        bool found;
-        acct_pw_cb cb; /* enumeration */
+        bool unique;       /* single lookup: more than one valid entry is NOTFOUND */
+        size_t n;          /* single lookup: valid entries seen */
+        char *other_dn;    /* unique: the second valid entry's DN (for the log) */
+        acct_pw_cb cb;     /* enumeration */
         void *userdata;
 };
 
@@ -196,13 +198,17 @@ static int user_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         if (r != 0)
                 return r < 0 ? r : 0;
         if (s->one) {
-                if (s->found) {
-                        log_warning("more than one entry for user '%s'; serving the first", p.name);
-                        pwrec_done(&p);
+                if (s->n++ == 0) {
+                        *s->one = p;
                         return 0;
                 }
-                *s->one = p;
-                s->found = true;
+                if (!s->unique)
+                        log_warning("more than one entry for user '%s'; serving the first", p.name);
+                else if (!s->other_dn) {
+                        s->other_dn = p.dn; /* NULL on ENOMEM: the log line goes without it */
+                        p.dn = NULL;
+                }
+                pwrec_done(&p);
                 return 0;
         }
         r = s->cb(&p, s->userdata);
@@ -210,24 +216,45 @@ static int user_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         return r;
 }
 
-static int user_lookup(struct accounts *a, const char *attr, const char *value, const char *want,
+/*
+ * One user whose @attr equals @value (as the directory's equality rule for
+ * @attr compares) and, when @want is set, whose name is exactly @want.
+ * Several valid entries: the first is served (logged), or with @unique
+ * none is (NOTFOUND, logged).  Invalid entries (parse_user()) are not
+ * counted: they are never served, so they cannot be confused with the
+ * valid one.
+ */
+static int user_lookup(struct accounts *a, const char *attr, const char *value, const char *want, bool unique,
                        struct pwrec *ret)
 {
         char *attrs[9];
         _cleanup_free_ char *f = make_filter(a->conf->user_filter, attr, value);
         struct pwrec p = { 0 };
-        struct user_search s = { .a = a, .want = want, .one = &p };
+        struct user_search s = { .a = a, .want = want, .one = &p, .unique = unique };
         int r;
 
         if (!f)
                 return SESAME_ST_INTERNAL;
+        /* no size limit of our own (LDAP_NO_LIMIT): every match comes back,
+         * or the server's limit cuts the result and that is an error */
         r = dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, f, user_attrs(a->conf, attrs), false,
                        user_entry, &s);
+        if (r == 0 && unique && s.n > 1) {
+                char q[256];
+
+                log_warning("%s %s matches %zu entries (%s, %s%s); refusing an ambiguous address", attr,
+                            str_quote(value, strlen(value), q, sizeof(q)), s.n, p.dn,
+                            s.other_dn ? s.other_dn : "...", s.n > 2 ? ", ..." : "");
+                free(s.other_dn);
+                pwrec_done(&p);
+                return SESAME_ST_NOTFOUND;
+        }
+        free(s.other_dn);
         if (r != 0) {
                 pwrec_done(&p);
                 return status_from(r);
         }
-        if (!s.found)
+        if (s.n == 0)
                 return SESAME_ST_NOTFOUND;
         *ret = p;
         return SESAME_ST_OK;
@@ -237,7 +264,7 @@ int acct_user_byname(struct accounts *a, const char *name, struct pwrec *ret)
 {
         if (!valid_name(name))
                 return SESAME_ST_NOTFOUND;
-        return user_lookup(a, a->conf->map_user_name, name, name, ret);
+        return user_lookup(a, a->conf->map_user_name, name, name, false, ret);
 }
 
 int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
@@ -247,14 +274,17 @@ int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
         if (uid < a->conf->min_uid)
                 return SESAME_ST_NOTFOUND;
         (void)snprintf(v, sizeof(v), "%u", uid);
-        return user_lookup(a, a->conf->map_uid_number, v, NULL, ret);
+        return user_lookup(a, a->conf->map_uid_number, v, NULL, false, ret);
 }
 
 int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret)
 {
         if (!*mail || strpbrk(mail, " \t\r\n") || !strchr(mail, '@'))
                 return SESAME_ST_NOTFOUND;
-        return user_lookup(a, a->conf->map_mail, mail, NULL, ret);
+        /* the login path resolves an address to the DN it binds as and
+         * counts failures on: an address on two entries (a user who may
+         * set their own mail to somebody else's) must resolve to neither */
+        return user_lookup(a, a->conf->map_mail, mail, NULL, true, ret);
 }
 
 int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata)

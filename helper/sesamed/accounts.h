@@ -9,7 +9,16 @@
  * ':' or a newline in any field.  Entries whose name or id exists in the
  * local files are dropped too (local accounts win).  Name lookups match
  * the name exactly (LDAP compares uid case-insensitively; "ALICE" must not
- * return alice).
+ * return alice).  When several valid entries match a lookup by name, uid,
+ * group name or gid, the first is served (and a warning logged).
+ *
+ * A lookup by email address is what logins by address use: the address is
+ * compared by the directory (its equality rule for the mail attribute,
+ * caseIgnoreIA5Match for mail), and an address that more than one valid
+ * entry has is NOTFOUND (a warning is logged), never one of them: where
+ * users may set their own mail, one who takes somebody else's address must
+ * not get that person's logins bound against (and failures counted on)
+ * their own entry.
  *
  * Functions return a SESAME_ST_* status: OK, NOTFOUND, UNAVAIL (directory
  * unreachable, or a result cut short by a server limit) or INTERNAL.
