@@ -573,6 +573,7 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
         struct pwrec pw = { 0 };
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
+        const char *why;
         int s, r;
 
         s = resolve_for_peer(cl, rq->c.login, &pw);
@@ -619,6 +620,12 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
         }
         if (r < 0) {
                 o->status = status_of(r);
+                goto out;
+        }
+        /* an account that may not log in may not set a password either */
+        why = refuse_state(x, &st, now, o);
+        if (why) {
+                emit(cl, EV_ACCOUNT_REFUSED, pw.name, &rq->c, why);
                 goto out;
         }
         if (!rq->has_new) {

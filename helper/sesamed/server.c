@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -79,6 +80,29 @@ static const struct listener_def {
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_ctx *ctx_current;
 
+/* Users' passwords reach the directory in a simple bind: say so when a
+ * URI would carry them in clear across a network. */
+static void warn_cleartext(const struct sesame_conf *conf)
+{
+        static const char *const local[] = { "ldap://127.", "ldap://localhost", "ldap://[::1]" };
+
+        if (conf->starttls)
+                return;
+        for (size_t i = 0; i < conf->n_uri; i++) {
+                bool loopback = false;
+
+                if (strncmp(conf->uri[i], "ldap://", 7) != 0)
+                        continue; /* ldaps:// or ldapi:// */
+                for (size_t j = 0; j < ELEMENTSOF(local); j++)
+                        if (strncasecmp(conf->uri[i], local[j], strlen(local[j])) == 0)
+                                loopback = true;
+                if (!loopback)
+                        log_warning("%s without starttls: users' passwords would cross the network in clear; "
+                                    "use ldaps:// or starttls = yes",
+                                    conf->uri[i]);
+        }
+}
+
 int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
 {
         struct daemon_ctx *x = calloc(1, sizeof(*x));
@@ -91,6 +115,7 @@ int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
         }
         x->conf = conf;
         x->refs = 1;
+        warn_cleartext(conf);
         r = events_parse(conf->hook_events ? conf->hook_events : "", &x->hook_mask, err, sizeof(err));
         if (r < 0) {
                 log_error("hooks.events: %s", err);

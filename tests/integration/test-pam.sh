@@ -337,6 +337,9 @@ pam_expect "chauthtok: a wrong current password is refused (PAM_AUTH_ERR)" "$PAM
         "Wrong-Passw0rd!"$'\n'"$NEW"$'\n'"$NEW" passwd pwchange chauthtok
 pam_expect "chauthtok: mistyped retype is refused" "$PAM_TEXT_AUTHTOK_ERR" \
         "$OLD"$'\n'"$NEW"$'\n'"${NEW}x" passwd pwchange chauthtok
+pam_expect "chauthtok: a disabled account may not set a password (PAM_PERM_DENIED)" "$PAM_TEXT_PERM_DENIED" \
+        "$(pw disabled)"$'\n'"$NEW"$'\n'"$NEW" passwd disabled chauthtok
+ok "... saying why" grep_out "Your account has been disabled."
 whoami_as() { timeout 10 ldapwhoami -x -o nettimeout=5 -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2"; }
 ok "nothing changed so far: the old password still binds" whoami_as pwchange "$OLD"
 pam_expect "chauthtok (pamtester): old, new, new" ok "$OLD"$'\n'"$NEW"$'\n'"$NEW" passwd pwchange chauthtok
