@@ -137,6 +137,33 @@ static bool peer_may(struct client *cl, const struct pwrec *pw, const char *what
 }
 
 /*
+ * What AUTH, ACCOUNT and CHAUTHTOK start with: resolve LOGIN for this
+ * peer, check that the peer may act on the account, read its state.  0,
+ * or -1 with @o set.  The caller frees @pw and @st either way.
+ */
+static int load_account(struct client *cl, const char *login, const char *what, struct pwrec *pw,
+                        struct acct_state *st, struct outcome *o)
+{
+        int s = resolve_for_peer(cl, login, pw), r;
+
+        if (s != SESAME_ST_OK) {
+                o->status = resolve_status(s);
+                return -1;
+        }
+        if (!peer_may(cl, pw, what)) {
+                o->status = SESAME_ST_DENIED;
+                return -1;
+        }
+        r = state_read(cl->ctx->dir, pw->dn, st);
+        if (r < 0) {
+                log_error("user %s: cannot read its state: %s", pw->name, strerror(-r));
+                o->status = status_of(r);
+                return -1;
+        }
+        return 0;
+}
+
+/*
  * The ROLE fields: OK when there are none or the user has one of them;
  * NOTFOUND when it has none of them; UNAVAIL/INTERNAL when that cannot be
  * told.
@@ -394,24 +421,9 @@ static void auth_run(struct client *cl, const struct proto_msg *req, const struc
                 o->message = "unknown TOTP_MODE";
                 return;
         }
-        s = resolve_for_peer(cl, rq->c.login, &pw);
-        if (s == SESAME_ST_NOTFOUND) {
-                emit(cl, EV_LOGIN_FAILED, rq->c.login, &rq->c, "unknown-user");
-                o->status = SESAME_ST_NOTFOUND;
-                return;
-        }
-        if (s != SESAME_ST_OK) {
-                o->status = resolve_status(s);
-                return;
-        }
-        if (!peer_may(cl, &pw, "authentication")) {
-                o->status = SESAME_ST_DENIED;
-                goto out;
-        }
-        r = state_read(x->dir, pw.dn, &st);
-        if (r < 0) {
-                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
-                o->status = status_of(r);
+        if (load_account(cl, rq->c.login, "authentication", &pw, &st, o) < 0) {
+                if (o->status == SESAME_ST_NOTFOUND)
+                        emit(cl, EV_LOGIN_FAILED, rq->c.login, &rq->c, "unknown-user");
                 goto out;
         }
         if (state_locked(&st, now)) {
@@ -498,23 +510,10 @@ static void account_run(struct client *cl, const struct proto_msg *req, const st
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why = NULL;
-        int s, r;
+        int s;
 
-        s = resolve_for_peer(cl, c->login, &pw);
-        if (s != SESAME_ST_OK) {
-                o->status = resolve_status(s);
-                return;
-        }
-        if (!peer_may(cl, &pw, "account check")) {
-                o->status = SESAME_ST_DENIED;
+        if (load_account(cl, c->login, "account check", &pw, &st, o) < 0)
                 goto out;
-        }
-        r = state_read(x->dir, pw.dn, &st);
-        if (r < 0) {
-                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
-                o->status = status_of(r);
-                goto out;
-        }
         why = refuse_state(x, &st, now, o);
         if (why) {
                 /* said above */
@@ -574,23 +573,10 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why;
-        int s, r;
+        int r;
 
-        s = resolve_for_peer(cl, rq->c.login, &pw);
-        if (s != SESAME_ST_OK) {
-                o->status = resolve_status(s);
-                return;
-        }
-        if (!peer_may(cl, &pw, "password change")) {
-                o->status = SESAME_ST_DENIED;
+        if (load_account(cl, rq->c.login, "password change", &pw, &st, o) < 0)
                 goto out;
-        }
-        r = state_read(x->dir, pw.dn, &st);
-        if (r < 0) {
-                log_error("user %s: cannot read its state: %s", pw.name, strerror(-r));
-                o->status = status_of(r);
-                goto out;
-        }
         if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
                 goto out;
