@@ -217,6 +217,31 @@ static int conn_setup(const struct sesame_conf *conf, LDAP *ld, const char *uri,
         return set_timeouts(conf, ld) < 0 ? -ETIME : 0;
 }
 
+/*
+ * A connected (and, as configured, StartTLS'd) handle for @uri: the
+ * pool's and the user binds' common start.  0 and *@ret; otherwise the
+ * handle is gone and conn_setup()'s -ETIME, -EHOSTUNREACH (*@ldrc) or
+ * -EIO (logged) tells what happened.
+ */
+static int uri_connect(const struct sesame_conf *conf, const char *uri, LDAP **ret, int *ldrc)
+{
+        LDAP *ld = NULL;
+        int r, rc = ldap_initialize(&ld, uri);
+
+        if (rc != LDAP_SUCCESS) {
+                log_error("%s: %s", uri, ldap_err2string(rc));
+                return -EIO;
+        }
+        set_options(conf, ld);
+        r = conn_setup(conf, ld, uri, ldrc);
+        if (r < 0) {
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                return r;
+        }
+        *ret = ld;
+        return 0;
+}
+
 /* One handle to the first URI that works. */
 static int conn_open(struct dir *d, LDAP **ret)
 {
@@ -225,16 +250,9 @@ static int conn_open(struct dir *d, LDAP **ret)
         for (size_t i = 0; i < conf->n_uri; i++) {
                 const char *uri = conf->uri[i];
                 LDAP *ld = NULL;
-                int r, rc = ldap_initialize(&ld, uri);
+                int rc = LDAP_SUCCESS, r = uri_connect(conf, uri, &ld, &rc);
 
-                if (rc != LDAP_SUCCESS) {
-                        log_error("%s: %s", uri, ldap_err2string(rc));
-                        continue;
-                }
-                set_options(conf, ld);
-                r = conn_setup(conf, ld, uri, &rc);
                 if (r < 0) {
-                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
                         if (r == -ETIME)
                                 return -ETIMEDOUT;
                         if (r == -EHOSTUNREACH)
@@ -546,16 +564,9 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
         for (size_t i = 0; i < conf->n_uri; i++) {
                 const char *uri = conf->uri[i];
                 LDAP *ld = NULL;
-                int r, rc = ldap_initialize(&ld, uri);
+                int rc = LDAP_SUCCESS, r = uri_connect(conf, uri, &ld, &rc);
 
-                if (rc != LDAP_SUCCESS) {
-                        log_error("%s: %s", uri, ldap_err2string(rc));
-                        continue;
-                }
-                set_options(conf, ld);
-                r = conn_setup(conf, ld, uri, &rc);
                 if (r < 0) {
-                        (void)ldap_unbind_ext_s(ld, NULL, NULL);
                         if (r == -ETIME) {
                                 timed_out = true;
                                 break;
