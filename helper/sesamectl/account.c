@@ -53,11 +53,9 @@ int cmd_unlock(char **args)
         struct answer a;
         int r;
 
-        r = request(SESAME_REQ_UNLOCK, args[0], NULL, 0, &a);
+        r = request_ok(SESAME_REQ_UNLOCK, args[0], NULL, 0, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK)
-                return fail_answer(args[0], &a);
         return done(args[0], "%s: unlocked", args[0]);
 }
 
@@ -66,11 +64,9 @@ int cmd_totp_disable(char **args)
         struct answer a;
         int r;
 
-        r = request(SESAME_REQ_TOTP_DISABLE, args[0], NULL, 0, &a);
+        r = request_ok(SESAME_REQ_TOTP_DISABLE, args[0], NULL, 0, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK)
-                return fail_answer(args[0], &a);
         return done(args[0], "%s: TOTP disabled", args[0]);
 }
 
@@ -210,14 +206,9 @@ int cmd_totp_enroll(char **args)
         struct answer a;
         int r;
 
-        r = request(SESAME_REQ_TOTP_ENROLL, args[0], NULL, SESAME_ANS_TOTP, &a);
+        r = request_ok(SESAME_REQ_TOTP_ENROLL, args[0], NULL, SESAME_ANS_TOTP, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK) {
-                r = fail_answer(args[0], &a);
-                answer_free(&a);
-                return r;
-        }
         if (a.n != 1) {
                 answer_free(&a);
                 return fail(EXIT_UNREACHABLE, "unreachable", "bad answer from sesamed: %s",
@@ -277,14 +268,9 @@ int cmd_recovery_codes(char **args)
         size_t count = 0;
         int r;
 
-        r = request(SESAME_REQ_RECOVERY_CODES, args[0], NULL, SESAME_ANS_CODES, &a);
+        r = request_ok(SESAME_REQ_RECOVERY_CODES, args[0], NULL, SESAME_ANS_CODES, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK) {
-                r = fail_answer(args[0], &a);
-                answer_free(&a);
-                return r;
-        }
         for (size_t i = 0; i < a.n; i++)
                 count += a.msg[i].nfields;
         if (count == 0) {

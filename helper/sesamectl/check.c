@@ -32,11 +32,9 @@ int cmd_ping(char **args)
         int r;
 
         (void)args;
-        r = request(SESAME_REQ_PING, NULL, NULL, 0, &a);
+        r = request_ok(SESAME_REQ_PING, NULL, NULL, 0, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK)
-                return fail_answer(NULL, &a);
         return done(NULL, "ok");
 }
 
@@ -46,11 +44,9 @@ int cmd_flush_cache(char **args)
         int r;
 
         (void)args;
-        r = request(SESAME_REQ_CACHE_FLUSH, NULL, NULL, 0, &a);
+        r = request_ok(SESAME_REQ_CACHE_FLUSH, NULL, NULL, 0, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK)
-                return fail_answer(NULL, &a);
         return done(NULL, "cache flushed");
 }
 

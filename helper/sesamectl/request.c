@@ -193,6 +193,20 @@ int request(uint16_t opcode, const char *login, const char *code, uint16_t data_
         return r;
 }
 
+int request_ok(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a)
+{
+        int r = request(opcode, login, code, data_op, a);
+
+        if (r != 0)
+                return r;
+        if (a->status != SESAME_ST_OK) {
+                r = fail_answer(login, a);
+                answer_free(a);
+                return r;
+        }
+        return 0;
+}
+
 const char *field_str(const struct proto_msg *m, uint16_t tag, char *buf, size_t size)
 {
         struct proto_field f;

@@ -76,6 +76,9 @@ void answer_free(struct answer *a);
  * status), or an exit status after saying why.  The frame (which may
  * hold a code) is wiped. */
 int request(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a);
+/* request(), reporting a status other than OK itself (fail_answer): 0
+ * with the data frames in @a (the caller frees them), or the exit code. */
+int request_ok(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a);
 
 /* A STR field of a decoded frame, copied; "" if absent or too long. */
 const char *field_str(const struct proto_msg *m, uint16_t tag, char *buf, size_t size);

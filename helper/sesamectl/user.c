@@ -223,14 +223,9 @@ int cmd_user_show(char **args)
         struct answer a;
         int r;
 
-        r = request(SESAME_REQ_USER_SHOW, args[0], NULL, SESAME_ANS_USERINFO, &a);
+        r = request_ok(SESAME_REQ_USER_SHOW, args[0], NULL, SESAME_ANS_USERINFO, &a);
         if (r != 0)
                 return r;
-        if (a.status != SESAME_ST_OK) {
-                r = fail_answer(args[0], &a);
-                answer_free(&a);
-                return r;
-        }
         if (a.n != 1) {
                 answer_free(&a);
                 return fail(EXIT_UNREACHABLE, "unreachable", "bad answer from sesamed: %s",
