@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-conf.c - conf_parse() on arbitrary input.  On success the dump must
- * parse again to the same dump (what sesamectl check-config prints is a
+ * parse again to the same dump (what sesamed --check prints is a
  * valid configuration); on failure there must be one message naming the
  * input.
  */
