@@ -13,7 +13,7 @@ echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 packages=(
         # build
         gcc meson ninja-build pkg-config binutils gettext
-        libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev
+        libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev libsystemd-dev
         libmicrohttpd-dev libqrencode-dev libcmocka-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * adminsrv.c - the admin.sock requests of sesamectl (root only; server.c
- * checks the peer): show an account, TOTP enrolment and activation,
- * recovery codes, unlock, and a health check.
+ * adminsrv.c - the admin.sock requests of sesamectl (root only:
+ * dispatch.c checks the peer): show an account, TOTP enrolment and
+ * activation, recovery codes, unlock, a health check, and a cache flush.
  *
  * LOGIN is a user name, or an email address when it has an '@' (here
- * regardless of [auth] mail_login: only root asks).
+ * regardless of [auth] mail_login: only root asks); dispatch.c resolves it.
  *
  * Seeds, their base32 text, the otpauth URI and recovery codes exist in
  * this process only while a request builds its answer; every buffer that
@@ -24,43 +24,34 @@
 #include "log.h"
 #include "macro.h"
 #include "seal.h"
-#include "sesamed.h"
+#include "cache.h"
+#include "ctx.h"
+#include "dispatch.h"
 #include "state.h"
 #include "totp.h"
 #include "util.h"
 
 /* An account and its state, for one request. */
 struct target {
-        struct pwrec pw;
+        const struct pwrec *pw; /* resolved by dispatch.c */
         struct acct_state st;
 };
 
-static void target_done(struct target *t)
-{
-        state_done(&t->st);
-        pwrec_done(&t->pw);
-}
+static void target_done(struct target *t) { state_done(&t->st); }
 
 static uint32_t status_of(int r) { return r == -EHOSTDOWN ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL; }
 
 static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
-/* LOGIN of the request to the account and its state: SESAME_ST_*. */
-static uint32_t target_get(struct client *cl, const struct proto_msg *req, struct target *t)
+/* The account of the request and its state: SESAME_ST_*. */
+static uint32_t target_get(struct call *c, struct target *t)
 {
-        struct daemon_ctx *x = cl->ctx;
-        char login[SESAME_MAIL_MAX + 1];
-        int s, r;
+        int r;
 
-        *t = (struct target){ .st = { .last_step = -1 } };
-        if (!req_string(req, SESAME_F_LOGIN, login, sizeof(login)))
-                return SESAME_ST_NOTFOUND;
-        s = strchr(login, '@') ? acct_user_bymail(&x->acct, login, &t->pw) : acct_user_byname(&x->acct, login, &t->pw);
-        if (s != SESAME_ST_OK)
-                return s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL ? (uint32_t)s : SESAME_ST_INTERNAL;
-        r = state_read(x->dir, t->pw.dn, &t->st);
+        *t = (struct target){ .pw = c->pw, .st = { .last_step = -1 } };
+        r = state_read(c->x->dir, t->pw->dn, &t->st);
         if (r < 0) {
-                log_error("user %s: cannot read its state: %s", t->pw.name, strerror(-r));
+                log_error("user %s: cannot read its state: %s", t->pw->name, strerror(-r));
                 return status_of(r);
         }
         return SESAME_ST_OK;
@@ -101,8 +92,9 @@ static int open_seed(const struct seal_key *k, const char *name, const char *sea
 
 /* ------------------------------------------------------------ USER_SHOW */
 
-int handle_user_show(struct client *cl, const struct proto_msg *req)
+int handle_user_show(struct call *c)
 {
+        struct client *cl = c->cl;
         struct daemon_ctx *x = cl->ctx;
         struct target t;
         int64_t now = (int64_t)time(NULL);
@@ -114,10 +106,10 @@ int handle_user_show(struct client *cl, const struct proto_msg *req)
         bool bad = false;
         int r;
 
-        st = target_get(cl, req, &t);
+        st = target_get(c, &t);
         if (st != SESAME_ST_OK)
                 goto done;
-        st = (uint32_t)acct_user_groups(&x->acct, &t.pw, &roles, &n_roles);
+        st = (uint32_t)acct_user_groups(&x->acct, t.pw, &roles, &n_roles);
         if (st != SESAME_ST_OK)
                 goto done;
         st = SESAME_ST_INTERNAL;
@@ -140,10 +132,10 @@ int handle_user_show(struct client *cl, const struct proto_msg *req)
                 flags |= SESAME_UF_EXPIRED;
 
         proto_begin(&w, buf, SESAME_BUF_MAX, SESAME_ANS_USERINFO);
-        bad |= proto_put_str(&w, SESAME_F_NAME, t.pw.name) != 0;
-        bad |= proto_put_u32(&w, SESAME_F_UID, t.pw.uid) != 0;
-        if (t.pw.mail && proto_put_str(&w, SESAME_F_MAIL, t.pw.mail) != 0)
-                log_notice("user %s: mail address not shown (too long or not UTF-8)", t.pw.name);
+        bad |= proto_put_str(&w, SESAME_F_NAME, t.pw->name) != 0;
+        bad |= proto_put_u32(&w, SESAME_F_UID, t.pw->uid) != 0;
+        if (t.pw->mail && proto_put_str(&w, SESAME_F_MAIL, t.pw->mail) != 0)
+                log_notice("user %s: mail address not shown (too long or not UTF-8)", t.pw->name);
         bad |= proto_put_u32(&w, SESAME_F_FLAGS, flags) != 0;
         if (t.st.has_last_login)
                 bad |= proto_put_u32(&w, SESAME_F_LAST_LOGIN, clamp_u32(t.st.last_login)) != 0;
@@ -158,20 +150,20 @@ int handle_user_show(struct client *cl, const struct proto_msg *req)
                 uint8_t seed[TOTP_SEED_MAX];
                 size_t slen = 0;
 
-                if (open_seed(x->key, t.pw.name, t.st.totp_secret, &p, seed, &slen) == 0) {
+                if (open_seed(x->key, t.pw->name, t.st.totp_secret, &p, seed, &slen) == 0) {
                         bad |= proto_put_u32(&w, SESAME_F_TOTP_ALG, p.alg) != 0;
                         bad |= proto_put_u32(&w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
                 } else
                         log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied "
                                   "from another entry)",
-                                  t.pw.name);
+                                  t.pw->name);
                 sodium_memzero(seed, sizeof(seed));
         }
         bad |= proto_put_u32(&w, SESAME_F_RECOVERY_LEFT, (uint32_t)t.st.n_recovery) != 0;
         for (size_t i = 0; !bad && i < n_roles; i++) {
                 r = proto_put_str(&w, SESAME_F_ROLE, roles[i]);
                 if (r == SESAME_E_FULL) {
-                        log_notice("user %s: %zu groups do not fit one answer; %zu shown", t.pw.name, n_roles, i);
+                        log_notice("user %s: %zu groups do not fit one answer; %zu shown", t.pw->name, n_roles, i);
                         break;
                 }
                 /* a group name the protocol does not take is left out */
@@ -195,8 +187,10 @@ done:
 
 /* ---------------------------------------------------------- TOTP_ENROLL */
 
-int handle_totp_enroll(struct client *cl, const struct proto_msg *req)
+int handle_totp_enroll(struct call *c)
 {
+        struct client *cl = c->cl;
+        const struct proto_msg *req = c->req;
         struct daemon_ctx *x = cl->ctx;
         struct totp_params p = {
                 .alg = proto_get_u32(req, SESAME_F_TOTP_ALG, (uint32_t)x->conf->totp_algorithm),
@@ -221,20 +215,20 @@ int handle_totp_enroll(struct client *cl, const struct proto_msg *req)
                 return client_end(cl, SESAME_ST_INTERNAL, "unknown TOTP algorithm");
         if (p.digits < 6 || p.digits > 8)
                 return client_end(cl, SESAME_ST_INTERNAL, "TOTP codes have 6, 7 or 8 digits");
-        st = target_get(cl, req, &t);
+        st = target_get(c, &t);
         if (st != SESAME_ST_OK)
                 goto done;
         st = SESAME_ST_INTERNAL;
         slen = totp_new_seed(p.alg, seed);
         plen = totp_pack(&p, seed, slen, packed);
-        sealed = plen ? seal_value(x->key, t.pw.name, packed, plen) : NULL;
+        sealed = plen ? seal_value(x->key, t.pw->name, packed, plen) : NULL;
         r = totp_base32(seed, slen, b32, sizeof(b32));
-        uri = r == 0 ? totp_uri(&p, x->conf->totp_issuer, t.pw.name, b32) : NULL;
+        uri = r == 0 ? totp_uri(&p, x->conf->totp_issuer, t.pw->name, b32) : NULL;
         frame = malloc(SESAME_BUF_MAX);
         if (!slen || !sealed || !uri || !frame)
                 goto done;
         proto_begin(&w, frame, SESAME_BUF_MAX, SESAME_ANS_TOTP);
-        if (proto_put_str(&w, SESAME_F_NAME, t.pw.name) != 0 || proto_put_str(&w, SESAME_F_SECRET, b32) != 0 ||
+        if (proto_put_str(&w, SESAME_F_NAME, t.pw->name) != 0 || proto_put_str(&w, SESAME_F_SECRET, b32) != 0 ||
             proto_put_str(&w, SESAME_F_URI, uri) != 0) {
                 msg = "the otpauth URI is too long (shorten [totp] issuer)";
                 goto done;
@@ -242,7 +236,7 @@ int handle_totp_enroll(struct client *cl, const struct proto_msg *req)
         /* stored first: the seed is shown only once it is pending */
         r = state_set_pending(x->dir, &t.st, sealed);
         if (r < 0) {
-                log_error("user %s: the pending TOTP seed could not be stored: %s", t.pw.name, strerror(-r));
+                log_error("user %s: the pending TOTP seed could not be stored: %s", t.pw->name, strerror(-r));
                 st = status_of(r);
                 goto done;
         }
@@ -251,7 +245,7 @@ int handle_totp_enroll(struct client *cl, const struct proto_msg *req)
                 st = UINT32_MAX; /* connection gone */
                 goto done;
         }
-        log_notice("user %s: TOTP enrolment started (pending until a code activates it)", t.pw.name);
+        log_notice("user %s: TOTP enrolment started (pending until a code activates it)", t.pw->name);
         st = SESAME_ST_OK;
 done:
         sodium_memzero(seed, sizeof(seed));
@@ -269,8 +263,10 @@ done:
 
 /* -------------------------------------------------------- TOTP_ACTIVATE */
 
-int handle_totp_activate(struct client *cl, const struct proto_msg *req)
+int handle_totp_activate(struct call *c)
 {
+        struct client *cl = c->cl;
+        const struct proto_msg *req = c->req;
         struct daemon_ctx *x = cl->ctx;
         char code[SESAME_CODE_MAX + 1] = "";
         uint8_t seed[TOTP_SEED_MAX];
@@ -284,7 +280,7 @@ int handle_totp_activate(struct client *cl, const struct proto_msg *req)
 
         if ((r = need_key(cl)) != 0)
                 return r < 0 ? r : 0;
-        st = target_get(cl, req, &t);
+        st = target_get(c, &t);
         if (st != SESAME_ST_OK)
                 goto done;
         if (!t.st.totp_pending) {
@@ -293,8 +289,8 @@ int handle_totp_activate(struct client *cl, const struct proto_msg *req)
                 goto done;
         }
         st = SESAME_ST_INTERNAL;
-        if (open_seed(x->key, t.pw.name, t.st.totp_pending, &p, seed, &slen) < 0) {
-                log_error("user %s: the pending TOTP seed cannot be opened", t.pw.name);
+        if (open_seed(x->key, t.pw->name, t.st.totp_pending, &p, seed, &slen) < 0) {
+                log_error("user %s: the pending TOTP seed cannot be opened", t.pw->name);
                 msg = "the pending TOTP seed cannot be opened (was the key changed?): enroll again";
                 goto done;
         }
@@ -320,11 +316,11 @@ int handle_totp_activate(struct client *cl, const struct proto_msg *req)
                 goto done;
         }
         if (r < 0) {
-                log_error("user %s: TOTP activation could not be stored: %s", t.pw.name, strerror(-r));
+                log_error("user %s: TOTP activation could not be stored: %s", t.pw->name, strerror(-r));
                 st = status_of(r);
                 goto done;
         }
-        emit(cl, EV_TOTP_ENROLLED, t.pw.name);
+        emit(cl, EV_TOTP_ENROLLED, t.pw->name);
         st = SESAME_ST_OK;
 done:
         sodium_memzero(seed, sizeof(seed));
@@ -335,10 +331,11 @@ done:
 
 /* --------------------------------------------------------- TOTP_DISABLE */
 
-int handle_totp_disable(struct client *cl, const struct proto_msg *req)
+int handle_totp_disable(struct call *c)
 {
+        struct client *cl = c->cl;
         struct target t;
-        uint32_t st = target_get(cl, req, &t);
+        uint32_t st = target_get(c, &t);
         int r;
 
         if (st == SESAME_ST_OK) {
@@ -346,10 +343,10 @@ int handle_totp_disable(struct client *cl, const struct proto_msg *req)
                  * and mean nothing without one */
                 r = state_disable_totp(cl->ctx->dir, &t.st);
                 if (r < 0) {
-                        log_error("user %s: TOTP could not be removed: %s", t.pw.name, strerror(-r));
+                        log_error("user %s: TOTP could not be removed: %s", t.pw->name, strerror(-r));
                         st = status_of(r);
                 } else
-                        emit(cl, EV_TOTP_DISABLED, t.pw.name);
+                        emit(cl, EV_TOTP_DISABLED, t.pw->name);
         }
         target_done(&t);
         return client_end(cl, st, NULL);
@@ -357,8 +354,9 @@ int handle_totp_disable(struct client *cl, const struct proto_msg *req)
 
 /* ------------------------------------------------------- RECOVERY_CODES */
 
-int handle_recovery_codes(struct client *cl, const struct proto_msg *req)
+int handle_recovery_codes(struct call *c)
 {
+        struct client *cl = c->cl;
         struct daemon_ctx *x = cl->ctx;
         char codes[RECOVERY_CODES][RECOVERY_CODE_LEN];
         char hashes[RECOVERY_CODES][RECOVERY_HASH_LEN];
@@ -371,7 +369,7 @@ int handle_recovery_codes(struct client *cl, const struct proto_msg *req)
 
         if ((r = need_key(cl)) != 0)
                 return r < 0 ? r : 0;
-        st = target_get(cl, req, &t);
+        st = target_get(c, &t);
         if (st != SESAME_ST_OK)
                 goto done;
         st = SESAME_ST_INTERNAL;
@@ -384,7 +382,7 @@ int handle_recovery_codes(struct client *cl, const struct proto_msg *req)
         }
         r = state_set_recovery(x->dir, &t.st, hv, RECOVERY_CODES);
         if (r < 0) {
-                log_error("user %s: recovery codes could not be stored: %s", t.pw.name, strerror(-r));
+                log_error("user %s: recovery codes could not be stored: %s", t.pw->name, strerror(-r));
                 st = status_of(r);
                 goto done;
         }
@@ -393,7 +391,7 @@ int handle_recovery_codes(struct client *cl, const struct proto_msg *req)
                 st = UINT32_MAX;
                 goto done;
         }
-        emit(cl, EV_RECOVERY_CODES, t.pw.name);
+        emit(cl, EV_RECOVERY_CODES, t.pw->name);
         st = SESAME_ST_OK;
 done:
         explicit_bzero(codes, sizeof(codes));
@@ -407,25 +405,26 @@ done:
 
 /* --------------------------------------------------------------- UNLOCK */
 
-int handle_unlock(struct client *cl, const struct proto_msg *req)
+int handle_unlock(struct call *c)
 {
+        struct client *cl = c->cl;
         struct target t;
         const char *msg = NULL;
-        uint32_t st = target_get(cl, req, &t);
+        uint32_t st = target_get(c, &t);
         bool pp = true;
         int r;
 
         if (st == SESAME_ST_OK) {
                 r = state_unlock(cl->ctx->dir, &t.st, &pp);
                 if (r < 0) {
-                        log_error("user %s: could not unlock: %s", t.pw.name, strerror(-r));
+                        log_error("user %s: could not unlock: %s", t.pw->name, strerror(-r));
                         st = status_of(r);
                 } else {
                         if (!pp)
                                 msg = "unlocked, but the directory's password policy lock (pwdAccountLockedTime) "
                                       "could not be removed by sesamed";
-                        log_notice("user %s unlocked", t.pw.name);
-                        emit(cl, EV_UNLOCK, t.pw.name);
+                        log_notice("user %s unlocked", t.pw->name);
+                        emit(cl, EV_UNLOCK, t.pw->name);
                 }
         }
         target_done(&t);
@@ -434,8 +433,9 @@ int handle_unlock(struct client *cl, const struct proto_msg *req)
 
 /* ---------------------------------------------------------------- CHECK */
 
-int handle_check(struct client *cl, const struct proto_msg *req _unused_)
+int handle_check(struct call *c)
 {
+        struct client *cl = c->cl;
         struct daemon_ctx *x = cl->ctx;
         char msg[SESAME_TEXT_MAX];
         int r = dir_ping(x->dir);
@@ -447,4 +447,13 @@ int handle_check(struct client *cl, const struct proto_msg *req _unused_)
                 return client_end(cl, SESAME_ST_INTERNAL, msg);
         }
         return client_end(cl, SESAME_ST_OK, "directory reachable, TOTP key loaded");
+}
+
+/* ---------------------------------------------------------- CACHE_FLUSH */
+
+int handle_cache_flush(struct call *c)
+{
+        cache_flush(c->x->cache);
+        log_info("cache flushed on request of uid %u", (unsigned)c->cl->cred.uid);
+        return client_end(c->cl, SESAME_ST_OK, NULL);
 }

@@ -5,12 +5,12 @@
  * Each request is worked out into a struct outcome whose status starts as
  * INTERNAL; only the one explicit success path at the end of each
  * function sets OK, so an error anywhere cannot answer OK by accident.
- * A peer that is not root may only name its own account (its uid from
- * SO_PEERCRED must be the entry's uidNumber); that is checked right after
- * the login is resolved, before anything else happens to the account.
+ * Who may ask about which account was settled before a handler runs
+ * (dispatch.c): c->pw is the account LOGIN named, and a caller that is
+ * not root only ever gets its own.
  *
  * Secrets (PASSWORD, NEWPASSWORD, CODE) are copied into buffers on the
- * stack that are wiped before the handler returns; server.c wipes the
+ * stack that are wiped before the handler returns; dispatch.c wipes the
  * request frame.  They are never logged.  (libldap's own copy of a bind
  * password, in the BER buffer of the bind request, is freed by libldap
  * without being wiped; it does not outlive the request.)
@@ -30,7 +30,8 @@
 #include "macro.h"
 #include "quality.h"
 #include "seal.h"
-#include "sesamed.h"
+#include "ctx.h"
+#include "dispatch.h"
 #include "state.h"
 #include "totp.h"
 #include "util.h"
@@ -92,71 +93,17 @@ static uint32_t status_of(int r)
 
 static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
-/* LOGIN to an account: an email address when it has an '@' and mail
- * logins are on, else a user name (matched exactly, as NSS does). */
-static int resolve_login(struct daemon_ctx *x, const char *login, struct pwrec *pw)
-{
-        if (x->conf->mail_login && strchr(login, '@'))
-                return acct_user_bymail(&x->acct, login, pw);
-        /* a local account is never ours: answered at once, so root still
-         * gets through the account phase while the directory is down */
-        if (localdb_has_user(x->acct.local, login, UINT32_MAX))
-                return SESAME_ST_NOTFOUND;
-        return acct_user_byname(&x->acct, login, pw);
-}
-
-/* resolve_login() for this peer: to a peer that is not root, an unknown
- * email address looks like somebody else's (DENIED), so that pam.sock
- * does not tell which addresses exist (user names are public anyway). */
-static int resolve_for_peer(struct client *cl, const char *login, struct pwrec *pw)
-{
-        int s = resolve_login(cl->ctx, login, pw);
-
-        if (s == SESAME_ST_NOTFOUND && cl->cred.uid != 0 && strchr(login, '@'))
-                return SESAME_ST_DENIED;
-        return s;
-}
-
-/* What a failed resolve_for_peer() answers. */
-static uint32_t resolve_status(int s)
-{
-        return s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL || s == SESAME_ST_DENIED ? (uint32_t)s
-                                                                                          : SESAME_ST_INTERNAL;
-}
-
-/* A peer that is not root acts on its own account only. */
-static bool peer_may(struct client *cl, const struct pwrec *pw, const char *what)
-{
-        char q[80];
-
-        if (cl->cred.uid == 0 || cl->cred.uid == pw->uid)
-                return true;
-        log_notice("uid %u pid %d: %s for %s (uid %u) denied: not its own account", (unsigned)cl->cred.uid,
-                   (int)cl->cred.pid, what, str_quote(pw->name, strlen(pw->name), q, sizeof(q)), pw->uid);
-        return false;
-}
-
 /*
- * What AUTH, ACCOUNT and CHAUTHTOK start with: resolve LOGIN for this
- * peer, check that the peer may act on the account, read its state.  0,
- * or -1 with @o set.  The caller frees @pw and @st either way.
+ * What AUTH, ACCOUNT and CHAUTHTOK start with: the state of the account
+ * (dispatch.c resolved and authorised it).  0, or -1 with @o set.  The
+ * caller frees @st either way.
  */
-static int load_account(struct client *cl, const char *login, const char *what, struct pwrec *pw,
-                        struct acct_state *st, struct outcome *o)
+static int load_state(struct call *c, struct acct_state *st, struct outcome *o)
 {
-        int s = resolve_for_peer(cl, login, pw), r;
+        int r = state_read(c->x->dir, c->pw->dn, st);
 
-        if (s != SESAME_ST_OK) {
-                o->status = resolve_status(s);
-                return -1;
-        }
-        if (!peer_may(cl, pw, what)) {
-                o->status = SESAME_ST_DENIED;
-                return -1;
-        }
-        r = state_read(cl->ctx->dir, pw->dn, st);
         if (r < 0) {
-                log_error("user %s: cannot read its state: %s", pw->name, strerror(-r));
+                log_error("user %s: cannot read its state: %s", c->pw->name, strerror(-r));
                 o->status = status_of(r);
                 return -1;
         }
@@ -408,10 +355,11 @@ static int auth_code(struct client *cl, const struct auth_req *rq, const struct 
         return 0;
 }
 
-static void auth_run(struct client *cl, const struct proto_msg *req, const struct auth_req *rq, struct outcome *o)
+static void auth_run(struct call *c, const struct auth_req *rq, struct outcome *o)
 {
-        struct daemon_ctx *x = cl->ctx;
-        struct pwrec pw = { 0 };
+        struct client *cl = c->cl;
+        struct daemon_ctx *x = c->x;
+        const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why;
@@ -421,49 +369,46 @@ static void auth_run(struct client *cl, const struct proto_msg *req, const struc
                 o->message = "unknown TOTP_MODE";
                 return;
         }
-        if (load_account(cl, rq->c.login, "authentication", &pw, &st, o) < 0) {
-                if (o->status == SESAME_ST_NOTFOUND)
-                        emit(cl, EV_LOGIN_FAILED, rq->c.login, &rq->c, "unknown-user");
+        if (load_state(c, &st, o) < 0)
                 goto out;
-        }
         if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "locked");
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "locked");
                 goto out;
         }
         if (st.ppolicy_locked) {
                 refuse_ppolicy(o);
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "ppolicy-locked");
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "ppolicy-locked");
                 goto out;
         }
         if (!rq->password[0]) {
                 /* an empty simple bind would be anonymous: never sent */
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "empty-password");
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "empty-password");
                 o->status = SESAME_ST_AUTH_FAILED;
                 goto out;
         }
-        r = dir_user_bind(x->dir, pw.dn, rq->password);
+        r = dir_user_bind(x->dir, pw->dn, rq->password);
         if (r == -EACCES) {
-                auth_failure(cl, rq, &pw, &st, now, "bad-password", 0, o);
+                auth_failure(cl, rq, pw, &st, now, "bad-password", 0, o);
                 goto out;
         }
         if (r < 0) {
                 o->status = status_of(r);
                 goto out;
         }
-        if (auth_code(cl, rq, &pw, &st, now, o) < 0)
+        if (auth_code(cl, rq, pw, &st, now, o) < 0)
                 goto out;
         why = refuse_state(x, &st, now, o);
         if (why) {
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, why);
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, why);
                 goto out;
         }
-        s = check_roles(x, req, &pw);
+        s = check_roles(x, c->req, pw);
         if (s == SESAME_ST_NOTFOUND) {
                 o->status = SESAME_ST_REFUSED;
                 o->reason = SESAME_R_ROLE;
                 o->message = "The account lacks the role this service requires.";
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "role");
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "role");
                 goto out;
         }
         if (s != SESAME_ST_OK) {
@@ -473,19 +418,31 @@ static void auth_run(struct client *cl, const struct proto_msg *req, const struc
         if (st.has_failures || st.has_failure_time || st.has_locked_until) {
                 r = state_reset_failures(x->dir, &st);
                 if (r < 0)
-                        log_warning("user %s: the failure count could not be reset: %s", pw.name, strerror(-r));
+                        log_warning("user %s: the failure count could not be reset: %s", pw->name, strerror(-r));
         }
-        if (strcpy_bounded(o->user, sizeof(o->user), pw.name) < 0)
+        if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
-        emit(cl, EV_LOGIN, pw.name, &rq->c, NULL);
+        emit(cl, EV_LOGIN, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK */
 out:
         state_done(&st);
-        pwrec_done(&pw);
 }
 
-int handle_auth(struct client *cl, const struct proto_msg *req)
+/* LOGIN named no account (or, to a caller that is not root, an address
+ * that is not its own). */
+void auth_unresolved(struct call *c, uint32_t status)
 {
+        struct req_common rc;
+
+        if (status != SESAME_ST_NOTFOUND)
+                return;
+        req_common_parse(c->req, &rc);
+        emit(c->cl, EV_LOGIN_FAILED, c->login, &rc, "unknown-user");
+}
+
+int handle_auth(struct call *c)
+{
+        const struct proto_msg *req = c->req;
         struct auth_req rq = { 0 };
         struct outcome o = { .status = SESAME_ST_INTERNAL };
 
@@ -495,24 +452,23 @@ int handle_auth(struct client *cl, const struct proto_msg *req)
                 rq.password[0] = '\0';
         if (!req_string(req, SESAME_F_CODE, rq.code, sizeof(rq.code)))
                 rq.code[0] = '\0';
-        auth_run(cl, req, &rq, &o);
+        auth_run(c, &rq, &o);
         explicit_bzero(&rq, sizeof(rq));
-        return answer(cl, &o);
+        return answer(c->cl, &o);
 }
 
 /* --------------------------------------------------------------- ACCOUNT */
 
-static void account_run(struct client *cl, const struct proto_msg *req, const struct req_common *c,
-                        struct outcome *o)
+static void account_run(struct call *c, const struct req_common *rc, struct outcome *o)
 {
-        struct daemon_ctx *x = cl->ctx;
-        struct pwrec pw = { 0 };
+        struct daemon_ctx *x = c->x;
+        const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why = NULL;
         int s;
 
-        if (load_account(cl, c->login, "account check", &pw, &st, o) < 0)
+        if (load_state(c, &st, o) < 0)
                 goto out;
         why = refuse_state(x, &st, now, o);
         if (why) {
@@ -524,7 +480,7 @@ static void account_run(struct client *cl, const struct proto_msg *req, const st
                 refuse_ppolicy(o);
                 why = "ppolicy-locked";
         } else {
-                s = check_roles(x, req, &pw);
+                s = check_roles(x, c->req, pw);
                 if (s == SESAME_ST_NOTFOUND) {
                         o->status = SESAME_ST_REFUSED;
                         o->reason = SESAME_R_ROLE;
@@ -536,25 +492,24 @@ static void account_run(struct client *cl, const struct proto_msg *req, const st
                 }
         }
         if (why) {
-                emit(cl, EV_ACCOUNT_REFUSED, pw.name, c, why);
+                emit(c->cl, EV_ACCOUNT_REFUSED, pw->name, rc, why);
                 goto out;
         }
-        if (strcpy_bounded(o->user, sizeof(o->user), pw.name) < 0)
+        if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
         o->status = SESAME_ST_OK; /* the only way to OK */
 out:
         state_done(&st);
-        pwrec_done(&pw);
 }
 
-int handle_account(struct client *cl, const struct proto_msg *req)
+int handle_account(struct call *c)
 {
-        struct req_common c;
+        struct req_common rc;
         struct outcome o = { .status = SESAME_ST_INTERNAL };
 
-        req_common_parse(req, &c);
-        account_run(cl, req, &c, &o);
-        return answer(cl, &o);
+        req_common_parse(c->req, &rc);
+        account_run(c, &rc, &o);
+        return answer(c->cl, &o);
 }
 
 /* ------------------------------------------------------------- CHAUTHTOK */
@@ -566,16 +521,17 @@ struct chauthtok_req {
         bool has_new;
 };
 
-static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct outcome *o)
+static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct outcome *o)
 {
-        struct daemon_ctx *x = cl->ctx;
-        struct pwrec pw = { 0 };
+        struct client *cl = c->cl;
+        struct daemon_ctx *x = c->x;
+        const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why;
         int r;
 
-        if (load_account(cl, rq->c.login, "password change", &pw, &st, o) < 0)
+        if (load_state(c, &st, o) < 0)
                 goto out;
         if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
@@ -590,17 +546,17 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
                 goto out;
         }
         /* the old password, checked (and counted) like a login */
-        r = dir_user_bind(x->dir, pw.dn, rq->oldpw);
+        r = dir_user_bind(x->dir, pw->dn, rq->oldpw);
         if (r == -EACCES) {
                 bool locked = false;
                 int64_t until = 0;
                 int q = state_record_failure(x->dir, x->conf, &st, now, &locked, &until);
 
-                emit(cl, EV_LOGIN_FAILED, pw.name, &rq->c, "bad-password");
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "bad-password");
                 if (q < 0)
-                        log_warning("user %s: the failure could not be counted: %s", pw.name, strerror(-q));
+                        log_warning("user %s: the failure could not be counted: %s", pw->name, strerror(-q));
                 else if (locked)
-                        emit(cl, EV_LOCKOUT, pw.name, &rq->c, "bad-password");
+                        emit(cl, EV_LOCKOUT, pw->name, &rq->c, "bad-password");
                 o->status = SESAME_ST_AUTH_FAILED;
                 goto out;
         }
@@ -611,20 +567,20 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
         /* an account that may not log in may not set a password either */
         why = refuse_state(x, &st, now, o);
         if (why) {
-                emit(cl, EV_ACCOUNT_REFUSED, pw.name, &rq->c, why);
+                emit(cl, EV_ACCOUNT_REFUSED, pw->name, &rq->c, why);
                 goto out;
         }
         if (!rq->has_new) {
                 o->status = SESAME_ST_OK; /* the old password is right: all that was asked */
                 goto out;
         }
-        r = pw_quality_check(x->conf, pw.name, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
+        r = pw_quality_check(x->conf, pw->name, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
         if (r < 0) {
                 o->status = SESAME_ST_BAD_PASSWORD;
                 o->message = o->msgbuf[0] ? o->msgbuf : "The new password does not meet the rules.";
                 goto out;
         }
-        r = dir_passwd(x->dir, pw.dn, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
+        r = dir_passwd(x->dir, pw->dn, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
         switch (r) {
         case 0:
                 break;
@@ -642,20 +598,20 @@ static void chauthtok_run(struct client *cl, struct chauthtok_req *rq, struct ou
                 o->status = status_of(r);
                 goto out;
         }
-        log_notice("user %s changed the password (uid %u pid %d, service %s)", pw.name, (unsigned)cl->cred.uid,
+        log_notice("user %s changed the password (uid %u pid %d, service %s)", pw->name, (unsigned)cl->cred.uid,
                    (int)cl->cred.pid, rq->c.service);
         r = state_new_token_stamp(x->dir, &st);
         if (r < 0)
-                log_error("user %s: the token stamp could not be renewed: %s", pw.name, strerror(-r));
-        emit(cl, EV_PASSWORD_CHANGED, pw.name, &rq->c, NULL);
+                log_error("user %s: the token stamp could not be renewed: %s", pw->name, strerror(-r));
+        emit(cl, EV_PASSWORD_CHANGED, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK with a new password */
 out:
         state_done(&st);
-        pwrec_done(&pw);
 }
 
-int handle_chauthtok(struct client *cl, const struct proto_msg *req)
+int handle_chauthtok(struct call *c)
 {
+        const struct proto_msg *req = c->req;
         struct chauthtok_req rq = { 0 };
         struct outcome o = { .status = SESAME_ST_INTERNAL };
 
@@ -663,58 +619,46 @@ int handle_chauthtok(struct client *cl, const struct proto_msg *req)
         if (!req_string(req, SESAME_F_PASSWORD, rq.oldpw, sizeof(rq.oldpw)))
                 rq.oldpw[0] = '\0';
         rq.has_new = req_string(req, SESAME_F_NEWPASSWORD, rq.newpw, sizeof(rq.newpw));
-        chauthtok_run(cl, &rq, &o);
+        chauthtok_run(c, &rq, &o);
         explicit_bzero(&rq, sizeof(rq));
         o.user[0] = '\0'; /* CHAUTHTOK answers END only */
-        return answer(cl, &o);
+        return answer(c->cl, &o);
 }
 
 /* --------------------------------------------------------------- SESSION */
 
-static void session_run(struct client *cl, const struct proto_msg *req, const struct req_common *c,
-                        struct outcome *o)
+static void session_run(struct call *c, const struct req_common *rc, struct outcome *o)
 {
-        struct daemon_ctx *x = cl->ctx;
-        uint32_t action = proto_get_u32(req, SESAME_F_ACTION, 0);
-        struct pwrec pw = { 0 };
-        int s, r;
+        struct daemon_ctx *x = c->x;
+        const struct pwrec *pw = c->pw;
+        uint32_t action = proto_get_u32(c->req, SESAME_F_ACTION, 0);
+        int r;
 
         if (action != SESAME_SESSION_OPEN && action != SESAME_SESSION_CLOSE) {
                 o->message = "unknown ACTION";
                 return;
         }
-        s = resolve_for_peer(cl, c->login, &pw);
-        if (s != SESAME_ST_OK) {
-                o->status = resolve_status(s);
-                return;
-        }
-        if (!peer_may(cl, &pw, "session")) {
-                o->status = SESAME_ST_DENIED;
-                goto out;
-        }
-        emit(cl, action == SESAME_SESSION_OPEN ? EV_SESSION_OPEN : EV_SESSION_CLOSE, pw.name, c, NULL);
+        emit(c->cl, action == SESAME_SESSION_OPEN ? EV_SESSION_OPEN : EV_SESSION_CLOSE, pw->name, rc, NULL);
         if (action == SESAME_SESSION_OPEN && x->conf->track_logins) {
                 struct acct_state st = { .last_step = -1 };
 
-                r = state_read(x->dir, pw.dn, &st);
+                r = state_read(x->dir, pw->dn, &st);
                 if (r == 0)
                         r = state_track_login(x->dir, &st, (int64_t)time(NULL));
                 if (r < 0)
-                        log_warning("user %s: the login could not be recorded: %s", pw.name, strerror(-r));
+                        log_warning("user %s: the login could not be recorded: %s", pw->name, strerror(-r));
                 state_done(&st);
         }
         o->status = SESAME_ST_OK;
-out:
-        pwrec_done(&pw);
 }
 
-int handle_session(struct client *cl, const struct proto_msg *req)
+int handle_session(struct call *c)
 {
-        struct req_common c;
+        struct req_common rc;
         struct outcome o = { .status = SESAME_ST_INTERNAL };
 
-        req_common_parse(req, &c);
-        session_run(cl, req, &c, &o);
+        req_common_parse(c->req, &rc);
+        session_run(c, &rc, &o);
         o.user[0] = '\0'; /* SESSION answers END only */
-        return answer(cl, &o);
+        return answer(c->cl, &o);
 }

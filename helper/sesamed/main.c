@@ -18,7 +18,8 @@
 #include "events.h"
 #include "log.h"
 #include "seal.h"
-#include "sesamed.h"
+#include "ctx.h"
+#include "server.h"
 #include "totp.h"
 
 static const char *arg_config = SESAME_CONF_PATH;

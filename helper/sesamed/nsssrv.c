@@ -18,7 +18,8 @@
 #include "conf.h"
 #include "log.h"
 #include "macro.h"
-#include "sesamed.h"
+#include "ctx.h"
+#include "dispatch.h"
 #include "util.h"
 
 struct bbuf {
@@ -152,14 +153,6 @@ typedef int (*lookup_fn)(struct accounts *a, const struct proto_msg *req, struct
 
 static int enc_status(int r) { return r < 0 ? SESAME_ST_INTERNAL : SESAME_ST_OK; }
 
-/* The request's string field @tag, NUL-terminated in @buf. */
-static bool req_str(const struct proto_msg *req, uint16_t tag, char *buf, size_t size)
-{
-        struct proto_field f;
-
-        return proto_find(req, tag, &f) && proto_field_str(&f, buf, size) == 0;
-}
-
 static int lookup_pw(int st, struct pwrec *p, struct bbuf *out)
 {
         if (st == SESAME_ST_OK) {
@@ -174,7 +167,7 @@ static int lookup_pw_byname(struct accounts *a, const struct proto_msg *req, str
         char name[SESAME_NAME_MAX + 1];
         struct pwrec p = { 0 };
 
-        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
+        if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         return lookup_pw(acct_user_byname(a, name, &p), &p, out);
 }
@@ -191,7 +184,7 @@ static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, str
         char mail[SESAME_MAIL_MAX + 1];
         struct pwrec p = { 0 };
 
-        if (!req_str(req, SESAME_F_MAIL, mail, sizeof(mail)))
+        if (!req_string(req, SESAME_F_MAIL, mail, sizeof(mail)))
                 return SESAME_ST_NOTFOUND;
         return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
 }
@@ -217,7 +210,7 @@ static int lookup_gr_byname(struct accounts *a, const struct proto_msg *req, str
         char name[SESAME_NAME_MAX + 1];
         struct grrec g = { 0 };
 
-        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
+        if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         return lookup_gr(acct_group_byname(a, name, &g), &g, out);
 }
@@ -243,7 +236,7 @@ static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, st
         size_t n = 0;
         int st;
 
-        if (!req_str(req, SESAME_F_NAME, name, sizeof(name)))
+        if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
                 return SESAME_ST_NOTFOUND;
         st = acct_initgroups(a, name, &gids, &n);
         if (st == SESAME_ST_OK)
@@ -304,47 +297,35 @@ send_cached:
         return r < 0 ? r : client_end(cl, cached_st, NULL);
 }
 
-int handle_passwd_byname(struct client *cl, const struct proto_msg *req)
+int handle_passwd_byname(struct call *c)
 {
-        return serve(cl, req, "pn", lookup_pw_byname);
+        return serve(c->cl, c->req, "pn", lookup_pw_byname);
 }
-int handle_passwd_byuid(struct client *cl, const struct proto_msg *req)
+int handle_passwd_byuid(struct call *c)
 {
-        return serve(cl, req, "pu", lookup_pw_byuid);
+        return serve(c->cl, c->req, "pu", lookup_pw_byuid);
 }
-int handle_passwd_bymail(struct client *cl, const struct proto_msg *req)
+int handle_passwd_bymail(struct call *c)
 {
-        return serve(cl, req, "pm", lookup_pw_bymail);
+        return serve(c->cl, c->req, "pm", lookup_pw_bymail);
 }
-int handle_passwd_enum(struct client *cl, const struct proto_msg *req)
+int handle_passwd_enum(struct call *c)
 {
-        return serve(cl, req, "pe", lookup_pw_enum);
+        return serve(c->cl, c->req, "pe", lookup_pw_enum);
 }
-int handle_group_byname(struct client *cl, const struct proto_msg *req)
+int handle_group_byname(struct call *c)
 {
-        return serve(cl, req, "gn", lookup_gr_byname);
+        return serve(c->cl, c->req, "gn", lookup_gr_byname);
 }
-int handle_group_bygid(struct client *cl, const struct proto_msg *req)
+int handle_group_bygid(struct call *c)
 {
-        return serve(cl, req, "gg", lookup_gr_bygid);
+        return serve(c->cl, c->req, "gg", lookup_gr_bygid);
 }
-int handle_group_enum(struct client *cl, const struct proto_msg *req)
+int handle_group_enum(struct call *c)
 {
-        return serve(cl, req, "ge", lookup_gr_enum);
+        return serve(c->cl, c->req, "ge", lookup_gr_enum);
 }
-int handle_initgroups(struct client *cl, const struct proto_msg *req)
+int handle_initgroups(struct call *c)
 {
-        return serve(cl, req, "ig", lookup_initgroups);
-}
-
-int handle_ping(struct client *cl, const struct proto_msg *req _unused_)
-{
-        return client_end(cl, SESAME_ST_OK, NULL);
-}
-
-int handle_cache_flush(struct client *cl, const struct proto_msg *req _unused_)
-{
-        cache_flush(cl->ctx->cache);
-        log_info("cache flushed on request of uid %u", (unsigned)cl->cred.uid);
-        return client_end(cl, SESAME_ST_OK, NULL);
+        return serve(c->cl, c->req, "ig", lookup_initgroups);
 }

@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dispatch.c - the table of requests, their authorisation, and the loop
+ * that serves one connection (see dispatch.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "accounts.h"
+#include "conf.h"
+#include "ctx.h"
+#include "dir.h"
+#include "dispatch.h"
+#include "localdb.h"
+#include "log.h"
+#include "macro.h"
+#include "util.h"
+
+#define NSS SOCK_BIT(SOCK_NSS)
+#define PAM SOCK_BIT(SOCK_PAM)
+#define ADMIN SOCK_BIT(SOCK_ADMIN)
+
+static const enum peer_policy peer_policy[SOCK__MAX] = {
+        [SOCK_NSS] = PEER_ANYONE,
+        [SOCK_PAM] = PEER_ANYONE,
+        [SOCK_ADMIN] = PEER_ROOT,
+};
+
+static const struct dispatch_entry dispatch[] = {
+        /* lookups: what NSS serves to anyone anyway */
+        { SESAME_REQ_PASSWD_BYNAME, NSS | ADMIN, 0, handle_passwd_byname, NULL },
+        { SESAME_REQ_PASSWD_BYUID, NSS | ADMIN, 0, handle_passwd_byuid, NULL },
+        { SESAME_REQ_PASSWD_ENUM, NSS | ADMIN, 0, handle_passwd_enum, NULL },
+        { SESAME_REQ_GROUP_BYNAME, NSS | ADMIN, 0, handle_group_byname, NULL },
+        { SESAME_REQ_GROUP_BYGID, NSS | ADMIN, 0, handle_group_bygid, NULL },
+        { SESAME_REQ_GROUP_ENUM, NSS | ADMIN, 0, handle_group_enum, NULL },
+        { SESAME_REQ_INITGROUPS, NSS | ADMIN, 0, handle_initgroups, NULL },
+        { SESAME_REQ_PING, PAM | ADMIN, 0, handle_ping, NULL },
+        /* mail -> account is not for everyone: no enumeration of
+         * addresses through nss.sock */
+        { SESAME_REQ_PASSWD_BYMAIL, ADMIN, 0, handle_passwd_bymail, NULL },
+        /* administration */
+        { SESAME_REQ_CACHE_FLUSH, ADMIN, 0, handle_cache_flush, NULL },
+        { SESAME_REQ_USER_SHOW, ADMIN, D_ACCOUNT, handle_user_show, NULL },
+        { SESAME_REQ_TOTP_ENROLL, ADMIN, D_ACCOUNT, handle_totp_enroll, NULL },
+        { SESAME_REQ_TOTP_ACTIVATE, ADMIN, D_ACCOUNT, handle_totp_activate, NULL },
+        { SESAME_REQ_TOTP_DISABLE, ADMIN, D_ACCOUNT, handle_totp_disable, NULL },
+        { SESAME_REQ_RECOVERY_CODES, ADMIN, D_ACCOUNT, handle_recovery_codes, NULL },
+        { SESAME_REQ_UNLOCK, ADMIN, D_ACCOUNT, handle_unlock, NULL },
+        { SESAME_REQ_CHECK, ADMIN, 0, handle_check, NULL },
+        /* logins: anyone may connect, a caller that is not root acts on
+         * its own account only */
+        { SESAME_REQ_AUTH, PAM, D_ACCOUNT | D_SELF, handle_auth, auth_unresolved },
+        { SESAME_REQ_ACCOUNT, PAM, D_ACCOUNT | D_SELF, handle_account, NULL },
+        { SESAME_REQ_CHAUTHTOK, PAM, D_ACCOUNT | D_SELF, handle_chauthtok, NULL },
+        { SESAME_REQ_SESSION, PAM, D_ACCOUNT | D_SELF, handle_session, NULL },
+};
+
+enum peer_policy dispatch_peer_policy(enum sock_class cls)
+{
+        return cls < SOCK__MAX ? peer_policy[cls] : PEER_ROOT;
+}
+
+const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid)
+{
+        if (cls >= SOCK__MAX || (peer_policy[cls] == PEER_ROOT && uid != 0))
+                return NULL;
+        for (size_t i = 0; i < ELEMENTSOF(dispatch); i++)
+                if (dispatch[i].opcode == opcode)
+                        return dispatch[i].classes & SOCK_BIT(cls) ? &dispatch[i] : NULL;
+        return NULL;
+}
+
+bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t target)
+{
+        if (!(d->flags & D_SELF))
+                return true;
+        return uid == 0 || uid == target;
+}
+
+/*
+ * LOGIN to an account, the one rule for every request that names one: an
+ * email address when it has an '@' and mail logins are on (on admin.sock
+ * always: only root asks there), else a user name matched exactly, as NSS
+ * does.  A local account is never ours: answered NOTFOUND at once, so
+ * root still gets through the account phase while the directory is down.
+ * To a caller that is not root, an unknown address looks like somebody
+ * else's (DENIED), so that pam.sock does not tell which addresses exist
+ * (user names are public anyway).  A SESAME_ST_* status.
+ */
+static uint32_t resolve_login(struct client *cl, const char *login, struct pwrec *pw)
+{
+        struct daemon_ctx *x = cl->ctx;
+        bool mail = strchr(login, '@') && (x->conf->mail_login || cl->cls == SOCK_ADMIN);
+        int s;
+
+        if (mail)
+                s = acct_user_bymail(&x->acct, login, pw);
+        else if (localdb_has_user(x->acct.local, login, UINT32_MAX))
+                s = SESAME_ST_NOTFOUND;
+        else
+                s = acct_user_byname(&x->acct, login, pw);
+        if (s == SESAME_ST_NOTFOUND && mail && cl->cred.uid != 0)
+                return SESAME_ST_DENIED;
+        if (s == SESAME_ST_OK || s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL)
+                return (uint32_t)s;
+        return SESAME_ST_INTERNAL;
+}
+
+/* Steps 2 and 3 for a D_ACCOUNT request, then the handler. */
+static int call_with_account(const struct dispatch_entry *d, struct call *c)
+{
+        struct client *cl = c->cl;
+        char login[SESAME_MAIL_MAX + 1], q[80];
+        struct pwrec pw = { 0 };
+        uint32_t st;
+        int r;
+
+        if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
+                return client_end(cl, SESAME_ST_NOTFOUND, NULL);
+        c->login = login;
+        st = resolve_login(cl, login, &pw);
+        if (st != SESAME_ST_OK) {
+                if (d->unresolved)
+                        d->unresolved(c, st);
+                return client_end(cl, st, NULL);
+        }
+        if (!dispatch_may_target(d, cl->cred.uid, pw.uid)) {
+                log_notice("uid %u pid %d: request 0x%04x for %s (uid %u) denied: not its own account",
+                           (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
+                           str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
+                pwrec_done(&pw);
+                return client_end(cl, SESAME_ST_DENIED, NULL);
+        }
+        c->pw = &pw;
+        r = d->fn(c);
+        pwrec_done(&pw);
+        return r;
+}
+
+/* When the request being read must be answered by: the budget of its
+ * socket class.  A login must be answered before pam_sesame gives up. */
+/* Everything a pam.sock request asks the directory must be done within
+ * this (pam_sesame waits 10 s by default). */
+#define SESAMED_PAM_BUDGET_MS 7500
+
+static int64_t request_deadline(const struct client *cl)
+{
+        return cl->cls == SOCK_PAM ? now_ms() + SESAMED_PAM_BUDGET_MS : 0;
+}
+
+void dispatch_serve(struct client *cl)
+{
+        for (;;) {
+                struct proto_msg msg;
+                int64_t idle = now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000;
+                int r = proto_recv(cl->fd, cl->buf, sizeof(cl->buf), &msg, idle);
+                const struct dispatch_entry *d;
+
+                if (r == SESAME_E_EOF)
+                        return;
+                if (r != 0) {
+                        log_debug("uid %u: %s; closing", (unsigned)cl->cred.uid, proto_strerror(r));
+                        return;
+                }
+                d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid);
+                if (!d) {
+                        log_notice("uid %u pid %d: request 0x%04x not allowed here; closing",
+                                   (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
+                        return;
+                }
+                struct call c = { .cl = cl, .x = cl->ctx, .req = &msg };
+                cl->deadline = request_deadline(cl);
+                /* bound all the directory work of the request */
+                dir_deadline_set(cl->deadline);
+                r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
+                dir_deadline_set(0);
+                /* the request may have held a password or a code */
+                if (cl->cls != SOCK_NSS)
+                        explicit_bzero(cl->buf, sizeof(cl->buf));
+                if (r < 0)
+                        return;
+        }
+}
+
+int handle_ping(struct call *c)
+{
+        return client_end(c->cl, SESAME_ST_OK, NULL);
+}

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dispatch.h - which request may be asked by whom, and the loop that
+ * serves one connection.
+ *
+ * Every request opcode has one entry in one table (dispatch.c), as in
+ * OpenSSH's monitor: the sockets it may arrive on and whether it names an
+ * account.  The loop authorises a request before any handler runs:
+ *
+ *  1. the socket's peer policy (admin.sock: root only; nss.sock and
+ *     pam.sock: anyone) and the opcode's socket classes: a request that
+ *     fails either closes the connection without an answer;
+ *  2. D_ACCOUNT: the LOGIN field is resolved to an account here, once,
+ *     by one rule (resolve_login()); a LOGIN that names no account is answered
+ *     here (the entry's @unresolved hook may log it first);
+ *  3. D_SELF: a caller that is not root may only name its own account
+ *     (its SO_PEERCRED uid is the entry's uidNumber, the unix_chkpwd
+ *     rule): anything else is answered DENIED and logged, and nothing is
+ *     read, counted or bound for the other account.
+ *
+ * Handlers therefore never check the caller; they get a struct call whose
+ * @pw is the authorised account for D_ACCOUNT entries.
+ */
+#ifndef SESAMED_DISPATCH_H
+#define SESAMED_DISPATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "accounts.h"
+#include "conn.h"
+
+/* Peer policy of a socket class. */
+enum peer_policy {
+        PEER_ANYONE, /* any uid may connect (mode 0666) */
+        PEER_ROOT,   /* uid 0 only */
+};
+
+enum dispatch_flags {
+        D_ACCOUNT = 1u << 0, /* LOGIN names an account: resolved before the handler runs */
+        D_SELF = 1u << 1,    /* a caller that is not root may name its own account only */
+};
+
+/* One request being handled. */
+struct call {
+        struct client *cl;
+        struct daemon_ctx *x; /* cl->ctx */
+        const struct proto_msg *req;
+        const char *login;     /* D_ACCOUNT: LOGIN as sent */
+        const struct pwrec *pw; /* D_ACCOUNT: the account, authorised; else NULL */
+};
+
+/* Handlers: 0 to keep the connection, < 0 to close it. */
+typedef int (*handler_fn)(struct call *c);
+/* D_ACCOUNT: LOGIN resolved to no account (@status: the SESAME_ST_* about
+ * to be answered); for the handler's log and events. */
+typedef void (*unresolved_fn)(struct call *c, uint32_t status);
+
+struct dispatch_entry {
+        uint16_t opcode;
+        unsigned classes; /* SOCKS(...) of the sockets it may arrive on */
+        unsigned flags;   /* D_* */
+        handler_fn fn;
+        unresolved_fn unresolved; /* optional */
+};
+
+#define SOCK_BIT(c) (1u << (c))
+
+/* The peer policy of socket class @cls. */
+enum peer_policy dispatch_peer_policy(enum sock_class cls);
+
+/**
+ * dispatch_authorise() - step 1: may a peer running as @uid send @opcode
+ * on a socket of class @cls?
+ * Return: the table entry, or NULL (unknown opcode, wrong socket, or a
+ * peer the socket's policy does not admit).
+ */
+const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid);
+
+/**
+ * dispatch_may_target() - step 3: may a peer running as @uid act on the
+ * account whose uidNumber is @target, under entry @d?
+ */
+bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t target);
+
+/* Serve requests on @cl until it closes, errs or idles out. */
+void dispatch_serve(struct client *cl);
+
+/* The handlers, by file. */
+int handle_ping(struct call *c);
+/* nsssrv.c */
+int handle_passwd_byname(struct call *c);
+int handle_passwd_byuid(struct call *c);
+int handle_passwd_bymail(struct call *c);
+int handle_passwd_enum(struct call *c);
+int handle_group_byname(struct call *c);
+int handle_group_bygid(struct call *c);
+int handle_group_enum(struct call *c);
+int handle_initgroups(struct call *c);
+/* authsrv.c */
+int handle_auth(struct call *c);
+void auth_unresolved(struct call *c, uint32_t status);
+int handle_account(struct call *c);
+int handle_chauthtok(struct call *c);
+int handle_session(struct call *c);
+/* adminsrv.c */
+int handle_cache_flush(struct call *c);
+int handle_user_show(struct call *c);
+int handle_totp_enroll(struct call *c);
+int handle_totp_activate(struct call *c);
+int handle_totp_disable(struct call *c);
+int handle_recovery_codes(struct call *c);
+int handle_unlock(struct call *c);
+int handle_check(struct call *c);
+
+#endif

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-dispatch.c - helper/sesamed/dispatch.c: who may send which request
+ * on which socket, and on whose account.
+ *
+ * The expected policy is written out here a second time, on purpose: a
+ * change to the daemon's table shows up as a difference, and a request
+ * opcode the protocol defines but neither table lists fails the test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "dispatch.h"
+#include "proto.h"
+
+#define N SOCK_BIT(SOCK_NSS)
+#define P SOCK_BIT(SOCK_PAM)
+#define A SOCK_BIT(SOCK_ADMIN)
+
+static const struct expect {
+        uint16_t opcode;
+        unsigned classes;
+        bool account; /* names an account */
+        bool self;    /* non-root callers: their own account only */
+} expected[] = {
+        { SESAME_REQ_PASSWD_BYNAME, N | A, false, false },
+        { SESAME_REQ_PASSWD_BYUID, N | A, false, false },
+        { SESAME_REQ_PASSWD_ENUM, N | A, false, false },
+        { SESAME_REQ_GROUP_BYNAME, N | A, false, false },
+        { SESAME_REQ_GROUP_BYGID, N | A, false, false },
+        { SESAME_REQ_GROUP_ENUM, N | A, false, false },
+        { SESAME_REQ_INITGROUPS, N | A, false, false },
+        { SESAME_REQ_PING, P | A, false, false },
+        { SESAME_REQ_PASSWD_BYMAIL, A, false, false },
+        { SESAME_REQ_CACHE_FLUSH, A, false, false },
+        { SESAME_REQ_USER_SHOW, A, true, false },
+        { SESAME_REQ_TOTP_ENROLL, A, true, false },
+        { SESAME_REQ_TOTP_ACTIVATE, A, true, false },
+        { SESAME_REQ_TOTP_DISABLE, A, true, false },
+        { SESAME_REQ_RECOVERY_CODES, A, true, false },
+        { SESAME_REQ_UNLOCK, A, true, false },
+        { SESAME_REQ_CHECK, A, false, false },
+        { SESAME_REQ_AUTH, P, true, true },
+        { SESAME_REQ_ACCOUNT, P, true, true },
+        { SESAME_REQ_CHAUTHTOK, P, true, true },
+        { SESAME_REQ_SESSION, P, true, true },
+};
+
+#define OWNER 1000u  /* uidNumber of the account a request names */
+#define STRANGER 1001u
+
+static const uid_t callers[] = { 0, OWNER, STRANGER, 65534 };
+
+/* Does the protocol define request opcode @op?  The decoder says so: an
+ * empty frame of a known opcode fails for another reason, or not at all. */
+static bool opcode_known(uint16_t op)
+{
+        uint8_t body[SESAME_HDR_LEN] = { 0, SESAME_PROTO_VERSION, (uint8_t)(op >> 8), (uint8_t)op, 0, 0 };
+        struct proto_msg m;
+
+        return proto_decode(body, sizeof(body), &m) != SESAME_E_OPCODE;
+}
+
+static const struct expect *expected_find(uint16_t op)
+{
+        for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+                if (expected[i].opcode == op)
+                        return &expected[i];
+        return NULL;
+}
+
+static void test_peer_policies(void **state)
+{
+        (void)state;
+        assert_int_equal(dispatch_peer_policy(SOCK_NSS), PEER_ANYONE);
+        assert_int_equal(dispatch_peer_policy(SOCK_PAM), PEER_ANYONE);
+        assert_int_equal(dispatch_peer_policy(SOCK_ADMIN), PEER_ROOT);
+        /* a class out of range admits nobody but root, and nothing */
+        assert_int_equal(dispatch_peer_policy(SOCK__MAX), PEER_ROOT);
+        assert_null(dispatch_authorise(SESAME_REQ_PING, SOCK__MAX, 0));
+}
+
+/* Every request opcode the protocol knows has a policy, here and in the
+ * daemon, and every opcode here is one the protocol knows. */
+static void test_every_opcode_has_a_policy(void **state)
+{
+        unsigned known = 0;
+
+        (void)state;
+        for (uint32_t op = 0; op <= 0xffff; op += 2) {
+                bool any = false;
+
+                if (!opcode_known((uint16_t)op))
+                        continue;
+                known++;
+                if (!expected_find((uint16_t)op))
+                        fail_msg("request 0x%04x has no expected policy in this test", op);
+                for (int cls = 0; cls < SOCK__MAX; cls++)
+                        any |= dispatch_authorise((uint16_t)op, (enum sock_class)cls, 0) != NULL;
+                if (!any)
+                        fail_msg("request 0x%04x is allowed on no socket: it has no entry in dispatch.c", op);
+        }
+        assert_int_equal(known, sizeof(expected) / sizeof(expected[0]));
+        for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++)
+                assert_true(opcode_known(expected[i].opcode));
+        /* answers are never requests */
+        for (int cls = 0; cls < SOCK__MAX; cls++)
+                assert_null(dispatch_authorise(SESAME_ANS_END, (enum sock_class)cls, 0));
+}
+
+/* Every opcode x socket x caller: allowed or not, and on whose account. */
+static void test_matrix(void **state)
+{
+        unsigned checked = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+                const struct expect *e = &expected[i];
+
+                for (int cls = 0; cls < SOCK__MAX; cls++) {
+                        for (size_t k = 0; k < sizeof(callers) / sizeof(callers[0]); k++) {
+                                uid_t uid = callers[k];
+                                bool admitted = dispatch_peer_policy((enum sock_class)cls) == PEER_ANYONE || uid == 0;
+                                bool want = (e->classes & SOCK_BIT(cls)) && admitted;
+                                const struct dispatch_entry *d =
+                                        dispatch_authorise(e->opcode, (enum sock_class)cls, uid);
+
+                                if ((d != NULL) != want)
+                                        fail_msg("request 0x%04x on socket class %d from uid %u: %s, expected %s",
+                                                 e->opcode, cls, (unsigned)uid, d ? "allowed" : "refused",
+                                                 want ? "allowed" : "refused");
+                                checked++;
+                                if (!d)
+                                        continue;
+                                assert_int_equal(d->opcode, e->opcode);
+                                assert_non_null(d->fn);
+                                assert_int_equal(!!(d->flags & D_ACCOUNT), e->account);
+                                assert_int_equal(!!(d->flags & D_SELF), e->self);
+                                /* SELF only makes sense for a request naming an account */
+                                assert_true(!(d->flags & D_SELF) || (d->flags & D_ACCOUNT));
+                                bool mine = dispatch_may_target(d, uid, OWNER);
+                                bool want_mine = !e->self || uid == 0 || uid == OWNER;
+                                if (mine != want_mine)
+                                        fail_msg("request 0x%04x from uid %u on the account of uid %u: %s", e->opcode,
+                                                 (unsigned)uid, OWNER, mine ? "allowed" : "refused");
+                        }
+                }
+        }
+        assert_int_equal(checked, sizeof(expected) / sizeof(expected[0]) * SOCK__MAX *
+                                          (sizeof(callers) / sizeof(callers[0])));
+}
+
+/* Requests whose answer depends on the account: refused for another
+ * caller's account even though the caller may send the request. */
+static void test_self_rule(void **state)
+{
+        const struct dispatch_entry *d = dispatch_authorise(SESAME_REQ_AUTH, SOCK_PAM, STRANGER);
+
+        (void)state;
+        assert_non_null(d);
+        assert_false(dispatch_may_target(d, STRANGER, OWNER));
+        assert_true(dispatch_may_target(d, STRANGER, STRANGER));
+        assert_true(dispatch_may_target(d, 0, OWNER));
+        /* uid 0 as the account's uidNumber grants a stranger nothing */
+        assert_false(dispatch_may_target(d, STRANGER, 0));
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_peer_policies),
+                cmocka_unit_test(test_every_opcode_has_a_policy),
+                cmocka_unit_test(test_matrix),
+                cmocka_unit_test(test_self_rule),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
