@@ -157,6 +157,32 @@ check "... --json status failed" "failed False" "$(json 'j["status"], j["key_fil
 chmod 0600 "$TOTP_KEY"
 ok "mode 0600 again: check passes" ctl check
 
+# One rule for the key file, whoever reads it: run as the same user,
+# sesamectl check and sesamed --check accept and refuse the same files.
+# A user can own its configuration and key (the rule is "root or the
+# running user"); no sesamed answers in $T/own, so check exits 3 when its
+# local checks pass and 1 when one fails.
+mkdir -m 0700 "$T/own"
+printf '[ldap]\nuri = %s\nbase = %s\n[daemon]\nsocket_dir = %s\n[totp]\nkey_file = %s\n' \
+        "$SLAPD_URI" "$SLAPD_BASE" "$T/own" "$T/own/totp.key" >"$T/own/sesame.conf"
+cp "$TOTP_KEY" "$T/own/totp.key"
+chown -R 10117:10000 "$T/own"
+as_ctluser() { timeout 30 setpriv --reuid=10117 --regid=10000 --clear-groups "$@"; }
+# key_verdicts: "sesamed=ok|warned sesamectl=EXIT" for the files in $T/own
+key_verdicts() {
+        local d s
+        d=$(as_ctluser "$SESAMED" --check -c "$T/own/sesame.conf" 2>&1 >/dev/null | grep -q 'TOTP key' && echo warned || echo ok)
+        as_ctluser "$SESAMECTL" -c "$T/own/sesame.conf" check >"$T/own.check" 2>&1
+        s=$?
+        echo "sesamed=$d sesamectl=$s $(grep '^key file:' "$T/own.check" | cut -d' ' -f3)"
+}
+check "a key owned by the running user: both accept it" "sesamed=ok sesamectl=3 ok" "$(key_verdicts)"
+chmod 0640 "$T/own/totp.key"
+check "... readable by its group: both refuse it" "sesamed=warned sesamectl=1 FAILED:" "$(key_verdicts)"
+chmod 0600 "$T/own/totp.key"
+head -c 33 /dev/urandom >>"$T/own/totp.key"
+check "... 65 bytes: both refuse it" "sesamed=warned sesamectl=1 FAILED:" "$(key_verdicts)"
+
 # --- exit statuses ------------------------------------------------------------
 ok "unknown user: exit status 1" rc_is_json 1 not_found ctl --json user show nosuchuser
 ok "... 'no such user' on stderr" sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' user show nosuchuser 2>&1 >/dev/null \
