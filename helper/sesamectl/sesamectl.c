@@ -59,7 +59,8 @@ static void usage(FILE *f)
                 "  user show NAME            account state (locks, TOTP, roles, logins)\n"
                 "  totp enroll NAME          new TOTP seed: URI, secret, QR code, then asks\n"
                 "                            for a code from the app to activate it\n"
-                "  totp activate NAME CODE   activate the pending seed with a code\n"
+                "  totp activate NAME        activate the pending seed with a code read\n"
+                "                            from standard input (a terminal or a pipe)\n"
                 "  totp disable NAME         remove the TOTP seed (active and pending)\n"
                 "  recovery-codes NAME       ten new single-use recovery codes\n"
                 "  unlock NAME               clear the failure lock\n"
@@ -121,21 +122,24 @@ struct command {
         const char *verb, *object; /* "totp" "enroll"; object NULL for one-word commands */
         unsigned nargs;
         const char *args; /* for usage messages */
+        const char *note; /* added to the usage message, or NULL */
         unsigned opts;
         bool needs_socket;
         int (*run)(char **args);
 };
 
 static const struct command commands[] = {
-        { "user", "show", 1, "NAME", 0, true, cmd_user_show },
-        { "totp", "enroll", 1, "NAME", OPT_TOTP_ENROLL, true, cmd_totp_enroll },
-        { "totp", "activate", 2, "NAME CODE", 0, true, cmd_totp_activate },
-        { "totp", "disable", 1, "NAME", 0, true, cmd_totp_disable },
-        { "recovery-codes", NULL, 1, "NAME", 0, true, cmd_recovery_codes },
-        { "unlock", NULL, 1, "NAME", 0, true, cmd_unlock },
-        { "check", NULL, 0, "", 0, false, cmd_check },
-        { "ping", NULL, 0, "", 0, true, cmd_ping },
-        { "flush-cache", NULL, 0, "", 0, true, cmd_flush_cache },
+        { "user", "show", 1, "NAME", NULL, 0, true, cmd_user_show },
+        { "totp", "enroll", 1, "NAME", NULL, OPT_TOTP_ENROLL, true, cmd_totp_enroll },
+        { "totp", "activate", 1, "NAME",
+          "the code is read from standard input, never from the command line where ps shows it",
+          0, true, cmd_totp_activate },
+        { "totp", "disable", 1, "NAME", NULL, 0, true, cmd_totp_disable },
+        { "recovery-codes", NULL, 1, "NAME", NULL, 0, true, cmd_recovery_codes },
+        { "unlock", NULL, 1, "NAME", NULL, 0, true, cmd_unlock },
+        { "check", NULL, 0, "", NULL, 0, false, cmd_check },
+        { "ping", NULL, 0, "", NULL, 0, true, cmd_ping },
+        { "flush-cache", NULL, 0, "", NULL, 0, true, cmd_flush_cache },
 };
 
 static int parse_args(int argc, char **argv)
@@ -261,8 +265,9 @@ int main(int argc, char **argv)
         rest += cmd->object ? 2 : 1;
         nrest -= cmd->object ? 2 : 1;
         if (nrest != cmd->nargs)
-                return usage_error("usage: sesamectl %s%s%s%s%s", cmd->verb, cmd->object ? " " : "",
-                                   cmd->object ? cmd->object : "", cmd->nargs ? " " : "", cmd->args);
+                return usage_error("usage: sesamectl %s%s%s%s%s%s%s", cmd->verb, cmd->object ? " " : "",
+                                   cmd->object ? cmd->object : "", cmd->nargs ? " " : "", cmd->args,
+                                   cmd->note ? "\n" : "", cmd->note ? cmd->note : "");
         if (!(cmd->opts & OPT_TOTP_ENROLL) && (arg_alg_set || arg_digits_set || arg_no_activate || arg_qr_set))
                 return usage_error("--algorithm, --digits, --no-activate and --qr go with 'totp enroll' only");
         if (cmd->nargs >= 1 && !valid_login(rest[0]))

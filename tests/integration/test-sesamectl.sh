@@ -96,10 +96,20 @@ rc_is_json() { # rc_is_json RC STATUS COMMAND...: exit status and JSON status
 }
 code=$(totp_code "$SECRET")
 wrong=$(printf '%06d' $(((10#$code + 500000) % 1000000)))
-ok "activate with a wrong code: exit 1, status auth_failed" rc_is_json 1 auth_failed ctl --json totp activate "$U" "$wrong"
+ok "activate with a wrong code: exit 1, status auth_failed" rc_is_json 1 auth_failed ctl --json totp activate "$U" <<<"$wrong"
 check "... the seed stays pending" "False True" "$(show 'j["totp_enrolled"], j["totp_pending"]')"
+# the code comes on standard input, never in argv where ps would show it
+ok "the code in argv: usage error (exit 2), saying where the code goes" \
+        sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U $code </dev/null 2>&1 >/dev/null; [ \$? = 2 ]"
+ok "... stderr names standard input" sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U $code \
+        </dev/null 2>&1 | grep -q 'standard input'"
+ok "no code on standard input: usage error (exit 2), no request" \
+        sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U </dev/null 2>'$T/nocode.err'; [ \$? = 2 ] &&
+                grep -q 'no code entered' '$T/nocode.err'"
+check "... the seed is still pending" "False True" "$(show 'j["totp_enrolled"], j["totp_pending"]')"
 totp_wait_safe
-check "activate with oathtool's code" "$U: TOTP activated" "$(ctl totp activate "$U" "$(totp_code "$SECRET")")"
+check "activate with oathtool's code on standard input" "$U: TOTP activated" \
+        "$(ctl totp activate "$U" <<<"$(totp_code "$SECRET")")"
 check "active: sha1, 6 digits" "True False sha1 6" \
         "$(show 'j["totp_enrolled"], j["totp_pending"], j["totp_algorithm"], j["totp_digits"]')"
 ctl user show "$U" >"$T/show.txt"
@@ -112,8 +122,9 @@ ok "... URI says SHA512 and 8 digits" sh -c "grep -q 'algorithm=SHA512' '$T/enro
 check "... the old seed stays active while the new one is pending" "True True" \
         "$(show 'j["totp_enrolled"], j["totp_pending"]')"
 totp_wait_safe
-ok "activate the sha512 seed with oathtool --totp=sha512 -d 8" \
-        ctl totp activate "$U" "$(totp_code "$SECRET2" 0 sha512 8)"
+code=$(totp_code "$SECRET2" 0 sha512 8)
+ok "activate the sha512 seed with oathtool --totp=sha512 -d 8, typed as '1234 5678'" \
+        ctl totp activate "$U" <<<"${code:0:4} ${code:4}"
 check "active: sha512, 8 digits" "True False sha512 8" \
         "$(show 'j["totp_enrolled"], j["totp_pending"], j["totp_algorithm"], j["totp_digits"]')"
 check "totp disable" "$U: TOTP disabled" "$(ctl totp disable "$U")"
