@@ -75,6 +75,8 @@ struct conf_key {
 
 /* Sections in file order; conf_dump() prints keys[] in this order. */
 static const char *const sections[] = { "ldap", "map", "nss", "daemon", "auth", "totp", "password", "hooks" };
+/* "[ldap], [map], ..." fits, with room for a few more (more is cut short) */
+#define SECTIONS_TEXT_MAX 160
 
 static const struct conf_key keys[] = {
         STR("ldap", "uri", CT_URIS, uri, NULL, CF_REQUIRED),
@@ -464,8 +466,8 @@ static char *trim(char *s)
 
 static int parse_section(struct parser *p, char *s)
 {
-        size_t n = strlen(s);
-        char *name;
+        char *name, known[SECTIONS_TEXT_MAX];
+        size_t n = strlen(s), o = 0;
 
         if (n < 2 || s[n - 1] != ']')
                 return errf(p->err, p->errsize, -EINVAL, "%s:%u: bad section header (expected \"[name]\")",
@@ -480,9 +482,11 @@ static int parse_section(struct parser *p, char *s)
         if (!*name || strpbrk(name, "[]"))
                 return errf(p->err, p->errsize, -EINVAL, "%s:%u: bad section header (expected \"[name]\")",
                             p->name, p->line);
-        return errf(p->err, p->errsize, -EINVAL,
-                    "%s:%u: unknown section [%.64s] (known: [ldap], [map], [nss], [daemon])", p->name,
-                    p->line, name);
+        /* the list comes from sections[], so a new section cannot be left out */
+        for (size_t i = 0; i < ELEMENTSOF(sections) && o < sizeof(known); i++)
+                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s[%s]", i ? ", " : "", sections[i]);
+        return errf(p->err, p->errsize, -EINVAL, "%s:%u: unknown section [%.64s] (known: %s)", p->name,
+                    p->line, name, known);
 }
 
 /* A line with neither '=' nor '[': name the key if it starts with one. */

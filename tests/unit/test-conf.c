@@ -536,6 +536,9 @@ static void test_err_unknown_section(void **state)
         fails(with("[ldpa]\n"), NAME ":4: ", "unknown section [ldpa]");
         fails("[LDAP]\nuri = ldap://x\n", NAME ":1: ", "unknown section [LDAP]");
         fails("# x\n\n[global]\n", NAME ":3: ", "unknown section [global]");
+        /* the message lists every section there is, in file order */
+        fails("[tot]\n", NAME ":1: ",
+              "unknown section [tot] (known: [ldap], [map], [nss], [daemon], [auth], [totp], [password], [hooks])");
 }
 
 static void test_err_bad_section_header(void **state)
