@@ -6,7 +6,6 @@
 #ifndef SESAME_UTIL_H
 #define SESAME_UTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 

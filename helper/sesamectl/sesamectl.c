@@ -142,6 +142,45 @@ static const struct command commands[] = {
         { "flush-cache", NULL, 0, "", NULL, 0, true, cmd_flush_cache },
 };
 
+/* The options of 'totp enroll' (main() refuses them with any other
+ * command): 0, or the exit status of a usage error. */
+static int parse_enroll_option(int c, const char *arg)
+{
+        switch (c) {
+        case 'a':
+                if (strcmp(arg, "sha1") == 0)
+                        arg_alg = SESAME_ALG_SHA1;
+                else if (strcmp(arg, "sha256") == 0)
+                        arg_alg = SESAME_ALG_SHA256;
+                else if (strcmp(arg, "sha512") == 0)
+                        arg_alg = SESAME_ALG_SHA512;
+                else
+                        return usage_error("--algorithm must be sha1, sha256 or sha512: %s", arg);
+                arg_alg_set = true;
+                return 0;
+        case 'd':
+                if (strcmp(arg, "6") == 0)
+                        arg_digits = 6;
+                else if (strcmp(arg, "8") == 0)
+                        arg_digits = 8;
+                else
+                        return usage_error("--digits must be 6 or 8: %s", arg);
+                arg_digits_set = true;
+                return 0;
+        case 'n':
+                arg_no_activate = true;
+                return 0;
+        case 'q':
+                if (qr_style_from_string(arg, &arg_qr) < 0)
+                        return usage_error("--qr must be utf8, ansi or none: %s", arg);
+                arg_qr_set = true;
+                return 0;
+        }
+        return usage_error("unknown option '-%c'", c);
+}
+
+/* The options every command takes, and the enrolment ones through
+ * parse_enroll_option(): 0, or an exit status. */
 static int parse_args(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -157,7 +196,7 @@ static int parse_args(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        int c;
+        int c, r;
 
         opterr = 0;
         while ((c = getopt_long(argc, argv, ":c:s:jt:a:d:nq:Vh", opts, NULL)) >= 0) {
@@ -181,32 +220,12 @@ static int parse_args(int argc, char **argv)
                                                    TIMEOUT_MAX, optarg);
                         break;
                 case 'a':
-                        if (strcmp(optarg, "sha1") == 0)
-                                arg_alg = SESAME_ALG_SHA1;
-                        else if (strcmp(optarg, "sha256") == 0)
-                                arg_alg = SESAME_ALG_SHA256;
-                        else if (strcmp(optarg, "sha512") == 0)
-                                arg_alg = SESAME_ALG_SHA512;
-                        else
-                                return usage_error("--algorithm must be sha1, sha256 or sha512: %s", optarg);
-                        arg_alg_set = true;
-                        break;
                 case 'd':
-                        if (strcmp(optarg, "6") == 0)
-                                arg_digits = 6;
-                        else if (strcmp(optarg, "8") == 0)
-                                arg_digits = 8;
-                        else
-                                return usage_error("--digits must be 6 or 8: %s", optarg);
-                        arg_digits_set = true;
-                        break;
                 case 'n':
-                        arg_no_activate = true;
-                        break;
                 case 'q':
-                        if (qr_style_from_string(optarg, &arg_qr) < 0)
-                                return usage_error("--qr must be utf8, ansi or none: %s", optarg);
-                        arg_qr_set = true;
+                        r = parse_enroll_option(c, optarg);
+                        if (r != 0)
+                                return r;
                         break;
                 case 'V':
                         puts("sesamectl " SESAME_VERSION);
