@@ -6,26 +6,23 @@
  * sesame_conf, its default (as the text a file would hold, parsed by the
  * same code), range and flags.  Parsing stops at the first problem, which
  * is written to the caller's buffer as "FILE:LINE: SECTION.KEY: PROBLEM".
- * Files are read with conf_read_file(): the pam-u2f open_safely() rules
- * plus the nslcd check that a file holding a secret is not world-readable.
+ * The file and the bindpw_file are read with safefile_read*(), whose
+ * rules they must meet.
  *
  * libc only, no logging: this is linked into the thin clients too.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "config.h"
 #include "conf.h"
 #include "macro.h"
+#include "safefile.h"
 #include "util.h"
 
 #define CONF_LINE_MAX 4096
@@ -78,6 +75,8 @@ struct conf_key {
 
 /* Sections in file order; conf_dump() prints keys[] in this order. */
 static const char *const sections[] = { "ldap", "map", "nss", "daemon", "auth", "totp", "password", "hooks" };
+/* "[ldap], [map], ..." fits, with room for a few more (more is cut short) */
+#define SECTIONS_TEXT_MAX 160
 
 static const struct conf_key keys[] = {
         STR("ldap", "uri", CT_URIS, uri, NULL, CF_REQUIRED),
@@ -170,22 +169,6 @@ static bool is_digit(char ch)
 static bool is_xdigit(char ch)
 {
         return is_digit(ch) || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
-}
-
-/* Write a message into @err (which may be NULL) and return @r. */
-_printf_(4, 5) static int errf(char *err, size_t errsize, int r, const char *fmt, ...)
-{
-        int saved = errno; /* for %m */
-
-        if (err && errsize > 0) {
-                va_list ap;
-
-                va_start(ap, fmt);
-                errno = saved;
-                (void)vsnprintf(err, errsize, fmt, ap);
-                va_end(ap);
-        }
-        return r;
 }
 
 /* @s as "..." for a message: at most QUOTE_INPUT bytes, anything but
@@ -483,8 +466,8 @@ static char *trim(char *s)
 
 static int parse_section(struct parser *p, char *s)
 {
-        size_t n = strlen(s);
-        char *name;
+        char *name, known[SECTIONS_TEXT_MAX];
+        size_t n = strlen(s), o = 0;
 
         if (n < 2 || s[n - 1] != ']')
                 return errf(p->err, p->errsize, -EINVAL, "%s:%u: bad section header (expected \"[name]\")",
@@ -499,9 +482,11 @@ static int parse_section(struct parser *p, char *s)
         if (!*name || strpbrk(name, "[]"))
                 return errf(p->err, p->errsize, -EINVAL, "%s:%u: bad section header (expected \"[name]\")",
                             p->name, p->line);
-        return errf(p->err, p->errsize, -EINVAL,
-                    "%s:%u: unknown section [%.64s] (known: [ldap], [map], [nss], [daemon])", p->name,
-                    p->line, name);
+        /* the list comes from sections[], so a new section cannot be left out */
+        for (size_t i = 0; i < ELEMENTSOF(sections) && o < sizeof(known); i++)
+                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s[%s]", i ? ", " : "", sections[i]);
+        return errf(p->err, p->errsize, -EINVAL, "%s:%u: unknown section [%.64s] (known: %s)", p->name,
+                    p->line, name, known);
 }
 
 /* A line with neither '=' nor '[': name the key if it starts with one. */
@@ -761,105 +746,17 @@ void conf_dump(const struct sesame_conf *c, FILE *f)
         }
 }
 
-/* Policy checks on an open file: pam-u2f open_safely(), nslcd check_permissions(). */
-static int check_file(const char *path, const struct stat *st, size_t max, bool secret, char *err,
-                      size_t errsize)
-{
-        uid_t euid = geteuid();
-
-        if (S_ISDIR(st->st_mode))
-                return errf(err, errsize, -EISDIR, "%s: is a directory, not a file", path);
-        if (!S_ISREG(st->st_mode))
-                return errf(err, errsize, -EINVAL, "%s: not a regular file", path);
-        if (st->st_uid != 0 && st->st_uid != euid)
-                return errf(err, errsize, -EPERM, "%s: owned by uid %u; must be owned by root%s", path,
-                            (unsigned)st->st_uid, euid != 0 ? " or the running user" : "");
-        if (st->st_mode & (S_IWGRP | S_IWOTH))
-                return errf(err, errsize, -EPERM, "%s: writable by group or others; run: chmod go-w %s",
-                            path, path);
-        if (secret && (st->st_mode & S_IROTH))
-                return errf(err, errsize, -EPERM,
-                            "%s: secret file is world-readable; run: chmod 0600 %s "
-                            "(or chmod 0640 with a group that needs it)",
-                            path, path);
-        if (st->st_size < 0 || (uintmax_t)st->st_size > max)
-                return errf(err, errsize, -EFBIG, "%s: larger than %zu bytes", path, max);
-        return 0;
-}
-
-/* Read at most @max bytes; more is an error even if the file grew after fstat(). */
-static int read_all(int fd, const char *path, size_t max, bool secret, char **ret, size_t *ret_len,
-                    char *err, size_t errsize)
-{
-        char *buf = malloc(max + 1);
-        size_t len = 0;
-
-        if (!buf)
-                return errf(err, errsize, -ENOMEM, "%s: out of memory", path);
-        while (len <= max) {
-                ssize_t n = read(fd, buf + len, max + 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        int r = errf(err, errsize, -errno, "%s: read failed: %m", path);
-
-                        erase(buf, secret ? max + 1 : 0);
-                        free(buf);
-                        return r;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        if (len > max) {
-                erase(buf, secret ? max + 1 : 0);
-                free(buf);
-                return errf(err, errsize, -EFBIG, "%s: larger than %zu bytes", path, max);
-        }
-        buf[len] = '\0';
-        *ret = buf;
-        if (ret_len)
-                *ret_len = len;
-        return 0;
-}
-
-int conf_read_file(const char *path, size_t max, bool secret, char **ret, size_t *ret_len, char *err,
-                   size_t errsize)
-{
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-        int r;
-
-        if (!path || path[0] != '/')
-                return errf(err, errsize, -EINVAL, "%s: not an absolute path", path ? path : "(null)");
-        if (!ret || max >= SIZE_MAX - 1)
-                return errf(err, errsize, -EINVAL, "%s: invalid arguments", path);
-        /* O_NONBLOCK: a FIFO planted here must not hang us before fstat() */
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ELOOP)
-                        return errf(err, errsize, -ELOOP, "%s: is a symbolic link (refused)", path);
-                return errf(err, errsize, -errno, "%s: cannot open: %m", path);
-        }
-        if (fstat(fd, &st) < 0)
-                return errf(err, errsize, -errno, "%s: cannot stat: %m", path);
-        r = check_file(path, &st, max, secret, err, errsize);
-        if (r < 0)
-                return r;
-        return read_all(fd, path, max, secret, ret, ret_len, err, errsize);
-}
-
-/* First line of c->bindpw_file into c->bindpw; the file buffer is wiped. */
+/* First line of c->bindpw_file into c->bindpw.  Read into this stack
+ * buffer rather than a malloc'd one, so that one erase() wipes every copy
+ * but the one kept. */
 static int load_bindpw(struct sesame_conf *c, const char *path, char *err, size_t errsize)
 {
-        char msg[512];
-        char *buf = NULL;
+        char buf[CONF_SECRET_MAX], msg[512];
         size_t len = 0, n;
         const char *nl;
         int r;
 
-        r = conf_read_file(c->bindpw_file, CONF_SECRET_MAX, true, &buf, &len, msg, sizeof(msg));
+        r = safefile_read(c->bindpw_file, SAFEFILE_SECRET, buf, sizeof(buf), &len, msg, sizeof(msg));
         if (r < 0)
                 return errf(err, errsize, r, "%s: ldap.bindpw_file: %s", path, msg);
         nl = memchr(buf, '\n', len);
@@ -872,8 +769,7 @@ static int load_bindpw(struct sesame_conf *c, const char *path, char *err, size_
                          c->bindpw_file);
         else if (!(c->bindpw = strndup(buf, n)))
                 r = errf(err, errsize, -ENOMEM, "%s: out of memory", path);
-        erase(buf, len);
-        free(buf);
+        erase(buf, sizeof(buf));
         return r;
 }
 
@@ -886,7 +782,7 @@ int conf_load(const char *path, struct sesame_conf **ret, char *err, size_t errs
 
         if (!ret)
                 return errf(err, errsize, -EINVAL, "%s: invalid arguments", path ? path : "(null)");
-        r = conf_read_file(path, CONF_FILE_MAX, false, &text, &len, err, errsize);
+        r = safefile_read_alloc(path, SAFEFILE_CONFIG, CONF_FILE_MAX, &text, &len, err, errsize);
         if (r < 0)
                 return r;
         r = conf_parse(path, text, len, &c, err, errsize);

@@ -12,8 +12,8 @@
  * never runs with a default the administrator did not mean.
  *
  * The LDAP bind password is not in this file: [ldap] bindpw_file names a
- * separate file, which must be owned by root (or the running uid), not be
- * a symlink, and not be readable or writable by others.
+ * separate file.  Both are read with safefile_read*(): the configuration
+ * as SAFEFILE_CONFIG, the password file as SAFEFILE_SECRET.
  *
  * Non-logging: errors go to the caller's buffer.
  */
@@ -122,8 +122,9 @@ struct sesame_conf {
  * @ret:  the new configuration (conf_free() it), set only on success
  * @err, @errsize: one "FILE:LINE: KEY: PROBLEM" message on failure
  *
- * The file is read with conf_read_file(..., secret=false); the
- * bindpw_file with secret=true.  Return: 0, or -errno / -EINVAL.
+ * The file is read as SAFEFILE_CONFIG (at most CONF_FILE_MAX bytes), the
+ * bindpw_file as SAFEFILE_SECRET (at most CONF_SECRET_MAX bytes); see
+ * safefile.h.  Return: 0, or -errno / -EINVAL.
  */
 int conf_load(const char *path, struct sesame_conf **ret, char *err, size_t errsize)
         __attribute__((warn_unused_result));
@@ -137,15 +138,5 @@ struct sesame_conf *conf_free(struct sesame_conf *c);
 
 /* Write the effective configuration, every key, secrets as "***". */
 void conf_dump(const struct sesame_conf *c, FILE *f);
-
-/**
- * conf_read_file() - read a whole file the way configuration and key files
- * must be read: absolute path, O_NOFOLLOW|O_CLOEXEC, a regular file owned
- * by root or the caller's uid, not writable by group or others, at most
- * @max bytes; with @secret also not readable by others.
- * @ret gets a NUL-terminated malloc'd copy (wipe it if it is secret).
- */
-int conf_read_file(const char *path, size_t max, bool secret, char **ret, size_t *ret_len, char *err,
-                   size_t errsize) __attribute__((warn_unused_result));
 
 #endif

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
-#include <time.h>
 
 #include "log.h"
 

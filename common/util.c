@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -86,4 +87,20 @@ const char *str_quote(const char *s, size_t len, char *buf, size_t size)
         buf[o++] = '\'';
         buf[o] = '\0';
         return buf;
+}
+
+int errf(char *err, size_t errsize, int r, const char *fmt, ...)
+{
+        int saved = errno;
+
+        if (err && errsize > 0) {
+                va_list ap;
+
+                errno = -r; /* for %m */
+                va_start(ap, fmt);
+                (void)vsnprintf(err, errsize, fmt, ap);
+                va_end(ap);
+        }
+        errno = saved;
+        return r;
 }

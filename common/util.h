@@ -6,7 +6,6 @@
 #ifndef SESAME_UTIL_H
 #define SESAME_UTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,5 +27,18 @@ int strcpy_bounded(char *buf, size_t size, const char *s);
  * @buf.  Always NUL-terminates; returns @buf.
  */
 const char *str_quote(const char *s, size_t len, char *buf, size_t size);
+
+/**
+ * errf() - write an error message for the caller and return the error.
+ * @err, @errsize: the caller's buffer; may be NULL / 0 (nothing written)
+ * @r:   the -errno to return; "%m" in @fmt shows it
+ * @fmt: printf format
+ *
+ * For the non-logging modules, whose callers decide where a message goes:
+ * "return errf(err, errsize, -EPERM, "%s: ...", path);".
+ *
+ * Return: @r.
+ */
+int errf(char *err, size_t errsize, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

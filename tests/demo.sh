@@ -68,8 +68,8 @@ secret=$(sed -n 's/^secret: *//p' "$T/enroll.out")
 echo
 totp_wait_safe 12
 code=$(totp_code "$secret" -1)
-echo "\$ sesamectl totp activate alice $code   # the code the app showed (oathtool here)"
-sesamectl_run totp activate alice "$code" || exit 1
+echo "\$ echo $code | sesamectl totp activate alice   # the code the app showed (oathtool here)"
+sesamectl_run totp activate alice <<<"$code" || exit 1
 echo
 code=$(totp_code "$secret")
 echo "\$ pamtester sesame-demo alice authenticate acct_mgmt open_session close_session"

@@ -82,7 +82,7 @@ static int activate(const char *name, const char *code)
         if (a.status == SESAME_ST_AUTH_FAILED) {
                 r = fail_answer(name, &a);
                 fprintf(stderr, "sesamectl: the new seed stays pending; try again with: "
-                        "sesamectl totp activate %s CODE\n", name);
+                        "sesamectl totp activate %s\n", name);
                 return r;
         }
         if (a.status != SESAME_ST_OK)
@@ -100,24 +100,6 @@ static int activate(const char *name, const char *code)
         } else
                 printf("%s: TOTP activated\n", name);
         return EXIT_OK;
-}
-
-int cmd_totp_activate(char **args)
-{
-        char code[SESAME_CODE_MAX * 2 + 1];
-        int r;
-
-        if (strlen(args[1]) >= sizeof(code))
-                return usage_error("code too long");
-        memcpy(code, args[1], strlen(args[1]) + 1);
-        r = normalise_code(code);
-        if (r < 0) {
-                erase(code, sizeof(code));
-                return usage_error("invalid code");
-        }
-        r = activate(args[0], code);
-        erase(code, sizeof(code));
-        return r;
 }
 
 /* One line from standard input into @buf, bounded in length and time.
@@ -159,38 +141,72 @@ static ssize_t read_line(char *buf, size_t size, int64_t deadline)
         }
 }
 
-static int prompt_and_activate(const char *name)
+/*
+ * A code from standard input, a terminal or not (a code never comes from
+ * argv, where ps shows it): "Code from the app: " on stderr first when
+ * @prompt, one line read within PROMPT_TIMEOUT_MS, blanks dropped.
+ * Returns 0, or -ENODATA, -ETIMEDOUT, -EMSGSIZE, -EINVAL or -errno with
+ * @code wiped.  The caller wipes @code after use.
+ */
+static int read_code(char *code, size_t size, bool prompt)
 {
-        char code[SESAME_CODE_MAX * 2 + 1];
+        bool tty = isatty(STDIN_FILENO);
         ssize_t n;
         int r;
 
-        fflush(stdout);
-        fputs("Code from the app: ", stderr);
-        fflush(stderr);
-        n = read_line(code, sizeof(code), now_ms() + PROMPT_TIMEOUT_MS);
-        if (!isatty(STDIN_FILENO))
-                fputc('\n', stderr); /* nothing was echoed */
-        if (n == -ENODATA || n == -ETIMEDOUT) {
-                erase(code, sizeof(code));
-                if (n == -ETIMEDOUT && isatty(STDIN_FILENO))
-                        fputc('\n', stderr);
-                fprintf(stderr,
-                        "sesamectl: %s; the new seed stays pending, activate it with: "
-                        "sesamectl totp activate %s CODE\n",
-                        n == -ETIMEDOUT ? "no code entered in time" : "no code entered", name);
-                return EXIT_FAILED;
+        if (prompt) {
+                fflush(stdout);
+                fputs("Code from the app: ", stderr);
+                fflush(stderr);
         }
+        n = read_line(code, size, now_ms() + PROMPT_TIMEOUT_MS);
+        /* end the prompt's line where the terminal did not */
+        if (prompt && (!tty || n == -ETIMEDOUT))
+                fputc('\n', stderr);
         r = n < 0 ? (int)n : normalise_code(code);
+        if (r < 0)
+                erase(code, size);
+        return r;
+}
+
+static const char *code_error(int r)
+{
+        switch (r) {
+        case -ENODATA: return "no code entered";
+        case -ETIMEDOUT: return "no code entered in time";
+        case -EMSGSIZE: return "code too long";
+        case -EINVAL: return "invalid code";
+        default: return proto_strerror(r);
+        }
+}
+
+int cmd_totp_activate(char **args)
+{
+        char code[SESAME_CODE_MAX * 2 + 1];
+        int r;
+
+        /* a script pipes the code in: no prompt for it */
+        r = read_code(code, sizeof(code), isatty(STDIN_FILENO));
+        if (r < 0)
+                return usage_error("%s; the code is read from standard input, for example: "
+                                   "echo CODE | sesamectl totp activate %s", code_error(r), args[0]);
+        r = activate(args[0], code);
+        erase(code, sizeof(code));
+        return r;
+}
+
+/* After enrolling: a human has just been shown the QR code, so always ask. */
+static int prompt_and_activate(const char *name)
+{
+        char code[SESAME_CODE_MAX * 2 + 1];
+        int r;
+
+        r = read_code(code, sizeof(code), true);
         if (r < 0) {
-                erase(code, sizeof(code));
                 fprintf(stderr,
                         "sesamectl: %s; the new seed stays pending, activate it with: "
-                        "sesamectl totp activate %s CODE\n",
-                        r == -EMSGSIZE ? "code too long"
-                        : r == -EINVAL ? "invalid code"
-                                       : proto_strerror(r),
-                        name);
+                        "sesamectl totp activate %s\n",
+                        code_error(r), name);
                 return EXIT_FAILED;
         }
         r = activate(name, code);
@@ -249,7 +265,7 @@ int cmd_totp_enroll(char **args)
                 putchar('\n');
         }
         if (arg_no_activate) {
-                printf("Not activated yet: run 'sesamectl totp activate %s CODE' with a code from the app.\n",
+                printf("Not activated yet: run 'sesamectl totp activate %s' and enter a code from the app.\n",
                        name);
                 r = EXIT_OK;
                 goto out;

@@ -4,25 +4,21 @@
  * itself rather than an account: check, ping and flush-cache.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "config.h"
 #include "json.h"
 #include "macro.h"
 #include "proto.h"
+#include "seal.h"
 #include "sesamectl.h"
 #include "util.h"
-
-#define KEY_FILE_LEN 32
 
 /* -------------------------------------------------------- ping, flush */
 
@@ -51,71 +47,6 @@ int cmd_flush_cache(char **args)
 }
 
 /* ---------------------------------------------------------------- check */
-
-/* The [totp] key_file rules (seal.h): a regular file, not a symbolic
- * link, owned by root, no access for group or others, exactly 32 bytes. */
-static int check_key_file(const char *path, char *err, size_t errsize)
-{
-        _cleanup_close_ int fd = -1;
-        uint8_t key[KEY_FILE_LEN + 1];
-        struct stat st;
-        size_t len = 0;
-
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ELOOP)
-                        snprintf(err, errsize, "%s: is a symbolic link (refused)", path);
-                else if (errno == ENOENT)
-                        snprintf(err, errsize, "%s: does not exist; create it with: "
-                                 "(umask 077; head -c 32 /dev/urandom > %s)", path, path);
-                else
-                        snprintf(err, errsize, "%s: cannot open: %s", path, proto_strerror(-errno));
-                return -1;
-        }
-        if (fstat(fd, &st) < 0) {
-                snprintf(err, errsize, "%s: cannot stat: %s", path, proto_strerror(-errno));
-                return -1;
-        }
-        if (!S_ISREG(st.st_mode)) {
-                snprintf(err, errsize, "%s: not a regular file", path);
-                return -1;
-        }
-        if (st.st_uid != 0) {
-                snprintf(err, errsize, "%s: owned by uid %u; must be owned by root", path, (unsigned)st.st_uid);
-                return -1;
-        }
-        if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-                snprintf(err, errsize, "%s: mode %04o gives group or others access; run: chmod 0600 %s", path,
-                         (unsigned)(st.st_mode & 07777), path);
-                return -1;
-        }
-        if (st.st_size != KEY_FILE_LEN) {
-                snprintf(err, errsize, "%s: %jd bytes; must be exactly %d", path, (intmax_t)st.st_size,
-                         KEY_FILE_LEN);
-                return -1;
-        }
-        /* read it too: the size could change after fstat() */
-        while (len < sizeof(key)) {
-                ssize_t n = read(fd, key + len, sizeof(key) - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        erase(key, sizeof(key));
-                        snprintf(err, errsize, "%s: read failed: %s", path, proto_strerror(-errno));
-                        return -1;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        erase(key, sizeof(key));
-        if (len != KEY_FILE_LEN) {
-                snprintf(err, errsize, "%s: %zu bytes; must be exactly %d", path, len, KEY_FILE_LEN);
-                return -1;
-        }
-        return 0;
-}
 
 struct check_result {
         bool ok, skipped;
@@ -164,7 +95,7 @@ static struct sesame_conf *check_config(struct check_report *rep, const char *pa
         return conf;
 }
 
-/* 2. the TOTP key file */
+/* 2. the TOTP key file, read as sesamed reads it (seal.c) */
 static void check_key(struct check_report *rep, const struct sesame_conf *conf)
 {
         struct check_result *key = &rep->key;
@@ -172,7 +103,7 @@ static void check_key(struct check_report *rep, const struct sesame_conf *conf)
         if (conf) {
                 (void)strcpy_bounded(rep->key_path, sizeof(rep->key_path), conf->totp_key_file);
                 key->path = rep->key_path;
-                key->ok = check_key_file(conf->totp_key_file, key->why, sizeof(key->why)) == 0;
+                key->ok = seal_key_check(conf->totp_key_file, key->why, sizeof(key->why)) == 0;
         } else {
                 key->skipped = true;
                 snprintf(key->why, sizeof(key->why), "not checked: the configuration did not load");

@@ -17,6 +17,7 @@
 #include "config.h"
 #include "macro.h"
 #include "proto.h"
+#include "safefile.h"
 #include "sesamectl.h"
 #include "util.h"
 
@@ -42,7 +43,7 @@ int resolve_socket(const struct sesame_conf *conf, bool lenient)
                 char err[1024], *text = NULL;
                 size_t len = 0;
 
-                r = conf_read_file(path, CONF_FILE_MAX, false, &text, &len, err, sizeof(err));
+                r = safefile_read_alloc(path, SAFEFILE_CONFIG, CONF_FILE_MAX, &text, &len, err, sizeof(err));
                 if (r >= 0) {
                         r = conf_parse(path, text, len, &own, err, sizeof(err));
                         free(text);

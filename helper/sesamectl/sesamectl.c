@@ -59,7 +59,8 @@ static void usage(FILE *f)
                 "  user show NAME            account state (locks, TOTP, roles, logins)\n"
                 "  totp enroll NAME          new TOTP seed: URI, secret, QR code, then asks\n"
                 "                            for a code from the app to activate it\n"
-                "  totp activate NAME CODE   activate the pending seed with a code\n"
+                "  totp activate NAME        activate the pending seed with a code read\n"
+                "                            from standard input (a terminal or a pipe)\n"
                 "  totp disable NAME         remove the TOTP seed (active and pending)\n"
                 "  recovery-codes NAME       ten new single-use recovery codes\n"
                 "  unlock NAME               clear the failure lock\n"
@@ -121,23 +122,65 @@ struct command {
         const char *verb, *object; /* "totp" "enroll"; object NULL for one-word commands */
         unsigned nargs;
         const char *args; /* for usage messages */
+        const char *note; /* added to the usage message, or NULL */
         unsigned opts;
         bool needs_socket;
         int (*run)(char **args);
 };
 
 static const struct command commands[] = {
-        { "user", "show", 1, "NAME", 0, true, cmd_user_show },
-        { "totp", "enroll", 1, "NAME", OPT_TOTP_ENROLL, true, cmd_totp_enroll },
-        { "totp", "activate", 2, "NAME CODE", 0, true, cmd_totp_activate },
-        { "totp", "disable", 1, "NAME", 0, true, cmd_totp_disable },
-        { "recovery-codes", NULL, 1, "NAME", 0, true, cmd_recovery_codes },
-        { "unlock", NULL, 1, "NAME", 0, true, cmd_unlock },
-        { "check", NULL, 0, "", 0, false, cmd_check },
-        { "ping", NULL, 0, "", 0, true, cmd_ping },
-        { "flush-cache", NULL, 0, "", 0, true, cmd_flush_cache },
+        { "user", "show", 1, "NAME", NULL, 0, true, cmd_user_show },
+        { "totp", "enroll", 1, "NAME", NULL, OPT_TOTP_ENROLL, true, cmd_totp_enroll },
+        { "totp", "activate", 1, "NAME",
+          "the code is read from standard input, never from the command line where ps shows it",
+          0, true, cmd_totp_activate },
+        { "totp", "disable", 1, "NAME", NULL, 0, true, cmd_totp_disable },
+        { "recovery-codes", NULL, 1, "NAME", NULL, 0, true, cmd_recovery_codes },
+        { "unlock", NULL, 1, "NAME", NULL, 0, true, cmd_unlock },
+        { "check", NULL, 0, "", NULL, 0, false, cmd_check },
+        { "ping", NULL, 0, "", NULL, 0, true, cmd_ping },
+        { "flush-cache", NULL, 0, "", NULL, 0, true, cmd_flush_cache },
 };
 
+/* The options of 'totp enroll' (main() refuses them with any other
+ * command): 0, or the exit status of a usage error. */
+static int parse_enroll_option(int c, const char *arg)
+{
+        switch (c) {
+        case 'a':
+                if (strcmp(arg, "sha1") == 0)
+                        arg_alg = SESAME_ALG_SHA1;
+                else if (strcmp(arg, "sha256") == 0)
+                        arg_alg = SESAME_ALG_SHA256;
+                else if (strcmp(arg, "sha512") == 0)
+                        arg_alg = SESAME_ALG_SHA512;
+                else
+                        return usage_error("--algorithm must be sha1, sha256 or sha512: %s", arg);
+                arg_alg_set = true;
+                return 0;
+        case 'd':
+                if (strcmp(arg, "6") == 0)
+                        arg_digits = 6;
+                else if (strcmp(arg, "8") == 0)
+                        arg_digits = 8;
+                else
+                        return usage_error("--digits must be 6 or 8: %s", arg);
+                arg_digits_set = true;
+                return 0;
+        case 'n':
+                arg_no_activate = true;
+                return 0;
+        case 'q':
+                if (qr_style_from_string(arg, &arg_qr) < 0)
+                        return usage_error("--qr must be utf8, ansi or none: %s", arg);
+                arg_qr_set = true;
+                return 0;
+        }
+        return usage_error("unknown option '-%c'", c);
+}
+
+/* The options every command takes, and the enrolment ones through
+ * parse_enroll_option(): 0, or an exit status. */
 static int parse_args(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -153,7 +196,7 @@ static int parse_args(int argc, char **argv)
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        int c;
+        int c, r;
 
         opterr = 0;
         while ((c = getopt_long(argc, argv, ":c:s:jt:a:d:nq:Vh", opts, NULL)) >= 0) {
@@ -177,32 +220,12 @@ static int parse_args(int argc, char **argv)
                                                    TIMEOUT_MAX, optarg);
                         break;
                 case 'a':
-                        if (strcmp(optarg, "sha1") == 0)
-                                arg_alg = SESAME_ALG_SHA1;
-                        else if (strcmp(optarg, "sha256") == 0)
-                                arg_alg = SESAME_ALG_SHA256;
-                        else if (strcmp(optarg, "sha512") == 0)
-                                arg_alg = SESAME_ALG_SHA512;
-                        else
-                                return usage_error("--algorithm must be sha1, sha256 or sha512: %s", optarg);
-                        arg_alg_set = true;
-                        break;
                 case 'd':
-                        if (strcmp(optarg, "6") == 0)
-                                arg_digits = 6;
-                        else if (strcmp(optarg, "8") == 0)
-                                arg_digits = 8;
-                        else
-                                return usage_error("--digits must be 6 or 8: %s", optarg);
-                        arg_digits_set = true;
-                        break;
                 case 'n':
-                        arg_no_activate = true;
-                        break;
                 case 'q':
-                        if (qr_style_from_string(optarg, &arg_qr) < 0)
-                                return usage_error("--qr must be utf8, ansi or none: %s", optarg);
-                        arg_qr_set = true;
+                        r = parse_enroll_option(c, optarg);
+                        if (r != 0)
+                                return r;
                         break;
                 case 'V':
                         puts("sesamectl " SESAME_VERSION);
@@ -261,8 +284,9 @@ int main(int argc, char **argv)
         rest += cmd->object ? 2 : 1;
         nrest -= cmd->object ? 2 : 1;
         if (nrest != cmd->nargs)
-                return usage_error("usage: sesamectl %s%s%s%s%s", cmd->verb, cmd->object ? " " : "",
-                                   cmd->object ? cmd->object : "", cmd->nargs ? " " : "", cmd->args);
+                return usage_error("usage: sesamectl %s%s%s%s%s%s%s", cmd->verb, cmd->object ? " " : "",
+                                   cmd->object ? cmd->object : "", cmd->nargs ? " " : "", cmd->args,
+                                   cmd->note ? "\n" : "", cmd->note ? cmd->note : "");
         if (!(cmd->opts & OPT_TOTP_ENROLL) && (arg_alg_set || arg_digits_set || arg_no_activate || arg_qr_set))
                 return usage_error("--algorithm, --digits, --no-activate and --qr go with 'totp enroll' only");
         if (cmd->nargs >= 1 && !valid_login(rest[0]))

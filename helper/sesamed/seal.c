@@ -3,28 +3,22 @@
  * seal.c - secrets at rest in LDAP (crypto_secretbox), and recovery codes
  * (keyed BLAKE2b with a key derived by crypto_kdf).
  *
- * The key file is read here rather than with conf_read_file(): the key is
- * read straight into sodium_malloc'd memory (never a malloc'd copy), and
- * the rules are stricter (no access at all for group or others, exactly
- * SEAL_KEY_LEN bytes of any value, '\n' and NUL included).  The other
- * rules are conf_read_file()'s: absolute path, O_NOFOLLOW, a regular file
- * owned by root or the running uid.
+ * The key file is read with safefile_read() as a SAFEFILE_SECRET, straight
+ * into sodium_malloc'd memory (never a malloc'd copy); that it holds
+ * exactly SEAL_KEY_LEN bytes is this module's rule.  sesamectl check
+ * calls seal_key_check() too, so it agrees with sesamed by construction.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "macro.h"
+#include "safefile.h"
 #include "seal.h"
 #include "sesame-proto.h"
+#include "util.h"
 
 #define SEAL_PREFIX "v1$"
 #define SEAL_PREFIX_LEN (sizeof(SEAL_PREFIX) - 1)
@@ -53,106 +47,45 @@ _Static_assert(sizeof(RC_CONTEXT) - 1 == crypto_kdf_CONTEXTBYTES, "kdf context s
 _Static_assert(RECOVERY_CODE_LEN == RC_CHARS + 2 + 1, "recovery code layout");
 _Static_assert(RECOVERY_HASH_LEN == 2 * crypto_generichash_BYTES + 1, "recovery hash size");
 
-_printf_(4, 5) static int errf(char *err, size_t errsize, int r, const char *fmt, ...)
+/* The key file: safefile_read()'s rules for a secret, straight into the
+ * sodium_malloc'd key (no other copy), and exactly SEAL_KEY_LEN bytes of
+ * any value, '\n' and NUL included.  A longer file is refused by the
+ * reader's cap; both sizes are reported as this rule. */
+static int key_read(const char *path, unsigned char *key, char *err, size_t errsize)
 {
-        va_list ap;
-
-        if (err && errsize > 0) {
-                errno = -r;
-                va_start(ap, fmt);
-                (void)vsnprintf(err, errsize, fmt, ap);
-                va_end(ap);
-        }
-        return r;
-}
-
-/* Open and check @path; on success the open fd (caller closes). */
-static int key_open(const char *path, char *err, size_t errsize)
-{
-        _cleanup_close_ int fd = -1;
-        struct stat st;
-        uid_t euid = geteuid();
-
-        if (!path || path[0] != '/')
-                return errf(err, errsize, -EINVAL, "%s: not an absolute path", path ? path : "(null)");
-        /* O_NONBLOCK: a FIFO planted here must not hang us before fstat() */
-        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ELOOP)
-                        return errf(err, errsize, -EPERM, "%s: is a symbolic link (refused)", path);
-                if (errno == ENOENT)
-                        return errf(err, errsize, -ENOENT,
-                                    "%s: no such file; create it with: head -c 32 /dev/urandom > %s", path, path);
-                return errf(err, errsize, -errno, "%s: cannot open: %m", path);
-        }
-        if (fstat(fd, &st) < 0)
-                return errf(err, errsize, -errno, "%s: cannot stat: %m", path);
-        if (!S_ISREG(st.st_mode))
-                return errf(err, errsize, -EPERM, "%s: not a regular file", path);
-        if (st.st_uid != 0 && st.st_uid != euid)
-                return errf(err, errsize, -EPERM, "%s: owned by uid %u; must be owned by root%s", path,
-                            (unsigned)st.st_uid, euid != 0 ? " or the running user" : "");
-        if (st.st_mode & (S_IRWXG | S_IRWXO))
-                return errf(err, errsize, -EPERM,
-                            "%s: group or others have access (mode %04o); run: chmod 0600 %s", path,
-                            (unsigned)(st.st_mode & 07777), path);
-        if (st.st_size != SEAL_KEY_LEN)
-                return errf(err, errsize, -EINVAL, "%s: must hold exactly %d bytes, not %jd", path, SEAL_KEY_LEN,
-                            (intmax_t)st.st_size);
-        return steal_fd(&fd);
-}
-
-/* Exactly SEAL_KEY_LEN bytes into @key, or an error (the file may have
- * changed after fstat()). */
-static int key_read(int fd, const char *path, unsigned char *key, char *err, size_t errsize)
-{
-        unsigned char extra;
         size_t len = 0;
-        ssize_t n;
+        int r;
 
-        while (len < SEAL_KEY_LEN) {
-                n = read(fd, key + len, SEAL_KEY_LEN - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return errf(err, errsize, -errno, "%s: read failed: %m", path);
-                if (n == 0)
-                        break;
-                len += (size_t)n;
+        r = safefile_read(path, SAFEFILE_SECRET, key, SEAL_KEY_LEN, &len, err, errsize);
+        if (r == -ENOENT)
+                return errf(err, errsize, r, "%s: no such file; create it with: "
+                            "(umask 077; head -c %d /dev/urandom > %s)", path, SEAL_KEY_LEN, path);
+        if (r == -EFBIG)
+                return errf(err, errsize, -EINVAL, "%s: must hold exactly %d bytes, not more", path,
+                            SEAL_KEY_LEN);
+        if (r < 0)
+                return r;
+        if (len != SEAL_KEY_LEN) {
+                erase(key, len);
+                return errf(err, errsize, -EINVAL, "%s: must hold exactly %d bytes, not %zu", path,
+                            SEAL_KEY_LEN, len);
         }
-        if (len == SEAL_KEY_LEN) {
-                do
-                        n = read(fd, &extra, 1);
-                while (n < 0 && errno == EINTR);
-                if (n < 0)
-                        return errf(err, errsize, -errno, "%s: read failed: %m", path);
-                if (n > 0) {
-                        erase(&extra, sizeof(extra));
-                        len++;
-                }
-        }
-        if (len != SEAL_KEY_LEN)
-                return errf(err, errsize, -EINVAL, "%s: must hold exactly %d bytes", path, SEAL_KEY_LEN);
         return 0;
 }
 
 static int key_load(const char *path, struct seal_key **ret, char *err, size_t errsize)
 {
-        _cleanup_close_ int fd = -1;
         struct seal_key *k;
         int r;
 
         if (err && errsize > 0)
                 err[0] = '\0';
-        fd = key_open(path, err, errsize);
-        if (fd < 0)
-                return fd;
         if (sodium_init() < 0)
-                return errf(err, errsize, -EIO, "%s: libsodium cannot be initialised", path);
+                return errf(err, errsize, -EIO, "%s: libsodium cannot be initialised", path ? path : "(null)");
         k = sodium_malloc(sizeof(*k));
         if (!k)
-                return errf(err, errsize, -ENOMEM, "%s: out of memory", path);
-        r = key_read(fd, path, k->box, err, errsize);
+                return errf(err, errsize, -ENOMEM, "%s: out of memory", path ? path : "(null)");
+        r = key_read(path, k->box, err, errsize);
         if (r >= 0 && crypto_kdf_derive_from_key(k->rc, sizeof(k->rc), RC_SUBKEY_ID, RC_CONTEXT, k->box) != 0)
                 r = errf(err, errsize, -EIO, "%s: key derivation failed", path);
         if (r >= 0 && sodium_mprotect_readonly(k) != 0)

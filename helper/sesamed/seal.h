@@ -3,9 +3,10 @@
  * seal.h - secrets at rest in LDAP, and recovery codes.
  *
  * The key file ([totp] key_file) holds exactly 32 random bytes (create it
- * with "head -c 32 /dev/urandom"); it must be a regular file owned by
- * root, not a symbolic link, with no access for group or others.  The key
- * lives in sodium_malloc'd memory, read-only after loading.
+ * with "head -c 32 /dev/urandom") and meets safefile.h's rules for a
+ * SAFEFILE_SECRET: a regular file owned by root (or the running uid), not
+ * a symbolic link, with no access for group or others.  The key lives in
+ * sodium_malloc'd memory, read-only after loading.
  *
  * A sealed value is text safe for an IA5String attribute:
  *   "v1$" base64(nonce[24] || crypto_secretbox_easy(name_len u8 || name || payload))
@@ -31,11 +32,13 @@
 
 struct seal_key;
 
-/* Load and check the key file.  Errors: -ENOENT, -EPERM (owner, mode,
- * symlink, not a regular file), -EINVAL (not exactly 32 bytes); a
- * message for the administrator goes to @err. */
+/* Load and check the key file.  Errors: those of safefile_read() (-ENOENT,
+ * -ELOOP, -EISDIR, -EPERM for owner or mode, -EINVAL for a relative path
+ * or a special file, ...), except that a file of the wrong size, larger
+ * ones included, is -EINVAL; a message for the administrator goes to @err. */
 int seal_key_load(const char *path, struct seal_key **ret, char *err, size_t errsize);
-/* Checks only (sesamectl check): the same rules, no key kept. */
+/* Checks only (sesamed --check, sesamectl check): the same rules and the
+ * same reading, no key kept. */
 int seal_key_check(const char *path, char *err, size_t errsize);
 struct seal_key *seal_key_free(struct seal_key *k);
 

@@ -123,17 +123,17 @@ TOTP_SECRET=$(enroll totpuser)
 [ -n "$TOTP_SECRET" ] || { sed 's/^/#   /' "$T/enroll.err"; echo "Bail out! sesamectl totp enroll failed"; exit 1; }
 ok "a pending seed is not active: totp=required still refuses totpuser" \
         _not pamtester_run "$(pw totpuser)"$'\n'"$(totp_code "$TOTP_SECRET")" totp totpuser authenticate
-ok_fail "activation with a wrong code fails" sesamectl_run totp activate totpuser "$(wrong_code "$TOTP_SECRET")"
+ok_fail "activation with a wrong code fails" sesamectl_run totp activate totpuser <<<"$(wrong_code "$TOTP_SECRET")"
 totp_wait_safe
 ACT_STEP=$(($(totp_step) - 1))
 ok "activation with oathtool's code (previous step)" \
-        sesamectl_run totp activate totpuser "$(totp_code "$TOTP_SECRET" -1)"
+        sesamectl_run totp activate totpuser <<<"$(totp_code "$TOTP_SECRET" -1)"
 REC_SECRET=$(enroll recovery)
-ok "activate the recovery test's seed" sesamectl_run totp activate recovery "$(totp_code "$REC_SECRET")"
+ok "activate the recovery test's seed" sesamectl_run totp activate recovery <<<"$(totp_code "$REC_SECRET")"
 SHA_SECRET=$(enroll totp256 --algorithm sha256 --digits 8)
 totp_wait_safe
 ok "activate a sha256 / 8-digit seed with oathtool's code" \
-        sesamectl_run totp activate totp256 "$(totp_code "$SHA_SECRET" -1 sha256 8)"
+        sesamectl_run totp activate totp256 <<<"$(totp_code "$SHA_SECRET" -1 sha256 8)"
 
 # --- passwords ---------------------------------------------------------------
 pam_expect "password login (totp=off)" ok "$(pw alice)" pw alice authenticate

@@ -96,10 +96,20 @@ rc_is_json() { # rc_is_json RC STATUS COMMAND...: exit status and JSON status
 }
 code=$(totp_code "$SECRET")
 wrong=$(printf '%06d' $(((10#$code + 500000) % 1000000)))
-ok "activate with a wrong code: exit 1, status auth_failed" rc_is_json 1 auth_failed ctl --json totp activate "$U" "$wrong"
+ok "activate with a wrong code: exit 1, status auth_failed" rc_is_json 1 auth_failed ctl --json totp activate "$U" <<<"$wrong"
 check "... the seed stays pending" "False True" "$(show 'j["totp_enrolled"], j["totp_pending"]')"
+# the code comes on standard input, never in argv where ps would show it
+ok "the code in argv: usage error (exit 2), saying where the code goes" \
+        sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U $code </dev/null 2>&1 >/dev/null; [ \$? = 2 ]"
+ok "... stderr names standard input" sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U $code \
+        </dev/null 2>&1 | grep -q 'standard input'"
+ok "no code on standard input: usage error (exit 2), no request" \
+        sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' totp activate $U </dev/null 2>'$T/nocode.err'; [ \$? = 2 ] &&
+                grep -q 'no code entered' '$T/nocode.err'"
+check "... the seed is still pending" "False True" "$(show 'j["totp_enrolled"], j["totp_pending"]')"
 totp_wait_safe
-check "activate with oathtool's code" "$U: TOTP activated" "$(ctl totp activate "$U" "$(totp_code "$SECRET")")"
+check "activate with oathtool's code on standard input" "$U: TOTP activated" \
+        "$(ctl totp activate "$U" <<<"$(totp_code "$SECRET")")"
 check "active: sha1, 6 digits" "True False sha1 6" \
         "$(show 'j["totp_enrolled"], j["totp_pending"], j["totp_algorithm"], j["totp_digits"]')"
 ctl user show "$U" >"$T/show.txt"
@@ -112,8 +122,9 @@ ok "... URI says SHA512 and 8 digits" sh -c "grep -q 'algorithm=SHA512' '$T/enro
 check "... the old seed stays active while the new one is pending" "True True" \
         "$(show 'j["totp_enrolled"], j["totp_pending"]')"
 totp_wait_safe
-ok "activate the sha512 seed with oathtool --totp=sha512 -d 8" \
-        ctl totp activate "$U" "$(totp_code "$SECRET2" 0 sha512 8)"
+code=$(totp_code "$SECRET2" 0 sha512 8)
+ok "activate the sha512 seed with oathtool --totp=sha512 -d 8, typed as '1234 5678'" \
+        ctl totp activate "$U" <<<"${code:0:4} ${code:4}"
 check "active: sha512, 8 digits" "True False sha512 8" \
         "$(show 'j["totp_enrolled"], j["totp_pending"], j["totp_algorithm"], j["totp_digits"]')"
 check "totp disable" "$U: TOTP disabled" "$(ctl totp disable "$U")"
@@ -156,6 +167,42 @@ ok "... key file: FAILED" sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' che
 check "... --json status failed" "failed False" "$(json 'j["status"], j["key_file"]["ok"]' ctl --json check | tr -d "(),'")"
 chmod 0600 "$TOTP_KEY"
 ok "mode 0600 again: check passes" ctl check
+
+# One rule for the key file, whoever reads it: run as the same user,
+# sesamectl check and sesamed --check accept and refuse the same files.
+# A user can own its configuration and key (the rule is "root or the
+# running user"); no sesamed answers in $T/own, so check exits 3 when its
+# local checks pass and 1 when one fails.
+mkdir -m 0700 "$T/own"
+printf '[ldap]\nuri = %s\nbase = %s\n[daemon]\nsocket_dir = %s\n[totp]\nkey_file = %s\n' \
+        "$SLAPD_URI" "$SLAPD_BASE" "$T/own" "$T/own/totp.key" >"$T/own/sesame.conf"
+cp "$TOTP_KEY" "$T/own/totp.key"
+# "+": numeric ids, not looked up (through the module under test)
+chown -R +10117:+10000 "$T/own" || { echo "Bail out! cannot chown $T/own"; exit 1; }
+as_ctluser() { timeout 30 setpriv --reuid=10117 --regid=10000 --clear-groups "$@"; }
+# key_verdicts: "sesamed=ok|warned|exitN sesamectl=EXIT ok|FAILED:" for the
+# files in $T/own (sesamed --check warns about a bad key and goes on)
+key_verdicts() {
+        local d s
+        as_ctluser "$SESAMED" --check -c "$T/own/sesame.conf" >/dev/null 2>"$T/own.err"
+        d=$?
+        if [ "$d" != 0 ]; then
+                d=exit$d
+        elif grep -q 'TOTP key' "$T/own.err"; then
+                d=warned
+        else
+                d=ok
+        fi
+        as_ctluser "$SESAMECTL" -c "$T/own/sesame.conf" check >"$T/own.check" 2>&1
+        s=$?
+        echo "sesamed=$d sesamectl=$s $(grep '^key file:' "$T/own.check" | cut -d' ' -f3)"
+}
+check "a key owned by the running user: both accept it" "sesamed=ok sesamectl=3 ok" "$(key_verdicts)"
+chmod 0640 "$T/own/totp.key"
+check "... readable by its group: both refuse it" "sesamed=warned sesamectl=1 FAILED:" "$(key_verdicts)"
+chmod 0600 "$T/own/totp.key"
+head -c 33 /dev/urandom >>"$T/own/totp.key"
+check "... 65 bytes: both refuse it" "sesamed=warned sesamectl=1 FAILED:" "$(key_verdicts)"
 
 # --- exit statuses ------------------------------------------------------------
 ok "unknown user: exit status 1" rc_is_json 1 not_found ctl --json user show nosuchuser

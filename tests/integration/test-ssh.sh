@@ -141,7 +141,7 @@ while [[ " $near " == *" $C_WRONG "* ]]; do
 done
 
 # activation with the previous step's code: S and S+1 are left unused
-ok "totp activate with oathtool's code" ctl totp activate "$U" "$C_PREV"
+ok "totp activate with oathtool's code" ctl totp activate "$U" <<<"$C_PREV"
 
 # --- password + code: logged in, id answers from LDAP
 login kbd "$U_PW" "$C_NOW"

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-conf.c - the sesame.conf parser (common/conf.c): defaults, every
- * key, every error class and its "FILE:LINE: KEY: PROBLEM" message, the
- * file checks of conf_read_file(), conf_load() with a bind password file,
- * conf_dump(), and the example conf/sesame.conf.
+ * key, every error class and its "FILE:LINE: KEY: PROBLEM" message,
+ * conf_load() with a bind password file (the file rules themselves are
+ * test-safefile.c's), conf_dump(), and the example conf/sesame.conf.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "config.h"
 #include "macro.h"
+#include "testfile.h"
 
 #define NAME "test.conf"
 #define MIN_LDAP "[ldap]\nuri = ldap://ldap.example.com\nbase = dc=example,dc=com\n"
@@ -535,6 +536,9 @@ static void test_err_unknown_section(void **state)
         fails(with("[ldpa]\n"), NAME ":4: ", "unknown section [ldpa]");
         fails("[LDAP]\nuri = ldap://x\n", NAME ":1: ", "unknown section [LDAP]");
         fails("# x\n\n[global]\n", NAME ":3: ", "unknown section [global]");
+        /* the message lists every section there is, in file order */
+        fails("[tot]\n", NAME ":1: ",
+              "unknown section [tot] (known: [ldap], [map], [nss], [daemon], [auth], [totp], [password], [hooks])");
 }
 
 static void test_err_bad_section_header(void **state)
@@ -716,196 +720,16 @@ static void test_dump_roundtrip(void **state)
 
 /* ---- files --------------------------------------------------------------- */
 
-static char tmpdir[PATH_MAX];
-
 static int setup_tmpdir(void **state)
 {
-        const char *base = getenv("TMPDIR");
-        char tmpl[PATH_MAX];
-
         (void)state;
-        if (!base || base[0] != '/')
-                base = "/tmp";
-        snprintf(tmpl, sizeof(tmpl), "%s/test-conf.XXXXXX", base);
-        if (!mkdtemp(tmpl) || !realpath(tmpl, tmpdir))
-                return -1;
-        return 0;
+        return testdir_setup("test-conf");
 }
 
 static int teardown_tmpdir(void **state)
 {
-        char cmd[PATH_MAX + 32];
-
         (void)state;
-        if (!tmpdir[0] || !strstr(tmpdir, "/test-conf."))
-                return -1;
-        snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", tmpdir);
-        return system(cmd) == 0 ? 0 : -1;
-}
-
-/* Create tmpdir/@name with @len bytes of @data and @mode; returns a static path. */
-static const char *make_file(const char *name, const void *data, size_t len, mode_t mode)
-{
-        static char path[PATH_MAX + 64];
-        int fd;
-
-        snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-        (void)unlink(path);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
-        return path;
-}
-
-static const char *make_text(const char *name, const char *text, mode_t mode)
-{
-        return make_file(name, text, strlen(text), mode);
-}
-
-static int read_file(const char *path, size_t max, bool secret, char **ret, size_t *len)
-{
-        err[0] = '\0';
-        return conf_read_file(path, max, secret, ret, len, err, sizeof(err));
-}
-
-static void expect_read_error(const char *path, size_t max, bool secret, int error, const char *what)
-{
-        char *buf = NULL;
-        int r = read_file(path, max, secret, &buf, NULL);
-
-        if (r != error || !strstr(err, what))
-                print_error("%s: r=%d message: %s\n", path, r, err);
-        assert_int_equal(r, error);
-        assert_null(buf);
-        assert_true(strncmp(err, path, strlen(path)) == 0);
-        assert_non_null(strstr(err, what));
-}
-
-static void test_read_file_good(void **state)
-{
-        const char *path = make_text("good", "hello\nworld\n", 0644);
-        char *buf = NULL;
-        size_t len = 0;
-
-        (void)state;
-        assert_int_equal(read_file(path, 100, false, &buf, &len), 0);
-        assert_int_equal(len, 12);
-        assert_string_equal(buf, "hello\nworld\n");
-        free(buf);
-        /* secret files: 0600 and 0640 are fine, and so is 0400 */
-        path = make_text("secret", "pw\n", 0600);
-        assert_int_equal(read_file(path, 100, true, &buf, &len), 0);
-        assert_string_equal(buf, "pw\n");
-        free(buf);
-        path = make_text("secret", "pw\n", 0640);
-        assert_int_equal(read_file(path, 100, true, &buf, NULL), 0);
-        free(buf);
-        path = make_text("secret", "pw\n", 0400);
-        assert_int_equal(read_file(path, 100, true, &buf, NULL), 0);
-        free(buf);
-        /* empty file */
-        path = make_text("empty", "", 0644);
-        assert_int_equal(read_file(path, 100, false, &buf, &len), 0);
-        assert_int_equal(len, 0);
-        assert_string_equal(buf, "");
-        free(buf);
-}
-
-static void test_read_file_relative(void **state)
-{
-        (void)state;
-        expect_read_error("sesame.conf", 100, false, -EINVAL, "not an absolute path");
-        expect_read_error("./sesame.conf", 100, false, -EINVAL, "not an absolute path");
-        expect_read_error("", 100, false, -EINVAL, "not an absolute path");
-}
-
-static void test_read_file_symlink(void **state)
-{
-        char link[PATH_MAX + 64];
-
-        (void)state;
-        make_text("target", "x\n", 0644);
-        snprintf(link, sizeof(link), "%s/link", tmpdir);
-        (void)unlink(link);
-        assert_int_equal(symlink("target", link), 0);
-        expect_read_error(link, 100, false, -ELOOP, "symbolic link");
-}
-
-static void test_read_file_writable(void **state)
-{
-        (void)state;
-        expect_read_error(make_text("gw", "x\n", 0664), 100, false, -EPERM, "writable by group or others");
-        expect_read_error(make_text("gw2", "x\n", 0620), 100, false, -EPERM, "chmod go-w");
-        expect_read_error(make_text("ow", "x\n", 0646), 100, false, -EPERM, "writable by group or others");
-        expect_read_error(make_text("ow2", "x\n", 0602), 100, true, -EPERM, "writable by group or others");
-}
-
-static void test_read_file_secret_world_readable(void **state)
-{
-        const char *path;
-        char *buf = NULL;
-
-        (void)state;
-        path = make_text("wr", "pw\n", 0644);
-        expect_read_error(path, 100, true, -EPERM, "secret file is world-readable");
-        assert_non_null(strstr(err, "chmod 0600"));
-        assert_non_null(strstr(err, "0640"));
-        /* not a problem for a file without secrets */
-        assert_int_equal(read_file(path, 100, false, &buf, NULL), 0);
-        free(buf);
-        expect_read_error(make_text("wr2", "pw\n", 0604), 100, true, -EPERM, "world-readable");
-}
-
-static void test_read_file_oversize(void **state)
-{
-        char data[101];
-        char *buf = NULL;
-        size_t len = 0;
-
-        (void)state;
-        memset(data, 'x', sizeof(data));
-        assert_int_equal(read_file(make_file("max", data, 100, 0644), 100, false, &buf, &len), 0);
-        assert_int_equal(len, 100);
-        assert_int_equal(buf[100], '\0');
-        free(buf);
-        expect_read_error(make_file("big", data, 101, 0644), 100, false, -EFBIG, "larger than 100 bytes");
-}
-
-static void test_read_file_not_regular(void **state)
-{
-        char fifo[PATH_MAX + 64];
-
-        (void)state;
-        expect_read_error(tmpdir, 100, false, -EISDIR, "is a directory");
-        expect_read_error("/dev/null", 100, false, -EINVAL, "not a regular file");
-        /* a FIFO must be refused, not waited on */
-        snprintf(fifo, sizeof(fifo), "%s/fifo", tmpdir);
-        (void)unlink(fifo);
-        assert_int_equal(mkfifo(fifo, 0600), 0);
-        expect_read_error(fifo, 100, false, -EINVAL, "not a regular file");
-}
-
-static void test_read_file_missing(void **state)
-{
-        char path[PATH_MAX + 64];
-
-        (void)state;
-        snprintf(path, sizeof(path), "%s/does-not-exist", tmpdir);
-        expect_read_error(path, 100, false, -ENOENT, "cannot open");
-}
-
-static void test_read_file_owner(void **state)
-{
-        const char *path;
-
-        (void)state;
-        if (geteuid() != 0)
-                skip(); /* only root can give a file away */
-        path = make_text("owned", "x\n", 0644);
-        assert_int_equal(chown(path, 1, 1), 0);
-        expect_read_error(path, 100, false, -EPERM, "owned by uid 1; must be owned by root");
+        return testdir_teardown("test-conf");
 }
 
 /* ---- conf_load --------------------------------------------------------- */
@@ -918,7 +742,7 @@ static const char *make_conf(const char *pwpath, mode_t mode)
                  "[ldap]\nuri = ldaps://ldap.example.com\nbase = dc=example,dc=com\n"
                  "binddn = cn=sesame,dc=example,dc=com\nbindpw_file = %s\n",
                  pwpath);
-        return make_text("sesame.conf", text, mode);
+        return testdir_text("sesame.conf", text, mode);
 }
 
 static int load(const char *path, struct sesame_conf **c)
@@ -937,7 +761,7 @@ static void test_load_bindpw(void **state)
         for (size_t i = 0; i < ELEMENTSOF(files); i++) {
                 struct sesame_conf *c;
 
-                snprintf(pw, sizeof(pw), "%s", make_text("bindpw", files[i], 0600));
+                snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", files[i], 0600));
                 if (load(make_conf(pw, 0644), &c) < 0)
                         print_error("%s\n", err);
                 assert_non_null(c);
@@ -946,7 +770,7 @@ static void test_load_bindpw(void **state)
                 conf_free(c);
         }
         /* only one newline is stripped: a password may end in blanks or CR */
-        snprintf(pw, sizeof(pw), "%s", make_text("bindpw", " pw \r\n", 0640));
+        snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", " pw \r\n", 0400));
         {
                 struct sesame_conf *c;
 
@@ -962,7 +786,7 @@ static void test_load_bindpw_refused(void **state)
         char pw[PATH_MAX + 64], conf[PATH_MAX + 64];
 
         (void)state;
-        snprintf(pw, sizeof(pw), "%s", make_text("bindpw", "s3cret\n", 0644));
+        snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", "s3cret\n", 0644));
         snprintf(conf, sizeof(conf), "%s", make_conf(pw, 0644));
         assert_int_equal(load(conf, &c), -EPERM);
         assert_null(c);
@@ -970,26 +794,31 @@ static void test_load_bindpw_refused(void **state)
         assert_non_null(strstr(err, ": ldap.bindpw_file: "));
         assert_non_null(strstr(err, "secret file is world-readable"));
         assert_null(strstr(err, "s3cret"));
+        /* the bind password is a secret like the TOTP key: no access for
+         * the group either */
+        snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", "s3cret\n", 0640));
+        assert_int_equal(load(make_conf(pw, 0644), &c), -EPERM);
+        assert_non_null(strstr(err, "secret file is open to group or others (mode 0640)"));
 
         static const char *const empty[] = { "", "\n", "\nsecond line\n" };
         for (size_t i = 0; i < ELEMENTSOF(empty); i++) {
-                snprintf(pw, sizeof(pw), "%s", make_text("bindpw", empty[i], 0600));
+                snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", empty[i], 0600));
                 assert_int_equal(load(make_conf(pw, 0644), &c), -EINVAL);
                 assert_null(c);
                 assert_non_null(strstr(err, ": ldap.bindpw_file: "));
                 assert_non_null(strstr(err, "is empty"));
         }
 
-        snprintf(pw, sizeof(pw), "%s", make_file("bindpw", "a\0b\n", 4, 0600));
+        snprintf(pw, sizeof(pw), "%s", testdir_file("bindpw", "a\0b\n", 4, 0600));
         assert_int_equal(load(make_conf(pw, 0644), &c), -EINVAL);
         assert_non_null(strstr(err, "NUL byte"));
 
-        snprintf(pw, sizeof(pw), "%s/no-such-bindpw", tmpdir);
+        snprintf(pw, sizeof(pw), "%s", testdir_path("no-such-bindpw"));
         assert_int_equal(load(make_conf(pw, 0644), &c), -ENOENT);
         assert_non_null(strstr(err, "ldap.bindpw_file: "));
 
         memset(pw, 'p', CONF_SECRET_MAX + 1);
-        snprintf(conf, sizeof(conf), "%s", make_file("bindpw", pw, CONF_SECRET_MAX + 1, 0600));
+        snprintf(conf, sizeof(conf), "%s", testdir_file("bindpw", pw, CONF_SECRET_MAX + 1, 0600));
         assert_int_equal(load(make_conf(conf, 0644), &c), -EFBIG);
 }
 
@@ -997,21 +826,21 @@ static void test_load_errors(void **state)
 {
         struct sesame_conf *c;
         const char *path;
-        char expect[PATH_MAX + 64];
+        char expect[PATH_MAX + 160];
 
         (void)state;
         /* anonymous: no password file, bindpw stays NULL */
-        path = make_text("anon.conf", MIN_LDAP, 0644);
+        path = testdir_text("anon.conf", MIN_LDAP, 0644);
         assert_int_equal(load(path, &c), 0);
         assert_null(c->bindpw);
         conf_free(c);
         /* parse errors carry the path */
-        path = make_text("bad.conf", MIN_LDAP "timeout = soon\n", 0644);
+        path = testdir_text("bad.conf", MIN_LDAP "timeout = soon\n", 0644);
         snprintf(expect, sizeof(expect), "%s:4: ldap.timeout: \"soon\" is not a number", path);
         assert_int_equal(load(path, &c), -EINVAL);
         assert_string_equal(err, expect);
         /* the file checks apply */
-        path = make_text("gw.conf", MIN_LDAP, 0664);
+        path = testdir_text("gw.conf", MIN_LDAP, 0664);
         assert_int_equal(load(path, &c), -EPERM);
         assert_null(c);
         assert_int_equal(load("etc/sesame.conf", &c), -EINVAL);
@@ -1022,7 +851,7 @@ static void test_load_errors(void **state)
                 memset(big, '#', CONF_FILE_MAX + 1);
                 for (size_t i = 100; i < CONF_FILE_MAX; i += 100)
                         big[i] = '\n';
-                path = make_file("big.conf", big, CONF_FILE_MAX + 1, 0644);
+                path = testdir_file("big.conf", big, CONF_FILE_MAX + 1, 0644);
                 free(big);
                 assert_int_equal(load(path, &c), -EFBIG);
         }
@@ -1035,7 +864,7 @@ static void test_dump_no_password(void **state)
         char *d;
 
         (void)state;
-        snprintf(pw, sizeof(pw), "%s", make_text("bindpw", "Sup3rS3cretPassw0rd\n", 0600));
+        snprintf(pw, sizeof(pw), "%s", testdir_text("bindpw", "Sup3rS3cretPassw0rd\n", 0600));
         assert_int_equal(load(make_conf(pw, 0644), &c), 0);
         assert_string_equal(c->bindpw, "Sup3rS3cretPassw0rd");
         d = dump_string(c);
@@ -1150,15 +979,6 @@ int main(void)
                 cmocka_unit_test(test_err_message_quoting),
                 cmocka_unit_test(test_err_small_buffer),
                 cmocka_unit_test(test_dump_roundtrip),
-                cmocka_unit_test(test_read_file_good),
-                cmocka_unit_test(test_read_file_relative),
-                cmocka_unit_test(test_read_file_symlink),
-                cmocka_unit_test(test_read_file_writable),
-                cmocka_unit_test(test_read_file_secret_world_readable),
-                cmocka_unit_test(test_read_file_oversize),
-                cmocka_unit_test(test_read_file_not_regular),
-                cmocka_unit_test(test_read_file_missing),
-                cmocka_unit_test(test_read_file_owner),
                 cmocka_unit_test(test_load_bindpw),
                 cmocka_unit_test(test_load_bindpw_refused),
                 cmocka_unit_test(test_load_errors),

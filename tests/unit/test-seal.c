@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,12 +22,12 @@
 #include <sodium.h>
 
 #include "seal.h"
+#include "testfile.h"
 
 #define B64_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 #define RC_ALPHABET "abcdefghjkmnpqrstuvwxyz23456789"
 
 struct fixture {
-        char dir[PATH_MAX];
         char key_path[PATH_MAX];
         char other_path[PATH_MAX];
         struct seal_key *key, *other;
@@ -40,21 +39,9 @@ static const uint8_t key_bytes[SEAL_KEY_LEN] = {
         0xc0, 0xd0, 0xe0, 0xf0, 0x01, 0x02, 0x03, 0x0d, 0x0a, 0x00, 0x00, 0x07, 0x08, 0x09, 0x00, 0x0a,
 };
 
-static void write_file(const char *path, const void *data, size_t len, mode_t mode)
+static void path_in(const char *name, char out[PATH_MAX])
 {
-        int fd;
-
-        (void)unlink(path);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        assert_true(fd >= 0);
-        assert_int_equal(write(fd, data, len), (ssize_t)len);
-        assert_int_equal(fchmod(fd, mode), 0);
-        assert_int_equal(close(fd), 0);
-}
-
-static void path_in(const struct fixture *f, const char *name, char out[PATH_MAX])
-{
-        assert_true(snprintf(out, PATH_MAX, "%s/%s", f->dir, name) < PATH_MAX);
+        assert_true(snprintf(out, PATH_MAX, "%s", testdir_path(name)) < PATH_MAX);
 }
 
 static int setup(void **state)
@@ -65,14 +52,13 @@ static int setup(void **state)
 
         if (!f || sodium_init() < 0)
                 return -1;
-        snprintf(f->dir, sizeof(f->dir), "%s/test-seal-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-        if (!mkdtemp(f->dir))
+        if (testdir_setup("test-seal") < 0)
                 return -1;
-        path_in(f, "key", f->key_path);
-        path_in(f, "other", f->other_path);
-        write_file(f->key_path, key_bytes, sizeof(key_bytes), 0600);
+        path_in("key", f->key_path);
+        path_in("other", f->other_path);
+        testdir_file("key", key_bytes, sizeof(key_bytes), 0600);
         randombytes_buf(other, sizeof(other));
-        write_file(f->other_path, other, sizeof(other), 0400);
+        testdir_file("other", other, sizeof(other), 0400);
         if (seal_key_load(f->key_path, &f->key, err, sizeof(err)) < 0 ||
             seal_key_load(f->other_path, &f->other, err, sizeof(err)) < 0) {
                 fprintf(stderr, "setup: %s\n", err);
@@ -82,22 +68,14 @@ static int setup(void **state)
         return 0;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st, (void)flag, (void)ftw;
-        return remove(path);
-}
-
 static int teardown(void **state)
 {
         struct fixture *f = *state;
-        int r;
 
         seal_key_free(f->key);
         seal_key_free(f->other);
-        r = nftw(f->dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
         free(f);
-        return r == 0 ? 0 : -1;
+        return testdir_teardown("test-seal");
 }
 
 static void expect_key(const char *path, int want)
@@ -133,36 +111,36 @@ static void test_key_file_ok(void **state)
         expect_key(f->other_path, 0);
         /* 32 newlines, 32 NULs */
         memset(nl, '\n', sizeof(nl));
-        path_in(f, "newlines", p);
-        write_file(p, nl, sizeof(nl), 0600);
+        path_in("newlines", p);
+        testdir_file("newlines", nl, sizeof(nl), 0600);
         expect_key(p, 0);
         memset(nl, 0, sizeof(nl));
-        path_in(f, "nuls", p);
-        write_file(p, nl, sizeof(nl), 0600);
+        path_in("nuls", p);
+        testdir_file("nuls", nl, sizeof(nl), 0600);
         expect_key(p, 0);
 }
 
 static void test_key_file_size(void **state)
 {
-        struct fixture *f = *state;
         uint8_t buf[SEAL_KEY_LEN + 1];
         char p[PATH_MAX];
 
+        (void)state;
         memcpy(buf, key_bytes, SEAL_KEY_LEN);
         buf[SEAL_KEY_LEN] = '\n'; /* "the key plus a newline" is 33 bytes */
-        path_in(f, "size", p);
-        write_file(p, buf, 0, 0600);
+        path_in("size", p);
+        testdir_file("size", buf, 0, 0600);
         expect_key(p, -EINVAL);
-        write_file(p, buf, 1, 0600);
+        testdir_file("size", buf, 1, 0600);
         expect_key(p, -EINVAL);
-        write_file(p, buf, SEAL_KEY_LEN - 1, 0600);
+        testdir_file("size", buf, SEAL_KEY_LEN - 1, 0600);
         expect_key(p, -EINVAL);
-        write_file(p, buf, SEAL_KEY_LEN + 1, 0600);
+        testdir_file("size", buf, SEAL_KEY_LEN + 1, 0600);
         expect_key(p, -EINVAL);
         /* 44 bytes of base64 text are not a key either */
-        write_file(p, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 44, 0600);
+        testdir_file("size", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 44, 0600);
         expect_key(p, -EINVAL);
-        write_file(p, buf, SEAL_KEY_LEN, 0600);
+        testdir_file("size", buf, SEAL_KEY_LEN, 0600);
         expect_key(p, 0);
 }
 
@@ -170,18 +148,18 @@ static void test_key_file_mode(void **state)
 {
         static const mode_t bad[] = { 0640, 0604, 0620, 0602, 0610, 0601, 0644, 0660, 0666, 0700 | 0040 };
         static const mode_t good[] = { 0600, 0400, 0200, 0700, 0000 };
-        struct fixture *f = *state;
         char p[PATH_MAX];
 
-        path_in(f, "mode", p);
+        (void)state;
+        path_in("mode", p);
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                write_file(p, key_bytes, SEAL_KEY_LEN, bad[i]);
+                testdir_file("mode", key_bytes, SEAL_KEY_LEN, bad[i]);
                 expect_key(p, -EPERM);
         }
         for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
                 if (geteuid() != 0 && !(good[i] & 0400))
                         continue; /* unreadable unless root */
-                write_file(p, key_bytes, SEAL_KEY_LEN, good[i]);
+                testdir_file("mode", key_bytes, SEAL_KEY_LEN, good[i]);
                 expect_key(p, 0);
         }
 }
@@ -191,21 +169,28 @@ static void test_key_file_kind(void **state)
         struct fixture *f = *state;
         char p[PATH_MAX];
 
+        /* the file rules are safefile_read()'s, with its error codes */
         /* a symbolic link to a good key */
-        path_in(f, "link", p);
+        path_in("link", p);
         assert_int_equal(symlink(f->key_path, p), 0);
-        expect_key(p, -EPERM);
+        expect_key(p, -ELOOP);
         /* a directory, a FIFO (must not hang) */
-        path_in(f, "dir", p);
+        path_in("dir", p);
         assert_int_equal(mkdir(p, 0700), 0);
-        expect_key(p, -EPERM);
-        path_in(f, "fifo", p);
+        expect_key(p, -EISDIR);
+        path_in("fifo", p);
         assert_int_equal(mkfifo(p, 0600), 0);
-        expect_key(p, -EPERM);
-        expect_key("/dev/null", -EPERM);
-        /* missing, relative */
-        path_in(f, "missing", p);
+        expect_key(p, -EINVAL);
+        expect_key("/dev/null", -EINVAL);
+        /* missing: the message says how to create it; relative */
+        path_in("missing", p);
         expect_key(p, -ENOENT);
+        {
+                char err[512];
+
+                assert_int_equal(seal_key_check(p, err, sizeof(err)), -ENOENT);
+                assert_non_null(strstr(err, "head -c 32 /dev/urandom"));
+        }
         assert_int_equal(seal_key_check("relative/key", NULL, 0), -EINVAL);
         assert_int_equal(seal_key_check(NULL, NULL, 0), -EINVAL);
         assert_int_equal(seal_key_load(f->key_path, NULL, NULL, 0), -EINVAL);
@@ -213,15 +198,15 @@ static void test_key_file_kind(void **state)
 
 static void test_key_file_owner(void **state)
 {
-        struct fixture *f = *state;
         char p[PATH_MAX];
 
+        (void)state;
         if (geteuid() != 0) {
                 print_message("not root: the other-owner case needs chown, skipped\n");
                 skip();
         }
-        path_in(f, "owner", p);
-        write_file(p, key_bytes, SEAL_KEY_LEN, 0600);
+        path_in("owner", p);
+        testdir_file("owner", key_bytes, SEAL_KEY_LEN, 0600);
         expect_key(p, 0);
         assert_int_equal(chown(p, 65534, 65534), 0);
         expect_key(p, -EPERM);
