@@ -729,6 +729,7 @@ const char *proto_strerror(int r)
         case SESAME_E_TRAILING: return "trailing bytes after the last field";
         case SESAME_E_EOF: return "peer closed the connection";
         case SESAME_E_FULL: return "field does not fit in the frame";
+        case SESAME_E_UNEXPECTED: return "unexpected frame in the answer";
         default: return "unknown protocol error";
         }
 }

@@ -67,11 +67,14 @@
  * longer than its idle timeout or does not read its answer in time.
  *
  * The deadline travels in the request: any request may carry DEADLINE_MS,
- * the milliseconds the client will still wait for the END frame, measured
+ * the milliseconds the client will still wait for the answer, measured
  * when it sends the request.  Once they have passed nobody reads the
- * answer, so sesamed may drop the work instead of finishing it.  Without
- * it sesamed applies its own limits.  DEADLINE_MS is left out of the
- * request lists below.
+ * answer, so sesamed may drop the work instead of finishing it.  (An
+ * enumeration's client waits that long for the first frame, then reads
+ * the rest at its own caller's pace.)  The clients' call layer
+ * (common/call.h) fills it in from the call's deadline.  Without it
+ * sesamed applies its own limits.  DEADLINE_MS is left out of the request
+ * lists below.
  *
  * Versioning: any incompatible change bumps SESAME_PROTO_VERSION.  Client
  * and daemon come from the same package, so there is no negotiation: a
@@ -307,5 +310,6 @@
 #define SESAME_E_TRAILING      12
 #define SESAME_E_EOF           13
 #define SESAME_E_FULL          14 /* encoder: the field does not fit the frame */
+#define SESAME_E_UNEXPECTED    15 /* client: a valid frame the request is not answered with */
 
 #endif
