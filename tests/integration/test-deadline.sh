@@ -1,0 +1,62 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# The deadline travels in the request: what the real clients (glibc NSS
+# through libnss_sesame, Linux-PAM through pam_sesame, sesamectl) put in
+# DEADLINE_MS, and how long they wait, against a stand-in for sesamed
+# (tests/lib/deadline-peer.py) that logs each request and answers as slowly
+# as a case needs.  In a private mount namespace; no slapd.
+# shellcheck source=tests/lib/harness.sh
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init "$@"
+
+FAKE=$HARNESS_LIB/deadline-peer.py
+NSS_MS=$(sed -n 's/^#define SESAME_NSS_TIMEOUT_MS //p' "$BUILD_DIR/config.h")
+[ -n "$NSS_MS" ] || { echo "Bail out! no SESAME_NSS_TIMEOUT_MS in $BUILD_DIR/config.h"; exit 1; }
+
+FAKE_PIDS=()
+trap 'fake_stop; harness_cleanup' EXIT
+
+# fake_start NAME SOCKET [PLAN]: a stand-in on SOCKET logging to
+# $T/NAME.log (one line "OPCODE DEADLINE_MS" per request), answering per
+# PLAN (deadline-peer.py); waits until it listens.
+fake_start() {
+        local name=$1 sock=$2 plan=${3:-}
+        : >"$T/$name.log"
+        "$PYTHON3" "$FAKE" --socket "$sock" --log "$T/$name.log" --plan "$plan" >"$T/$name.ready" 2>"$T/$name.err" &
+        FAKE_PIDS+=($!)
+        wait_for 10 grep -qx ready "$T/$name.ready" || { echo "Bail out! $name did not start"; exit 1; }
+}
+fake_stop() {
+        local p
+        for p in "${FAKE_PIDS[@]}"; do
+                kill "$p" 2>/dev/null
+                wait "$p" 2>/dev/null
+        done
+        FAKE_PIDS=()
+}
+# request N NAME: line N of NAME's log ("0x0204 1987")
+request() { sed -n "${1}p" "$T/$2.log"; }
+# in_range LO HI VALUE: LO < VALUE <= HI, VALUE a number
+in_range() {
+        if [[ $3 =~ ^[0-9]+$ ]] && [ "$3" -gt "$1" ] && [ "$3" -le "$2" ]; then
+                return 0
+        fi
+        echo "'$3' is not in ($1, $2]" >&2
+        return 1
+}
+# deadline N NAME: the DEADLINE_MS of request N
+deadline() { request "$1" "$2" | cut -d' ' -f2; }
+
+# --- NSS -----------------------------------------------------------------------
+fake_start nss /run/sesame/nss.sock "notfound,ok"
+ok "getent passwd of an unknown name: not found (exit 2)" sh -c "getent passwd nosuchuser; [ \$? = 2 ]"
+check "... one PASSWD_BYNAME" "0x0002" "$(request 1 nss | cut -d' ' -f1)"
+ok "... carrying DEADLINE_MS in (0, $NSS_MS]" in_range 0 "$NSS_MS" "$(deadline 1 nss)"
+ok "getent passwd (enumeration)" getent passwd
+check "... PASSWD_ENUM" "0x0006" "$(request 2 nss | cut -d' ' -f1)"
+ok "... waits for the first frame ten times as long, and says so" \
+        in_range "$NSS_MS" "$((10 * NSS_MS))" "$(deadline 2 nss)"
+fake_stop
+
+done_testing
