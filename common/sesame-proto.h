@@ -72,8 +72,9 @@
  * answer, so sesamed may drop the work instead of finishing it.  (An
  * enumeration's client waits that long for the first frame, then reads
  * the rest at its own caller's pace.)  The clients' call layer
- * (common/call.h) fills it in from the call's deadline.  Without it
- * sesamed applies its own limits.  DEADLINE_MS is left out of the request
+ * (common/call.h) fills it in from the call's deadline; pam_sesame's
+ * requests share one deadline per PAM call, so each carries what the
+ * earlier ones left.  Without it sesamed applies its own limits.  DEADLINE_MS is left out of the request
  * lists below.
  *
  * Versioning: any incompatible change bumps SESAME_PROTO_VERSION.  Client

@@ -59,4 +59,47 @@ ok "... waits for the first frame ten times as long, and says so" \
         in_range "$NSS_MS" "$((10 * NSS_MS))" "$(deadline 2 nss)"
 fake_stop
 
+# --- PAM -------------------------------------------------------------------------
+pam_service login-t3 <<EOF
+auth     required pam_sesame.so totp=off timeout=3
+account  required pam_sesame.so timeout=3
+EOF
+pam_service passwd-t2 <<EOF
+password required pam_sesame.so timeout=2
+EOF
+OLD=Old-Passw0rd! NEW=New-Passw0rd!
+
+fake_start pam /run/sesame/pam.sock "ok,ok"
+pam_expect "auth and account" ok "$OLD" login-t3 alice authenticate acct_mgmt
+check "... AUTH, ACCOUNT" "0x0200 0x0202" "$(request 1 pam | cut -d' ' -f1) $(request 2 pam | cut -d' ' -f1)"
+ok "... AUTH carries timeout=3" in_range 2000 3000 "$(deadline 1 pam)"
+ok "... ACCOUNT, another PAM call, the whole of it again" in_range 2000 3000 "$(deadline 2 pam)"
+fake_stop
+
+# sesamed takes 1.5 s to check the current password, then does not answer
+# the change at all: the call fails when its 2 s are up, not 2 s later
+fake_start pw-hang /run/sesame/pam.sock "ok,ok@1500,hang"
+t0=$(ms)
+pam_expect "a password change whose second request goes unanswered fails" "$PAM_TEXT_AUTHINFO_UNAVAIL" \
+        "$OLD"$'\n'"$NEW"$'\n'"$NEW" passwd-t2 bob chauthtok
+t1=$(ms)
+ok "... within the 2 s of timeout= for the whole call (took $((t1 - t0)) ms)" test $((t1 - t0)) -lt 3000
+check "... PING (preliminary check), then two CHAUTHTOK" "0x0100 0x0204 0x0204" \
+        "$(cut -d' ' -f1 "$T/pw-hang.log" | xargs)"
+ok "... the first carries the whole 2 s" in_range 1500 2000 "$(deadline 2 pw-hang)"
+ok "... the second what is left of them" in_range 0 500 "$(deadline 3 pw-hang)"
+fake_stop
+
+# the person takes 2.5 s to type the new password: their time is not
+# sesamed's, so the change still has what the first request left of 2 s
+fake_start pw-slow /run/sesame/pam.sock "ok,ok@1000,ok@600"
+{
+        printf '%s\n' "$OLD"
+        sleep 2.5
+        printf '%s\n' "$NEW" "$NEW"
+} | timeout -k 5 30 pamtester -v passwd-t2 bob chauthtok >"$T/pam.out" 2>&1
+check "a slow typist's password change succeeds" 0 "$?"
+ok "... its change request has about 1 s left" in_range 500 1000 "$(deadline 3 pw-slow)"
+fake_stop
+
 done_testing
