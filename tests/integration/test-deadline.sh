@@ -102,4 +102,21 @@ check "a slow typist's password change succeeds" 0 "$?"
 ok "... its change request has about 1 s left" in_range 500 1000 "$(deadline 3 pw-slow)"
 fake_stop
 
+# --- sesamectl -------------------------------------------------------------------
+fake_start ctl /run/sesame/other-admin.sock "ok"
+ok "sesamectl --socket --timeout 4 ping" sesamectl_run --socket /run/sesame/other-admin.sock --timeout 4 ping
+check "... PING" "0x0100" "$(request 1 ctl | cut -d' ' -f1)"
+ok "... carrying its --timeout" in_range 3000 4000 "$(deadline 1 ctl)"
+fake_stop
+
+# the admin socket is compiled in, as in the PAM and NSS modules: a
+# configuration naming another socket directory does not move it
+printf '%s\n' "[ldap]" "uri = ldap://127.0.0.1:9/" "base = dc=example,dc=test" \
+        "[daemon]" "socket_dir = /run/elsewhere" >"$T/elsewhere.conf"
+fake_start admin /run/sesame/admin.sock "ok"
+ok "sesamectl -c (socket_dir elsewhere) ping: the compiled-in socket" \
+        sesamectl_run -c "$T/elsewhere.conf" ping
+check "... which got the PING" "0x0100" "$(request 1 admin | cut -d' ' -f1)"
+fake_stop
+
 done_testing
