@@ -65,6 +65,7 @@ static const struct tag_info tag_table[SESAME_F__MAX + 1] = {
         [SESAME_F_URI] = { T_STR, SESAME_TEXT_MAX },
         [SESAME_F_ACTION] = { T_U32, 4 },
         [SESAME_F_RECOVERY_LEFT] = { T_U32, 4 },
+        [SESAME_F_DEADLINE_MS] = { T_U32, 4 },
 };
 
 /* The duplicate check keeps one bit per tag in a uint64_t. */
@@ -86,6 +87,9 @@ enum {
 #define REQ (FLD_ALLOWED | FLD_REQUIRED)
 #define OPT (FLD_ALLOWED)
 #define REP (FLD_ALLOWED | FLD_REPEATABLE)
+/* Every request may say how long its client will wait (sesame-proto.h,
+ * Conversation); no answer carries it. */
+#define DEADLINE [SESAME_F_DEADLINE_MS] = OPT
 
 struct op_schema {
         uint16_t opcode;
@@ -93,24 +97,24 @@ struct op_schema {
 };
 
 static const struct op_schema op_table[] = {
-        { SESAME_REQ_PASSWD_BYNAME, { [SESAME_F_NAME] = REQ } },
-        { SESAME_REQ_PASSWD_BYUID, { [SESAME_F_UID] = REQ } },
-        { SESAME_REQ_PASSWD_ENUM, { 0 } },
-        { SESAME_REQ_GROUP_BYNAME, { [SESAME_F_NAME] = REQ } },
-        { SESAME_REQ_GROUP_BYGID, { [SESAME_F_GID] = REQ } },
-        { SESAME_REQ_GROUP_ENUM, { 0 } },
-        { SESAME_REQ_INITGROUPS, { [SESAME_F_NAME] = REQ } },
-        { SESAME_REQ_PING, { 0 } },
-        { SESAME_REQ_PASSWD_BYMAIL, { [SESAME_F_MAIL] = REQ } },
-        { SESAME_REQ_CACHE_FLUSH, { 0 } },
-        { SESAME_REQ_USER_SHOW, { [SESAME_F_LOGIN] = REQ } },
+        { SESAME_REQ_PASSWD_BYNAME, { [SESAME_F_NAME] = REQ, DEADLINE } },
+        { SESAME_REQ_PASSWD_BYUID, { [SESAME_F_UID] = REQ, DEADLINE } },
+        { SESAME_REQ_PASSWD_ENUM, { DEADLINE } },
+        { SESAME_REQ_GROUP_BYNAME, { [SESAME_F_NAME] = REQ, DEADLINE } },
+        { SESAME_REQ_GROUP_BYGID, { [SESAME_F_GID] = REQ, DEADLINE } },
+        { SESAME_REQ_GROUP_ENUM, { DEADLINE } },
+        { SESAME_REQ_INITGROUPS, { [SESAME_F_NAME] = REQ, DEADLINE } },
+        { SESAME_REQ_PING, { DEADLINE } },
+        { SESAME_REQ_PASSWD_BYMAIL, { [SESAME_F_MAIL] = REQ, DEADLINE } },
+        { SESAME_REQ_CACHE_FLUSH, { DEADLINE } },
+        { SESAME_REQ_USER_SHOW, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_TOTP_ENROLL,
-          { [SESAME_F_LOGIN] = REQ, [SESAME_F_TOTP_ALG] = OPT, [SESAME_F_TOTP_DIGITS] = OPT } },
-        { SESAME_REQ_TOTP_ACTIVATE, { [SESAME_F_LOGIN] = REQ, [SESAME_F_CODE] = REQ } },
-        { SESAME_REQ_TOTP_DISABLE, { [SESAME_F_LOGIN] = REQ } },
-        { SESAME_REQ_RECOVERY_CODES, { [SESAME_F_LOGIN] = REQ } },
-        { SESAME_REQ_UNLOCK, { [SESAME_F_LOGIN] = REQ } },
-        { SESAME_REQ_CHECK, { 0 } },
+          { [SESAME_F_LOGIN] = REQ, [SESAME_F_TOTP_ALG] = OPT, [SESAME_F_TOTP_DIGITS] = OPT, DEADLINE } },
+        { SESAME_REQ_TOTP_ACTIVATE, { [SESAME_F_LOGIN] = REQ, [SESAME_F_CODE] = REQ, DEADLINE } },
+        { SESAME_REQ_TOTP_DISABLE, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
+        { SESAME_REQ_RECOVERY_CODES, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
+        { SESAME_REQ_UNLOCK, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
+        { SESAME_REQ_CHECK, { DEADLINE } },
         { SESAME_REQ_AUTH,
           {
                   [SESAME_F_LOGIN] = REQ,
@@ -121,6 +125,7 @@ static const struct op_schema op_table[] = {
                   [SESAME_F_TTY] = OPT,
                   [SESAME_F_TOTP_MODE] = REQ,
                   [SESAME_F_ROLE] = REP,
+                  DEADLINE,
           } },
         { SESAME_REQ_ACCOUNT,
           {
@@ -128,6 +133,7 @@ static const struct op_schema op_table[] = {
                   [SESAME_F_SERVICE] = REQ,
                   [SESAME_F_ROLE] = REP,
                   [SESAME_F_RHOST] = OPT,
+                  DEADLINE,
           } },
         { SESAME_REQ_CHAUTHTOK,
           {
@@ -135,6 +141,7 @@ static const struct op_schema op_table[] = {
                   [SESAME_F_PASSWORD] = REQ,
                   [SESAME_F_NEWPASSWORD] = OPT,
                   [SESAME_F_SERVICE] = REQ,
+                  DEADLINE,
           } },
         { SESAME_REQ_SESSION,
           {
@@ -143,6 +150,7 @@ static const struct op_schema op_table[] = {
                   [SESAME_F_ACTION] = REQ,
                   [SESAME_F_RHOST] = OPT,
                   [SESAME_F_TTY] = OPT,
+                  DEADLINE,
           } },
         { SESAME_ANS_END,
           {
@@ -193,6 +201,7 @@ static const struct op_schema op_table[] = {
 #undef REQ
 #undef OPT
 #undef REP
+#undef DEADLINE
 
 static const struct op_schema *schema_find(uint16_t opcode)
 {
@@ -652,8 +661,8 @@ int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t 
 int proto_send_end(int fd, uint32_t status, const char *message, int64_t deadline)
 {
         /* Sized for the largest END (STATUS + a full MESSAGE), not
-         * SESAME_BUF_MAX: this runs in the NSS module on the caller's
-         * stack. */
+         * SESAME_BUF_MAX: it lives on the stack of one of sesamed's
+         * client threads. */
         uint8_t buf[FRAME_PREFIX + 4 + 4 + 4 + SESAME_TEXT_MAX];
         struct proto_writer w;
         size_t len;
@@ -720,6 +729,7 @@ const char *proto_strerror(int r)
         case SESAME_E_TRAILING: return "trailing bytes after the last field";
         case SESAME_E_EOF: return "peer closed the connection";
         case SESAME_E_FULL: return "field does not fit in the frame";
+        case SESAME_E_UNEXPECTED: return "unexpected frame in the answer";
         default: return "unknown protocol error";
         }
 }

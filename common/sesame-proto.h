@@ -12,8 +12,8 @@
  * SOCK_STREAM unix sockets in SESAME_RUNDIR (default /run/sesame), one per
  * privilege class:
  *   nss.sock    mode 0666  passwd/group/initgroups lookups (anyone)
- *   pam.sock    mode 0666  authentication (issue: PAM); a non-root peer may
- *                          only act on its own account (SO_PEERCRED)
+ *   pam.sock    mode 0666  logins (pam_sesame); a non-root peer may only
+ *                          act on its own account (SO_PEERCRED)
  *   admin.sock  mode 0600  sesamectl (root only)
  * Clients check that the socket is owned by root before sending anything.
  *
@@ -65,6 +65,17 @@
  * Every read and write on both sides has a deadline.  The NSS client gives
  * up after about a second; sesamed drops a client that stays silent for
  * longer than its idle timeout or does not read its answer in time.
+ *
+ * The deadline travels in the request: any request may carry DEADLINE_MS,
+ * the milliseconds the client will still wait for the answer, measured
+ * when it sends the request.  Once they have passed nobody reads the
+ * answer, so sesamed may drop the work instead of finishing it.  (An
+ * enumeration's client waits that long for the first frame, then reads
+ * the rest at its own caller's pace.)  The clients' call layer
+ * (common/call.h) fills it in from the call's deadline; pam_sesame's
+ * requests share one deadline per PAM call, so each carries what the
+ * earlier ones left.  Without it sesamed applies its own limits.  DEADLINE_MS is left out of the request
+ * lists below.
  *
  * Versioning: any incompatible change bumps SESAME_PROTO_VERSION.  Client
  * and daemon come from the same package, so there is no negotiation: a
@@ -232,7 +243,8 @@
 #define SESAME_F_URI     30 /* STR  1024  otpauth:// URI               */
 #define SESAME_F_ACTION  31 /* U32        SESAME_SESSION_*            */
 #define SESAME_F_RECOVERY_LEFT 32 /* U32  unused recovery codes       */
-#define SESAME_F__MAX    32
+#define SESAME_F_DEADLINE_MS 33 /* U32    ms the client will still wait (any request) */
+#define SESAME_F__MAX    33
 
 #define SESAME_NAME_MAX 256
 #define SESAME_TEXT_MAX 1024
@@ -299,5 +311,6 @@
 #define SESAME_E_TRAILING      12
 #define SESAME_E_EOF           13
 #define SESAME_E_FULL          14 /* encoder: the field does not fit the frame */
+#define SESAME_E_UNEXPECTED    15 /* client: a valid frame the request is not answered with */
 
 #endif

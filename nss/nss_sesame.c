@@ -5,9 +5,11 @@
  *
  * A thin client: libc and libsesame-common only; no threads, no
  * environment variables, no logging.  It never blocks a lookup for long:
- * no socket means UNAVAIL at once, and every read and write has a deadline
- * (SESAME_NSS_TIMEOUT_MS for a lookup).  Before sending anything it checks
- * that the socket file and the process answering on it belong to root.
+ * no socket means UNAVAIL at once, and a lookup has one deadline
+ * (SESAME_NSS_TIMEOUT_MS), which its request carries to sesamed.  Talking
+ * to sesamed is common/call.c's: before sending anything it checks that
+ * the socket file and the process answering on it belong to root, and it
+ * hands out the answer one frame at a time.
  *
  * Status mapping (nss-pam-ldapd's conventions):
  *   answer found                         SUCCESS
@@ -20,87 +22,60 @@
 #include <errno.h>
 #include <grp.h>
 #include <nss.h>
-#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdalign.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "call.h"
 #include "config.h"
-#include "client.h"
 #include "macro.h"
 #include "nss_sesame.h"
 #include "proto.h"
 #include "util.h"
 
-#define NSS_SOCKET SESAME_RUNDIR "/nss.sock"
 /* Enumeration makes sesamed page through the whole directory first. */
 #define ENUM_FIRST_TIMEOUT_MS (10 * SESAME_NSS_TIMEOUT_MS)
 
 /* sesamed sets this to 0 in its own process (recursion guard). */
 _public_ int _nss_sesame_enablelookups = 1;
 
-static int connect_daemon(int64_t deadline)
-{
-        return client_connect(NSS_SOCKET, deadline, NULL);
-}
-
-/* A connection with its request sent and a receive buffer. */
-struct conn {
-        int fd;
-        uint8_t *buf;
-        struct proto_msg msg;
-};
-
-static void conn_close(struct conn *c)
-{
-        if (c->fd >= 0)
-                (void)close(c->fd);
-        c->fd = -1;
-        free(c->buf);
-        c->buf = NULL;
-}
-
-/* Build and send a request with at most one argument field. */
-static int conn_request(struct conn *c, uint16_t opcode, uint16_t tag, const char *s, uint32_t v, int64_t deadline)
+/*
+ * Start a call (call.h) to nss.sock and send a request with at most one
+ * argument field.  Connecting is bounded by @deadline, the answer by
+ * @answer_deadline (later for an enumeration's first frame).  -EINVAL: a
+ * key the protocol cannot carry (too long, bad UTF-8), which cannot exist
+ * in the directory either.  The caller closes @c in any case.
+ */
+static int nss_request(struct call *c, uint16_t opcode, uint16_t tag, const char *s, uint32_t v, int64_t deadline,
+                       int64_t answer_deadline)
 {
         uint8_t frame[128 + SESAME_NAME_MAX];
         struct proto_writer w;
-        size_t len;
-        int r;
+        int r = 0;
 
-        c->fd = -1;
-        c->buf = NULL;
+        *c = (struct call)CALL_INIT;
         if (!_nss_sesame_enablelookups)
                 return -ENOENT;
         proto_begin(&w, frame, sizeof(frame), opcode);
         if (tag)
                 r = s ? proto_put_str(&w, tag, s) : proto_put_u32(&w, tag, v);
-        else
-                r = 0;
-        /* a name the protocol cannot carry (too long, bad UTF-8) cannot
-         * exist in the directory either */
-        if (r != 0 || proto_end(&w, &len) != 0)
+        if (r != 0)
                 return -EINVAL;
-        c->buf = malloc(SESAME_BUF_MAX);
-        if (!c->buf)
-                return -ENOMEM;
-        c->fd = connect_daemon(deadline);
-        if (c->fd < 0)
-                return c->fd;
-        r = proto_send(c->fd, frame, len, deadline);
+        r = call_connect(c, CALL_SOCKET_NSS, deadline);
+        if (r < 0)
+                return r;
+        c->deadline = answer_deadline;
+        r = call_send(c, &w);
         return r > 0 ? -EPROTO : r;
 }
 
-/* Next answer frame; -EPROTO for anything unexpected. */
-static int conn_next(struct conn *c, int64_t deadline)
+/* Next answer frame into c->msg; -EPROTO for anything unexpected. */
+static int nss_next(struct call *c)
 {
-        int r = proto_recv(c->fd, c->buf, SESAME_BUF_MAX, &c->msg, deadline);
+        int r = call_next(c);
 
         return r > 0 ? -EPROTO : r;
 }
@@ -108,12 +83,13 @@ static int conn_next(struct conn *c, int64_t deadline)
 /* The NSS status for an END frame; @have: an entry came before it. */
 static enum nss_status status_end(const struct proto_msg *m, bool have, int *errnop)
 {
-        uint32_t st = proto_get_u32(m, SESAME_F_STATUS, SESAME_ST_INTERNAL);
+        struct call_end e;
 
-        if (st == SESAME_ST_OK && have)
+        call_end_read(m, &e);
+        if (e.status == SESAME_ST_OK && have)
                 return NSS_STATUS_SUCCESS;
         *errnop = ENOENT;
-        if (st == SESAME_ST_OK || st == SESAME_ST_NOTFOUND)
+        if (e.status == SESAME_ST_OK || e.status == SESAME_ST_NOTFOUND)
                 return NSS_STATUS_NOTFOUND;
         return NSS_STATUS_UNAVAIL;
 }
@@ -124,11 +100,11 @@ static enum nss_status unavail(int *errnop)
         return NSS_STATUS_UNAVAIL;
 }
 
-/* conn_request() failed: a key the protocol cannot carry cannot exist;
+/* nss_request() failed: a key the protocol cannot carry cannot exist;
  * anything else means sesamed cannot be asked. */
-static enum nss_status request_failed(struct conn *c, int r, int *errnop)
+static enum nss_status request_failed(struct call *c, int r, int *errnop)
 {
-        conn_close(c);
+        call_close(c);
         *errnop = ENOENT;
         return r == -EINVAL ? NSS_STATUS_NOTFOUND : NSS_STATUS_UNAVAIL;
 }
@@ -238,27 +214,28 @@ static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, 
                                   char *buf, size_t len, int *errnop)
 {
         int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-        struct conn c;
+        struct call c;
         enum nss_status st;
         bool have = false;
-        int r = conn_request(&c, opcode, tag, s, v, deadline);
+        int r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
 
         if (r < 0)
                 return request_failed(&c, r, errnop);
-        while ((r = conn_next(&c, deadline)) == 0 && c.msg.opcode != SESAME_ANS_END) {
-                if (c.msg.opcode != SESAME_ANS_PASSWD || have) {
+        /* call_next() lets only ANS_PASSWD through before the END */
+        while ((r = nss_next(&c)) == 0 && c.msg.opcode != SESAME_ANS_END) {
+                if (have) {
                         r = -EPROTO;
                         break;
                 }
                 if (fill_passwd(&c.msg, pw, buf, len) < 0) {
-                        conn_close(&c);
+                        call_close(&c);
                         *errnop = ERANGE;
                         return NSS_STATUS_TRYAGAIN;
                 }
                 have = true;
         }
         st = r < 0 ? unavail(errnop) : status_end(&c.msg, have, errnop);
-        conn_close(&c);
+        call_close(&c);
         return st;
 }
 
@@ -276,7 +253,7 @@ _public_ enum nss_status _nss_sesame_getpwuid_r(uid_t uid, struct passwd *pw, ch
 /* Reads one whole group (ANS_GROUP + ANS_MEMBERS*) starting with the frame
  * in c->msg; on return c->msg holds the frame after it.  0, -ERANGE, or
  * an I/O or protocol error. */
-static int read_group(struct conn *c, struct group *gr, char *buf, size_t len, int64_t deadline)
+static int read_group(struct call *c, struct group *gr, char *buf, size_t len)
 {
         struct grpack g;
         int r;
@@ -287,7 +264,7 @@ static int read_group(struct conn *c, struct group *gr, char *buf, size_t len, i
         if (r == 0)
                 r = grpack_members(&g, &c->msg);
         for (;;) {
-                int rr = conn_next(c, deadline);
+                int rr = nss_next(c);
                 if (rr < 0)
                         return rr;
                 if (c->msg.opcode != SESAME_ANS_MEMBERS)
@@ -304,15 +281,15 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
                                  char *buf, size_t len, int *errnop)
 {
         int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-        struct conn c;
+        struct call c;
         bool have = false, erange = false;
-        int r = conn_request(&c, opcode, tag, s, v, deadline);
+        int r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
 
         if (r < 0)
                 return request_failed(&c, r, errnop);
-        r = conn_next(&c, deadline);
+        r = nss_next(&c);
         if (r == 0 && c.msg.opcode == SESAME_ANS_GROUP) {
-                r = read_group(&c, gr, buf, len, deadline);
+                r = read_group(&c, gr, buf, len);
                 if (r == -ERANGE) {
                         erange = true;
                         r = 0;
@@ -322,11 +299,11 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
         if (r == 0 && c.msg.opcode != SESAME_ANS_END)
                 r = -EPROTO;
         if (r != 0) {
-                conn_close(&c);
+                call_close(&c);
                 return unavail(errnop);
         }
         enum nss_status st = status_end(&c.msg, have, errnop);
-        conn_close(&c);
+        call_close(&c);
         if (st == NSS_STATUS_SUCCESS && erange) {
                 *errnop = ERANGE;
                 return NSS_STATUS_TRYAGAIN;
@@ -373,12 +350,12 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
                                                     int *errnop)
 {
         int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-        struct conn c;
-        int r = conn_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline);
+        struct call c;
+        int r = nss_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline, deadline);
 
         if (r < 0)
                 return request_failed(&c, r, errnop);
-        while (r == 0 && (r = conn_next(&c, deadline)) == 0 && c.msg.opcode == SESAME_ANS_GIDS) {
+        while (r == 0 && (r = nss_next(&c)) == 0 && c.msg.opcode == SESAME_ANS_GIDS) {
                 struct proto_iter it;
                 struct proto_field f;
 
@@ -391,7 +368,7 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
                         if (rr == -ERANGE)
                                 break; /* full: what fits is what the caller asked for */
                         if (rr < 0) {
-                                conn_close(&c);
+                                call_close(&c);
                                 *errnop = ENOMEM;
                                 return NSS_STATUS_TRYAGAIN;
                         }
@@ -400,12 +377,12 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
         if (r == 0 && c.msg.opcode != SESAME_ANS_END)
                 r = -EPROTO;
         if (r != 0) {
-                conn_close(&c);
+                call_close(&c);
                 return unavail(errnop);
         }
         /* an empty list is a complete answer too */
         enum nss_status st = status_end(&c.msg, true, errnop);
-        conn_close(&c);
+        call_close(&c);
         return st;
 }
 
@@ -420,36 +397,36 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
  */
 struct enum_state {
         pthread_mutex_t lock;
-        struct conn c;
+        struct call c;
         pid_t pid;
         bool pending; /* c.msg is a frame not yet returned */
         bool started;
 };
 
-static struct enum_state pw_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = { .fd = -1 } };
-static struct enum_state gr_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = { .fd = -1 } };
+static struct enum_state pw_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = CALL_INIT };
+static struct enum_state gr_enum = { .lock = PTHREAD_MUTEX_INITIALIZER, .c = CALL_INIT };
 
 static void enum_reset(struct enum_state *e)
 {
         /* after fork() this closes the child's copy of the descriptor only;
          * the parent's enumeration goes on undisturbed */
-        conn_close(&e->c);
-        e->c.msg = (struct proto_msg){ 0 };
+        call_close(&e->c);
+        e->c = (struct call)CALL_INIT;
         e->pending = false;
         e->started = false;
 }
 
 static enum nss_status enum_start(struct enum_state *e, uint16_t opcode)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        int64_t now = now_ms();
         int r;
 
         (void)pthread_mutex_lock(&e->lock);
         enum_reset(e);
         e->pid = getpid();
-        r = conn_request(&e->c, opcode, 0, NULL, 0, deadline);
+        r = nss_request(&e->c, opcode, 0, NULL, 0, now + SESAME_NSS_TIMEOUT_MS, now + ENUM_FIRST_TIMEOUT_MS);
         if (r < 0)
-                conn_close(&e->c);
+                call_close(&e->c);
         e->started = true;
         (void)pthread_mutex_unlock(&e->lock);
         /* glibc ignores setXXent's status; failures show in getXXent */
@@ -473,16 +450,19 @@ static enum nss_status enum_frame(struct enum_state *e, int *errnop)
                 return NSS_STATUS_NOTFOUND;
         }
         if (!e->pending) {
-                int64_t deadline = now_ms() + (e->c.msg.opcode ? SESAME_NSS_TIMEOUT_MS : ENUM_FIRST_TIMEOUT_MS);
-                if (conn_next(&e->c, deadline) < 0) {
-                        conn_close(&e->c);
+                /* the first frame has the deadline the request was sent
+                 * with; each later one is waited for by its own caller */
+                if (e->c.opcode)
+                        e->c.deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+                if (nss_next(&e->c) < 0) {
+                        call_close(&e->c);
                         return unavail(errnop);
                 }
                 e->pending = true;
         }
         if (e->c.msg.opcode == SESAME_ANS_END) {
                 enum nss_status st = status_end(&e->c.msg, false, errnop);
-                conn_close(&e->c);
+                call_close(&e->c);
                 return st;
         }
         return NSS_STATUS_SUCCESS;
@@ -508,7 +488,7 @@ _public_ enum nss_status _nss_sesame_getpwent_r(struct passwd *pw, char *buf, si
         st = enum_frame(e, errnop);
         if (st == NSS_STATUS_SUCCESS) {
                 if (e->c.msg.opcode != SESAME_ANS_PASSWD) {
-                        conn_close(&e->c);
+                        call_close(&e->c);
                         st = unavail(errnop);
                 } else if (fill_passwd(&e->c.msg, pw, buf, len) < 0) {
                         *errnop = ERANGE;
@@ -562,8 +542,8 @@ static int gr_hold_group(struct enum_state *e)
                 memcpy(gr_hold.frames + gr_hold.len, &flen32, 4);
                 memcpy(gr_hold.frames + gr_hold.len + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
                 gr_hold.len += 4 + flen;
-                int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-                if (conn_next(&e->c, deadline) < 0)
+                e->c.deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+                if (nss_next(&e->c) < 0)
                         return -EIO;
                 if (e->c.msg.opcode != SESAME_ANS_MEMBERS)
                         return 0;
@@ -602,7 +582,7 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
                 st = enum_frame(e, errnop);
                 if (st == NSS_STATUS_SUCCESS) {
                         if (e->c.msg.opcode != SESAME_ANS_GROUP || gr_hold_group(e) < 0) {
-                                conn_close(&e->c);
+                                call_close(&e->c);
                                 st = unavail(errnop);
                         }
                         /* c.msg now holds the frame after the group */

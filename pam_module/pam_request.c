@@ -2,32 +2,27 @@
 /*
  * pam_request.c - pam_sesame's requests to sesamed.
  *
- * Every request is one connection: connect, check that the socket and
- * the process answering on it belong to root, send one frame, read the
- * answer (ANS_USER? END) — all before one deadline (timeout=, default
- * 10 s).  The request frame is wiped when freed.
+ * Every request is one call (common/call.c): connect, check that the
+ * socket and the process answering on it belong to root, send one frame
+ * carrying the time left, read the answer (ANS_USER? END) — all before
+ * the deadline of the PAM call it is made for (timeout=, default 10 s,
+ * for the whole call however many requests it makes).  The request frame
+ * is wiped when freed.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <syslog.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "client.h"
-#include "config.h"
+#include "call.h"
 #include "macro.h"
 #include "pam_request.h"
 #include "proto.h"
-#include "util.h"
-
-#define PAM_SOCKET SESAME_RUNDIR "/pam.sock"
-_Static_assert(sizeof(PAM_SOCKET) <= sizeof(((struct sockaddr_un *)0)->sun_path), "SESAME_RUNDIR is too long");
 
 /* ------------------------------------------------------ connection */
 
@@ -35,80 +30,69 @@ int check_socket(const struct ctx *c)
 {
         struct stat st;
 
-        if (lstat(PAM_SOCKET, &st) < 0) {
+        if (lstat(CALL_SOCKET_PAM, &st) < 0) {
                 int r = -errno;
-                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET, proto_strerror(r));
+                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", CALL_SOCKET_PAM, proto_strerror(r));
                 return r;
         }
         if (!S_ISSOCK(st.st_mode) || st.st_uid != 0) {
-                pam_syslog(c->pamh, LOG_ERR, "refusing %s: not a socket owned by root", PAM_SOCKET);
+                pam_syslog(c->pamh, LOG_ERR, "refusing %s: not a socket owned by root", CALL_SOCKET_PAM);
                 return -EPERM;
         }
         return 0;
 }
 
-/* A connection to pam.sock (client.h: owner and peer checked), or -errno
- * (logged). */
-static int connect_daemon(const struct ctx *c, int64_t deadline)
+/* call_collect() callback: the canonical name of the one ANS_USER. */
+static int take_user(const struct proto_msg *m, void *userdata)
 {
-        const char *why;
-        int fd = client_connect(PAM_SOCKET, deadline, &why);
+        char *user = userdata;
+        struct proto_field f;
 
-        if (fd >= 0)
-                return fd;
-        if (why)
-                pam_syslog(c->pamh, LOG_ERR, "refusing %s: %s", PAM_SOCKET, why);
-        else
-                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s", PAM_SOCKET, proto_strerror(fd));
-        return fd;
+        if (!proto_find(m, SESAME_F_NAME, &f) || f.len == 0 || proto_field_str(&f, user, SESAME_NAME_MAX + 1) < 0)
+                return SESAME_E_UNEXPECTED;
+        return 0;
 }
 
-int transact(const struct ctx *c, const uint8_t *frame, size_t len, bool user_ok, struct answer *ans)
+/* Why the call failed, in the log. */
+static void log_failure(const struct ctx *c, const struct call *call, int r)
 {
-        int64_t deadline = now_ms() + (int64_t)c->args.timeout_s * 1000;
-        _cleanup_close_ int fd = -1;
-        _cleanup_free_ uint8_t *buf = NULL;
-        struct proto_msg m;
-        struct proto_field f;
+        const char *why = call->why;
+
+        if (!call->request && r == -EPERM && why)
+                pam_syslog(c->pamh, LOG_ERR, "refusing %s: %s", CALL_SOCKET_PAM, why);
+        else if (!call->request && r > 0)
+                pam_syslog(c->pamh, LOG_ERR, "cannot build the request: %s", proto_strerror(r));
+        else if (!call->request)
+                pam_syslog(c->pamh, LOG_ERR, "cannot reach sesamed: %s: %s%s%s%s", CALL_SOCKET_PAM,
+                           proto_strerror(r), why ? " (" : "", why ? why : "", why ? ")" : "");
+        else if (r == SESAME_E_UNEXPECTED)
+                pam_syslog(c->pamh, LOG_ERR, "unexpected answer from sesamed (opcode 0x%04x)",
+                           (unsigned)call->opcode);
+        else
+                pam_syslog(c->pamh, LOG_ERR, "no answer from sesamed on %s: %s", CALL_SOCKET_PAM,
+                           proto_strerror(r));
+}
+
+int pam_call(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans)
+{
+        struct call call;
         int r;
 
-        *ans = (struct answer){ .status = SESAME_ST_INTERNAL };
-        buf = malloc(SESAME_BUF_MAX);
-        if (!buf)
-                return -ENOMEM;
-        fd = connect_daemon(c, deadline);
-        if (fd < 0)
-                return fd;
-        r = proto_send(fd, frame, len, deadline);
-        if (r != 0)
-                goto fail;
-        for (;;) {
-                r = proto_recv(fd, buf, SESAME_BUF_MAX, &m, deadline);
-                if (r != 0)
-                        goto fail;
-                if (m.opcode == SESAME_ANS_END)
-                        break;
-                if (m.opcode != SESAME_ANS_USER || !user_ok || ans->user[0] ||
-                    !proto_find(&m, SESAME_F_NAME, &f) || f.len == 0 ||
-                    proto_field_str(&f, ans->user, sizeof(ans->user)) < 0) {
-                        pam_syslog(c->pamh, LOG_ERR, "unexpected answer from sesamed (opcode 0x%04x)",
-                                   (unsigned)m.opcode);
-                        return -EPROTO;
-                }
+        if (user)
+                user[0] = '\0';
+        r = call_collect(&call, CALL_SOCKET_PAM, req, c->deadline, user ? 1 : 0, user ? take_user : NULL, user,
+                         ans);
+        if (r != 0) {
+                if (user)
+                        user[0] = '\0';
+                log_failure(c, &call, r);
+                return r < 0 ? r : -EPROTO;
         }
-        ans->status = proto_get_u32(&m, SESAME_F_STATUS, SESAME_ST_INTERNAL);
-        ans->reason = proto_get_u32(&m, SESAME_F_REASON, 0);
-        ans->locked_until = proto_get_u32(&m, SESAME_F_LOCKED_UNTIL, 0);
-        if (proto_find(&m, SESAME_F_MESSAGE, &f))
-                (void)proto_field_str(&f, ans->message, sizeof(ans->message));
         /* data before an END that is not OK is discarded */
-        if (ans->status != SESAME_ST_OK)
-                ans->user[0] = '\0';
+        if (user && ans->status != SESAME_ST_OK)
+                user[0] = '\0';
         debug(c, "sesamed answered status %u reason %u for %s", ans->status, ans->reason, c->quser);
         return 0;
-fail:
-        pam_syslog(c->pamh, LOG_ERR, "no answer from sesamed on %s: %s", PAM_SOCKET, proto_strerror(r));
-        return r < 0 ? r : -EPROTO;
 }
 
 /* ------------------------------------------------------ request frames */
@@ -160,7 +144,7 @@ int req_roles(const struct ctx *c, struct request *q)
 
 int req_end(const struct ctx *c, struct request *q)
 {
-        int r = proto_end(&q->w, &q->len);
+        int r = proto_end(&q->w, NULL);
 
         if (r != 0) {
                 pam_syslog(c->pamh, LOG_ERR, "cannot build the request: %s", proto_strerror(r));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * pam_request.h - pam_sesame talking to sesamed over pam.sock: the call
- * context a request is made for, building the request frame, and one
- * exchange (connect, send, read the answer).  Internal to pam_sesame.so:
+ * context a request is made for, with its deadline, building the request
+ * frame, and one call (common/call.h).  Internal to pam_sesame.so:
  * like everything but the pam_sm_* functions, hidden (the module is
  * built with hidden visibility and pam_sesame.map).
  */
@@ -17,6 +17,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
+#include "call.h"
 #include "pam_args.h"
 #include "proto.h"
 
@@ -26,6 +27,11 @@ struct ctx {
         pam_handle_t *pamh;
         int flags;
         struct pam_sesame_args args;
+        /* The one deadline of this PAM call (now_ms() clock): timeout=
+         * from the entry point on, moved on by the time the application's
+         * conversation takes (the person's typing is not sesamed's time).
+         * Every request of the call gets what is left of it. */
+        int64_t deadline;
         const char *user;    /* PAM_USER (libpam's copy) */
         const char *service; /* PAM_SERVICE */
         const char *rhost;   /* PAM_RHOST, may be NULL */
@@ -47,21 +53,16 @@ struct ctx {
  * checks come with the connection. */
 int check_socket(const struct ctx *c);
 
-struct answer {
-        uint32_t status;
-        uint32_t reason;       /* 0: none */
-        uint32_t locked_until; /* 0: none */
-        char message[SESAME_TEXT_MAX + 1];
-        char user[SESAME_NAME_MAX + 1]; /* ANS_USER with an OK status, else "" */
-};
-
 /*
- * Send @frame and read the answer into @ans: ANS_USER (only if
- * @user_ok, at most once) then END.  Returns 0, or -errno when sesamed
- * could not be asked (no socket, not root's, timeout, a bad answer); that
- * is logged here.
+ * One call to sesamed on pam.sock (common/call.h) before c->deadline:
+ * send @req (DEADLINE_MS is added to it) and read the answer into @ans.
+ * @user: NULL, or SESAME_NAME_MAX + 1 bytes for the canonical name of an
+ * ANS_USER (at most one, kept only with an OK status; "" if none).
+ * Returns 0 whatever the status, or -errno when sesamed could not be
+ * asked (no socket, not root's, timeout, a bad answer); that is logged
+ * here.
  */
-int transact(const struct ctx *c, const uint8_t *frame, size_t len, bool user_ok, struct answer *ans);
+int pam_call(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans);
 
 /*
  * A request frame in a heap buffer that is wiped when freed (it may hold
@@ -71,7 +72,6 @@ int transact(const struct ctx *c, const uint8_t *frame, size_t len, bool user_ok
 struct request {
         uint8_t *buf;
         struct proto_writer w;
-        size_t len;
 };
 
 /* PAM_SUCCESS, or PAM_BUF_ERR. */
@@ -84,7 +84,9 @@ int req_login_service(const struct ctx *c, struct request *q);
 void req_optional(const struct ctx *c, struct request *q, uint16_t tag, const char *s);
 /* The require_role= alternatives. */
 int req_roles(const struct ctx *c, struct request *q);
-/* Finish the frame: PAM_SUCCESS, or PAM_SERVICE_ERR (logged). */
+/* Check that the frame is complete before anything is sent (pam_call()
+ * ends it again with DEADLINE_MS): PAM_SUCCESS, or PAM_SERVICE_ERR
+ * (logged). */
 int req_end(const struct ctx *c, struct request *q);
 
 #endif

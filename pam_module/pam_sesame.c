@@ -10,7 +10,8 @@
  * the language of prompts and messages.
  *
  * This file holds the PAM phases and the conversation; every request is
- * one connection to sesamed within one deadline (pam_request.c).
+ * one connection to sesamed (pam_request.c), and all the requests of one
+ * PAM call share one deadline, timeout= (the conversation's time aside).
  * Passwords and codes are wiped from every buffer the module owns
  * (conversation answers, the request frame) as soon as they are sent.
  */
@@ -70,7 +71,16 @@ static int ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, cons
                 pam_syslog(pamh, LOG_ERR, "%s", err);
                 return PAM_SERVICE_ERR;
         }
+        /* once per entry point: the bound of the whole call */
+        c->deadline = now_ms() + (int64_t)c->args.timeout_s * 1000;
         return PAM_SUCCESS;
+}
+
+/* The conversation that began at @since waited on the person, not on
+ * sesamed: it does not count against the call's deadline. */
+static void conversed(struct ctx *c, int64_t since)
+{
+        c->deadline += now_ms() - since;
 }
 
 /* PAM_USER (asking for it if the application did not set it), and the
@@ -78,8 +88,10 @@ static int ctx_init(struct ctx *c, pam_handle_t *pamh, int flags, int argc, cons
 static int ctx_user(struct ctx *c)
 {
         const char *user = NULL;
+        int64_t since = now_ms();
         int r = pam_get_user(c->pamh, &user, NULL);
 
+        conversed(c, since); /* it may have asked for the name */
         if (r == PAM_CONV_AGAIN)
                 return PAM_INCOMPLETE;
         if (r != PAM_SUCCESS) {
@@ -109,11 +121,13 @@ static void say(const struct ctx *c, const char *msg)
 }
 
 /* Ask without echo; *ret is a malloc'd string (never NULL) on success. */
-static int ask(const struct ctx *c, const char *prompt, char **ret)
+static int ask(struct ctx *c, const char *prompt, char **ret)
 {
         char *resp = NULL;
+        int64_t since = now_ms();
         int r = pam_prompt(c->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s", prompt);
 
+        conversed(c, since);
         if (r != PAM_SUCCESS) {
                 resp = erase_and_free(resp);
                 if (r == PAM_CONV_AGAIN)
@@ -168,7 +182,7 @@ static void format_time(uint32_t t, char *buf, size_t size)
 }
 
 /* Why sesamed refused the account (or the code), for the person. */
-static void say_reason(const struct ctx *c, const struct answer *a)
+static void say_reason(const struct ctx *c, const struct call_end *a)
 {
         char buf[SESAME_TEXT_MAX + 128], when[64];
         const char *msg;
@@ -211,7 +225,7 @@ static void say_reason(const struct ctx *c, const struct answer *a)
 }
 
 /* One log line for an answer that is not OK. */
-static void log_answer(const struct ctx *c, const char *phase, const struct answer *a)
+static void log_answer(const struct ctx *c, const char *phase, const struct call_end *a)
 {
         switch (a->status) {
         case SESAME_ST_OK:
@@ -248,7 +262,7 @@ static void log_answer(const struct ctx *c, const char *phase, const struct answ
 
 /* ------------------------------------------------------ auth */
 
-static int auth_map(const struct ctx *c, const struct answer *a)
+static int auth_map(const struct ctx *c, const struct call_end *a)
 {
         switch (a->status) {
         case SESAME_ST_OK:
@@ -272,7 +286,8 @@ static int auth_map(const struct ctx *c, const struct answer *a)
         }
 }
 
-static int auth_request(const struct ctx *c, const char *password, const char *code, struct answer *ans)
+/* REQ_AUTH; on success @user holds the canonical name sesamed sent, or "". */
+static int auth_request(const struct ctx *c, const char *password, const char *code, char *user)
 {
         struct request q = { 0 };
         int r = req_begin(&q, SESAME_REQ_AUTH);
@@ -301,14 +316,15 @@ static int auth_request(const struct ctx *c, const char *password, const char *c
         if (r == PAM_SUCCESS) {
                 debug(c, "auth: asking sesamed about %s (service %s, totp mode %u, %zu roles, code %s)", c->quser,
                       c->service, c->args.totp_mode, c->args.n_roles, code && *code ? "given" : "not given");
-                int t = transact(c, q.buf, q.len, true, ans);
+                struct call_end ans;
+                int t = pam_call(c, &q.w, user, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t < 0)
                         r = PAM_AUTHINFO_UNAVAIL;
                 else {
-                        log_answer(c, "auth", ans);
-                        r = auth_map(c, ans);
+                        log_answer(c, "auth", &ans);
+                        r = auth_map(c, &ans);
                 }
         }
         req_free(&q);
@@ -319,7 +335,7 @@ _public_ int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const 
 {
         _cleanup_erase_ char *password = NULL;
         _cleanup_erase_ char *code = NULL;
-        struct answer ans;
+        char user[SESAME_NAME_MAX + 1];
         struct ctx c;
         const char *pw = NULL;
         int r;
@@ -364,15 +380,15 @@ _public_ int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, const 
                 return PAM_AUTH_ERR;
         }
 
-        r = auth_request(&c, pw, code, &ans);
+        r = auth_request(&c, pw, code, user);
         code = erase_and_free(code);
         if (r != PAM_SUCCESS)
                 return r;
 
         /* later phases and modules see the canonical name */
-        if (ans.user[0] && strcmp(ans.user, c.user) != 0) {
-                debug(&c, "auth: %s is %s", c.quser, ans.user);
-                r = pam_set_item(pamh, PAM_USER, ans.user);
+        if (user[0] && strcmp(user, c.user) != 0) {
+                debug(&c, "auth: %s is %s", c.quser, user);
+                r = pam_set_item(pamh, PAM_USER, user);
                 c.user = NULL; /* libpam freed it */
                 if (r != PAM_SUCCESS)
                         return r;
@@ -407,7 +423,7 @@ static int account_unchecked(const struct ctx *c)
         return PAM_PERM_DENIED;
 }
 
-static int account_map(const struct ctx *c, const struct answer *a)
+static int account_map(const struct ctx *c, const struct call_end *a)
 {
         switch (a->status) {
         case SESAME_ST_OK:
@@ -429,7 +445,8 @@ static int account_map(const struct ctx *c, const struct answer *a)
 _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
         struct request q = { 0 };
-        struct answer ans;
+        struct call_end ans;
+        char user[SESAME_NAME_MAX + 1];
         struct ctx c;
         int r;
 
@@ -450,7 +467,7 @@ _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const cha
                 r = req_end(&c, &q);
         }
         if (r == PAM_SUCCESS) {
-                int t = transact(&c, q.buf, q.len, true, &ans);
+                int t = pam_call(&c, &q.w, user, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t == -ENOENT || t == -ECONNREFUSED)
@@ -473,7 +490,7 @@ _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const cha
 static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, uint32_t action)
 {
         struct request q = { 0 };
-        struct answer ans;
+        struct call_end ans;
         struct ctx c;
         int r;
 
@@ -499,7 +516,7 @@ static int session(pam_handle_t *pamh, int flags, int argc, const char **argv, u
         if (r == PAM_SUCCESS) {
                 const char *phase = action == SESAME_SESSION_OPEN ? "open_session" : "close_session";
 
-                if (transact(&c, q.buf, q.len, false, &ans) < 0)
+                if (pam_call(&c, &q.w, NULL, &ans) < 0)
                         r = PAM_SESSION_ERR;
                 else {
                         log_answer(&c, phase, &ans);
@@ -527,7 +544,7 @@ _public_ int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, const
 
 /* ------------------------------------------------------ chauthtok */
 
-static int chauthtok_map(const struct ctx *c, const struct answer *a)
+static int chauthtok_map(const struct ctx *c, const struct call_end *a)
 {
         switch (a->status) {
         case SESAME_ST_OK:
@@ -555,7 +572,7 @@ static int chauthtok_map(const struct ctx *c, const struct answer *a)
 static int chauthtok_request(const struct ctx *c, const char *old, const char *new)
 {
         struct request q = { 0 };
-        struct answer ans;
+        struct call_end ans;
         int r = req_begin(&q, SESAME_REQ_CHAUTHTOK);
 
         if (r != PAM_SUCCESS)
@@ -574,7 +591,7 @@ static int chauthtok_request(const struct ctx *c, const char *old, const char *n
         if (r == PAM_SUCCESS) {
                 debug(c, "chauthtok: %s password of %s", new ? "changing the" : "verifying the current",
                       c->quser);
-                int t = transact(c, q.buf, q.len, false, &ans);
+                int t = pam_call(c, &q.w, NULL, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t < 0)
@@ -593,13 +610,10 @@ static int chauthtok_prelim(const struct ctx *c)
 {
         uint8_t frame[64];
         struct proto_writer w;
-        struct answer ans;
-        size_t len;
+        struct call_end ans;
 
         proto_begin(&w, frame, sizeof(frame), SESAME_REQ_PING);
-        if (proto_end(&w, &len) != 0)
-                return PAM_SERVICE_ERR;
-        if (transact(c, frame, len, false, &ans) < 0)
+        if (pam_call(c, &w, NULL, &ans) < 0)
                 return PAM_TRY_AGAIN;
         if (ans.status != SESAME_ST_OK) {
                 log_answer(c, "chauthtok", &ans);
@@ -610,7 +624,7 @@ static int chauthtok_prelim(const struct ctx *c)
 
 /* The new password: stacked (use_authtok, use_first_pass, try_first_pass)
  * or asked twice.  *asked is set when it was asked (the caller owns it). */
-static int new_password(const struct ctx *c, const char **ret, char **asked)
+static int new_password(struct ctx *c, const char **ret, char **asked)
 {
         _cleanup_erase_ char *first = NULL;
         _cleanup_erase_ char *again = NULL;

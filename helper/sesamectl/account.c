@@ -79,13 +79,13 @@ static int activate(const char *name, const char *code)
         r = request(SESAME_REQ_TOTP_ACTIVATE, name, code, 0, &a);
         if (r != 0)
                 return r;
-        if (a.status == SESAME_ST_AUTH_FAILED) {
+        if (a.end.status == SESAME_ST_AUTH_FAILED) {
                 r = fail_answer(name, &a);
                 fprintf(stderr, "sesamectl: the new seed stays pending; try again with: "
                         "sesamectl totp activate %s\n", name);
                 return r;
         }
-        if (a.status != SESAME_ST_OK)
+        if (a.end.status != SESAME_ST_OK)
                 return fail_answer(name, &a);
         if (arg_json) {
                 json_object_begin(&J);

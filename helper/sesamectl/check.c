@@ -115,48 +115,18 @@ static void check_key(struct check_report *rep, const struct sesame_conf *conf)
 static void check_sesamed(struct check_report *rep)
 {
         struct check_result *sd = &rep->sesamed;
-        int64_t deadline = now_ms() + (int64_t)arg_timeout * 1000;
-        uint8_t frame[64], *buf = NULL;
-        struct proto_writer w;
-        struct proto_msg m;
-        _cleanup_close_ int fd = -1;
-        size_t len = 0;
-        int r;
+        struct answer a;
 
         sd->path = socket_path;
-        proto_begin(&w, frame, sizeof(frame), SESAME_REQ_CHECK);
-        r = proto_end(&w, &len);
-        fd = r == 0 ? connect_admin(deadline, sd->why, sizeof(sd->why)) : -1;
-        if (r != 0)
-                snprintf(sd->why, sizeof(sd->why), "cannot encode the request: %s", proto_strerror(r));
-        if (fd < 0)
+        if (exchange(SESAME_REQ_CHECK, NULL, NULL, 0, &a, sd->why, sizeof(sd->why)) != 0)
                 return;
-        r = proto_send(fd, frame, len, deadline);
-        buf = r == 0 ? malloc(SESAME_BUF_MAX) : NULL;
-        if (r != 0)
-                snprintf(sd->why, sizeof(sd->why), "sending to sesamed: %s",
-                         r == -ETIMEDOUT ? "timed out" : proto_strerror(r));
-        else if (!buf)
-                snprintf(sd->why, sizeof(sd->why), "out of memory");
-        else if ((r = proto_recv(fd, buf, SESAME_BUF_MAX, &m, deadline)) != 0)
-                snprintf(sd->why, sizeof(sd->why), "%s",
-                         r == -ETIMEDOUT ? "sesamed did not answer in time"
-                         : r == SESAME_E_EOF ? "sesamed closed the connection without an answer"
-                                             : proto_strerror(r));
-        else if (m.opcode != SESAME_ANS_END)
-                snprintf(sd->why, sizeof(sd->why), "bad answer from sesamed: unexpected frame 0x%04x",
-                         (unsigned)m.opcode);
-        else {
-                uint32_t st = proto_get_u32(&m, SESAME_F_STATUS, SESAME_ST_INTERNAL);
-
-                snprintf(rep->sd_status, sizeof(rep->sd_status), "%s", status_word(st));
-                field_str(&m, SESAME_F_MESSAGE, rep->sd_message, sizeof(rep->sd_message));
-                sd->ok = st == SESAME_ST_OK;
-                if (!sd->ok)
-                        snprintf(sd->why, sizeof(sd->why), "%s%s%s", status_text(st),
-                                 rep->sd_message[0] ? ": " : "", rep->sd_message);
-        }
-        free(buf);
+        snprintf(rep->sd_status, sizeof(rep->sd_status), "%s", status_word(a.end.status));
+        snprintf(rep->sd_message, sizeof(rep->sd_message), "%s", a.end.message);
+        sd->ok = a.end.status == SESAME_ST_OK;
+        if (!sd->ok)
+                snprintf(sd->why, sizeof(sd->why), "%s%s%s", status_text(a.end.status),
+                         rep->sd_message[0] ? ": " : "", rep->sd_message);
+        answer_free(&a);
 }
 
 static void check_report_json(const struct check_report *rep)
@@ -209,13 +179,12 @@ int cmd_check(char **args)
         int r;
 
         (void)args;
-        conf = check_config(&rep, arg_config ? arg_config : SESAME_CONF_PATH);
-        check_key(&rep, conf);
-        /* a broken configuration may still name the socket directory */
-        r = resolve_socket(conf, true);
-        conf = conf_free(conf);
+        r = resolve_socket();
         if (r != 0)
                 return r;
+        conf = check_config(&rep, arg_config ? arg_config : SESAME_CONF_PATH);
+        check_key(&rep, conf);
+        conf = conf_free(conf);
         check_sesamed(&rep);
         unreachable = !rep.sesamed.ok && strcmp(rep.sd_status, "unreachable") == 0;
 

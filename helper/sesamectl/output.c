@@ -170,34 +170,34 @@ int fail_answer(const char *name, const struct answer *a)
         char msg[2048], when[64];
         int n;
 
-        if (a->status == SESAME_ST_NOTFOUND && name)
+        if (a->end.status == SESAME_ST_NOTFOUND && name)
                 n = snprintf(msg, sizeof(msg), "no such user: %s", name);
         else
-                n = snprintf(msg, sizeof(msg), "%s", status_text(a->status));
-        if (a->has_reason && n >= 0 && (size_t)n < sizeof(msg))
-                n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", reason_text(a->reason));
-        if (a->has_locked_until && n >= 0 && (size_t)n < sizeof(msg))
+                n = snprintf(msg, sizeof(msg), "%s", status_text(a->end.status));
+        if (a->end.reason && n >= 0 && (size_t)n < sizeof(msg))
+                n += snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", reason_text(a->end.reason));
+        if (a->end.locked_until && n >= 0 && (size_t)n < sizeof(msg))
                 n += snprintf(msg + n, sizeof(msg) - (size_t)n, " (until %s)",
-                              time_local(a->locked_until, when, sizeof(when)));
-        if (a->message[0] && n >= 0 && (size_t)n < sizeof(msg))
-                (void)snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", a->message);
+                              time_local(a->end.locked_until, when, sizeof(when)));
+        if (a->end.message[0] && n >= 0 && (size_t)n < sizeof(msg))
+                (void)snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", a->end.message);
         if (arg_json) {
                 json_object_begin(&J);
                 json_key(&J, "status");
-                json_string(&J, status_word(a->status));
+                json_string(&J, status_word(a->end.status));
                 json_key(&J, "error");
                 json_string(&J, msg);
-                if (a->has_reason) {
+                if (a->end.reason) {
                         json_key(&J, "reason");
-                        json_string(&J, reason_word(a->reason));
+                        json_string(&J, reason_word(a->end.reason));
                 }
-                if (a->has_locked_until) {
+                if (a->end.locked_until) {
                         json_key(&J, "locked_until");
-                        json_string(&J, time_iso(a->locked_until, when, sizeof(when)));
+                        json_string(&J, time_iso(a->end.locked_until, when, sizeof(when)));
                 }
-                if (a->message[0]) {
+                if (a->end.message[0]) {
                         json_key(&J, "message");
-                        json_string(&J, a->message);
+                        json_string(&J, a->end.message);
                 }
                 json_object_end(&J);
                 json_finish(&J);

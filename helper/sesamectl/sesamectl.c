@@ -69,8 +69,8 @@ static void usage(FILE *f)
                 "  flush-cache               drop sesamed's user and group cache\n"
                 "\n"
                 "Options:\n"
-                "  -c, --config=FILE         configuration file (default %s)\n"
-                "  -s, --socket=PATH         admin socket (default SOCKET_DIR/" ADMIN_SOCKET_NAME ")\n"
+                "  -c, --config=FILE         configuration file for check (default %s)\n"
+                "  -s, --socket=PATH         admin socket (default " CALL_SOCKET_ADMIN ")\n"
                 "  -j, --json                one JSON object on standard output\n"
                 "  -t, --timeout=SECONDS     bound for each request (default %d)\n"
                 "  -a, --algorithm=ALG       totp enroll: sha1, sha256 or sha512\n"
@@ -292,7 +292,7 @@ int main(int argc, char **argv)
         if (cmd->nargs >= 1 && !valid_login(rest[0]))
                 return usage_error("invalid user name");
         if (cmd->needs_socket) {
-                r = resolve_socket(NULL, false);
+                r = resolve_socket();
                 if (r != 0)
                         return r;
         }

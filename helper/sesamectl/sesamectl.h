@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <sys/un.h>
 
-#include "conf.h"
+#include "call.h"
 #include "json.h"
 #include "macro.h"
 #include "proto.h"
@@ -24,13 +24,12 @@
 #define EXIT_USAGE 2
 #define EXIT_UNREACHABLE 3
 
-#define ADMIN_SOCKET_NAME "admin.sock"
 #define ANSWER_FRAMES_MAX 16
 
 /* ------------------------------------------------------------ options */
 
-extern const char *arg_config; /* NULL: SESAME_CONF_PATH, not named on the command line */
-extern const char *arg_socket; /* NULL: socket_dir of the configuration */
+extern const char *arg_config; /* for check; NULL: SESAME_CONF_PATH, not named on the command line */
+extern const char *arg_socket; /* NULL: CALL_SOCKET_ADMIN */
 extern bool arg_json;
 extern uint32_t arg_timeout;
 extern bool arg_alg_set, arg_digits_set, arg_no_activate;
@@ -45,25 +44,16 @@ int usage_error(const char *fmt, ...) _printf_(1, 2);
 /* admin.sock, as resolve_socket() found it */
 extern char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
-/* Socket path: --socket, else socket_dir of the configuration, else
- * SESAME_RUNDIR.  @conf: an already loaded configuration, or NULL to
- * read it here (without its bindpw_file).  A configuration named with -c
- * that does not load is an error (exit 2) unless @lenient; the default
- * one that does not exist is silently skipped. */
-int resolve_socket(const struct sesame_conf *conf, bool lenient);
-
-/* Connect to socket_path; the file and the peer must belong to root.
- * Returns the fd, or -1 with a message in @err. */
-int connect_admin(int64_t deadline, char *err, size_t errsize);
+/* Socket path: --socket, else the one compiled in (as in the PAM and NSS
+ * modules); 0, or 2 after a usage message. */
+int resolve_socket(void);
 
 /* The data frames of one answer and its END. */
 struct answer {
-        uint32_t status;
-        bool has_reason, has_locked_until;
-        uint32_t reason, locked_until;
-        char message[SESAME_TEXT_MAX + 1];
+        struct call_end end;
         size_t n;
         uint8_t *buf[ANSWER_FRAMES_MAX];
+        size_t len[ANSWER_FRAMES_MAX];
         struct proto_msg msg[ANSWER_FRAMES_MAX];
 };
 
@@ -73,8 +63,12 @@ void answer_free(struct answer *a);
 /* Build a request with an optional LOGIN, CODE and TOTP options, send
  * it, read the answer up to its END: data frames must have opcode
  * @data_op (0: none allowed).  Returns 0 with @a filled (whatever the
- * status), or an exit status after saying why.  The frame (which may
- * hold a code) is wiped. */
+ * status), or EXIT_USAGE / EXIT_UNREACHABLE with why in @err.  The frame
+ * (which may hold a code) is wiped. */
+int exchange(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a, char *err,
+             size_t errsize);
+/* exchange(), saying why it failed (stderr, and the JSON object): 0, or
+ * the exit status. */
 int request(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a);
 /* request(), reporting a status other than OK itself (fail_answer): 0
  * with the data frames in @a (the caller frees them), or the exit code. */

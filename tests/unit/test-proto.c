@@ -2,8 +2,9 @@
 /*
  * test-proto.c - the codec against sesame-proto.h: round trips, one test
  * per malformed class (each with its own error), encoder refusals, the
- * frame cap, golden byte vectors in tests/unit/proto/, and proto_recv /
- * proto_send over a socketpair.
+ * frame cap, DEADLINE_MS in every request and no answer, golden byte
+ * vectors in tests/unit/proto/, and proto_recv / proto_send over a
+ * socketpair.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +111,37 @@ static const struct mspec all_opcodes[] = {
         { SESAME_ANS_GIDS,
           3,
           { { SESAME_F_GID, NULL, 100 }, { SESAME_F_GID, NULL, 27 }, { SESAME_F_GID, NULL, 100 } } },
+        /* the admin and login opcodes, with the fields they require */
+        { SESAME_REQ_USER_SHOW, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_TOTP_ENROLL, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_TOTP_ACTIVATE, 2, { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_CODE, "123456", 0 } } },
+        { SESAME_REQ_TOTP_DISABLE, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_RECOVERY_CODES, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_UNLOCK, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_CHECK, 0, { { 0 } } },
+        { SESAME_REQ_AUTH,
+          4,
+          { { SESAME_F_LOGIN, "alice", 0 },
+            { SESAME_F_PASSWORD, "pw", 0 },
+            { SESAME_F_SERVICE, "login", 0 },
+            { SESAME_F_TOTP_MODE, NULL, SESAME_TOTP_OFF } } },
+        { SESAME_REQ_ACCOUNT, 2, { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_SERVICE, "login", 0 } } },
+        { SESAME_REQ_CHAUTHTOK,
+          3,
+          { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_PASSWORD, "pw", 0 }, { SESAME_F_SERVICE, "passwd", 0 } } },
+        { SESAME_REQ_SESSION,
+          3,
+          { { SESAME_F_LOGIN, "alice", 0 },
+            { SESAME_F_SERVICE, "login", 0 },
+            { SESAME_F_ACTION, NULL, SESAME_SESSION_OPEN } } },
+        { SESAME_ANS_USER, 1, { { SESAME_F_NAME, "alice", 0 } } },
+        { SESAME_ANS_USERINFO,
+          3,
+          { { SESAME_F_NAME, "alice", 0 }, { SESAME_F_UID, NULL, 1000 }, { SESAME_F_FLAGS, NULL, 0 } } },
+        { SESAME_ANS_TOTP,
+          3,
+          { { SESAME_F_NAME, "alice", 0 }, { SESAME_F_SECRET, "JBSWY3DP", 0 }, { SESAME_F_URI, "otpauth://", 0 } } },
+        { SESAME_ANS_CODES, 0, { { 0 } } },
 };
 
 static size_t encode_spec(const struct mspec *ms, uint8_t *buf, size_t cap)
@@ -296,7 +328,7 @@ static void test_unknown_field(void **state)
         (void)state;
         expect_decode("tag 0", S("\x00\x01\x00\x02\x00\x01\x00\x00\x00\x01" "a"),
                       SESAME_E_UNKNOWN_FIELD);
-        expect_decode("tag F__MAX+1", S("\x00\x01\x00\x02\x00\x01\x00\x0c\x00\x01" "a"),
+        expect_decode("tag F__MAX+1", S("\x00\x01\x00\x02\x00\x01\x00\x22\x00\x01" "a"),
                       SESAME_E_UNKNOWN_FIELD);
         expect_decode("tag 0xffff", S("\x00\x01\x00\x02\x00\x01\xff\xff\x00\x01" "a"),
                       SESAME_E_UNKNOWN_FIELD);
@@ -603,6 +635,83 @@ static void test_small_buffer(void **state)
         assert_int_equal(len, 19);
 }
 
+/* ---- DEADLINE_MS: optional in every request, in no answer ---- */
+
+/* @ms plus DEADLINE_MS @v, as raw bytes (the encoder would refuse it in
+ * an answer before the decoder is asked) */
+static size_t with_deadline(const struct mspec *ms, uint32_t v, uint8_t *buf, size_t cap)
+{
+        size_t len = encode_spec(ms, buf, cap);
+        static const uint8_t tag[] = { 0x00, SESAME_F_DEADLINE_MS, 0x00, 0x04 };
+
+        assert_true(len + 8 <= cap);
+        memcpy(buf + len, tag, 4);
+        buf[len + 4] = (uint8_t)(v >> 24);
+        buf[len + 5] = (uint8_t)(v >> 16);
+        buf[len + 6] = (uint8_t)(v >> 8);
+        buf[len + 7] = (uint8_t)v;
+        buf[9] = (uint8_t)(ms->n + 1); /* nfields, low byte: n < 255 here */
+        return len + 8;
+}
+
+static void test_deadline_field(void **state)
+{
+        static uint8_t b[SESAME_BUF_MAX];
+        struct proto_writer w;
+        struct proto_msg m;
+        size_t len;
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(all_opcodes) / sizeof(all_opcodes[0]); k++) {
+                const struct mspec *ms = &all_opcodes[k];
+                bool request = (ms->opcode & 1) == 0;
+
+                /* the frame is valid as it is */
+                len = encode_spec(ms, b, sizeof(b));
+                assert_int_equal(proto_decode(b + 4, len - 4, &m), 0);
+
+                len = with_deadline(ms, 1500, b, sizeof(b));
+                if (!request) {
+                        if (proto_decode(b + 4, len - 4, &m) != SESAME_E_UNKNOWN_FIELD)
+                                print_error("answer 0x%04x accepts DEADLINE_MS\n", ms->opcode);
+                        assert_int_equal(proto_decode(b + 4, len - 4, &m), SESAME_E_UNKNOWN_FIELD);
+                        proto_begin(&w, b, sizeof(b), ms->opcode);
+                        assert_int_equal(proto_put_u32(&w, SESAME_F_DEADLINE_MS, 1), SESAME_E_UNKNOWN_FIELD);
+                        continue;
+                }
+                if (proto_decode(b + 4, len - 4, &m) != 0)
+                        print_error("request 0x%04x refuses DEADLINE_MS\n", ms->opcode);
+                assert_int_equal(proto_decode(b + 4, len - 4, &m), 0);
+                assert_int_equal(proto_get_u32(&m, SESAME_F_DEADLINE_MS, 0), 1500);
+                /* the encoder agrees */
+                proto_begin(&w, b, sizeof(b), ms->opcode);
+                assert_int_equal(proto_put_u32(&w, SESAME_F_DEADLINE_MS, 0xffffffffu), 0);
+        }
+
+        /* all_opcodes holds every opcode the decoder knows */
+        for (uint32_t op = 0; op <= 0xffff; op++) {
+                uint8_t hdr[SESAME_HDR_LEN] = { 0, SESAME_PROTO_VERSION, (uint8_t)(op >> 8), (uint8_t)op, 0, 0 };
+                bool listed = false;
+
+                if (proto_decode(hdr, sizeof(hdr), &m) == SESAME_E_OPCODE)
+                        continue;
+                for (size_t k = 0; k < sizeof(all_opcodes) / sizeof(all_opcodes[0]); k++)
+                        listed |= all_opcodes[k].opcode == op;
+                if (!listed)
+                        print_error("opcode 0x%04x is missing from the DEADLINE_MS test\n", (unsigned)op);
+                assert_true(listed);
+        }
+
+        /* a U32, once */
+        expect_decode("DEADLINE_MS of 2 bytes",
+                      S("\x00\x01\x01\x00\x00\x01" "\x00\x21\x00\x02\x00\x01"), SESAME_E_FIELD_SIZE);
+        expect_decode("DEADLINE_MS twice",
+                      S("\x00\x01\x01\x00\x00\x02"
+                        "\x00\x21\x00\x04\x00\x00\x03\xe8"
+                        "\x00\x21\x00\x04\x00\x00\x03\xe8"),
+                      SESAME_E_DUP_FIELD);
+}
+
 /* ---- golden vectors ---- */
 
 static size_t read_golden(const char *name, uint8_t *buf, size_t cap)
@@ -669,6 +778,17 @@ static const struct {
           { SESAME_ANS_GIDS,
             3,
             { { SESAME_F_GID, NULL, 100 }, { SESAME_F_GID, NULL, 27 }, { SESAME_F_GID, NULL, 1000 } } } },
+        /* 00 21 00 04 00 00 03 e8: DEADLINE_MS, 1000 ms */
+        { "passwd-byname-deadline.bin",
+          { SESAME_REQ_PASSWD_BYNAME, 2, { { SESAME_F_NAME, "alice", 0 }, { SESAME_F_DEADLINE_MS, NULL, 1000 } } } },
+        { "auth-deadline.bin",
+          { SESAME_REQ_AUTH,
+            5,
+            { { SESAME_F_LOGIN, "alice", 0 },
+              { SESAME_F_PASSWORD, "pw", 0 },
+              { SESAME_F_SERVICE, "sshd", 0 },
+              { SESAME_F_TOTP_MODE, NULL, SESAME_TOTP_OPTIONAL },
+              { SESAME_F_DEADLINE_MS, NULL, 9500 } } } },
 };
 
 static void test_golden(void **state)
@@ -945,11 +1065,11 @@ static void test_io_errors(void **state)
 static void test_strerror(void **state)
 {
         (void)state;
-        for (int a = SESAME_E_TRUNCATED; a <= SESAME_E_FULL; a++) {
+        for (int a = SESAME_E_TRUNCATED; a <= SESAME_E_UNEXPECTED; a++) {
                 assert_non_null(proto_strerror(a));
                 assert_string_not_equal(proto_strerror(a), proto_strerror(999));
                 assert_string_not_equal(proto_strerror(a), proto_strerror(0));
-                for (int b = a + 1; b <= SESAME_E_FULL; b++)
+                for (int b = a + 1; b <= SESAME_E_UNEXPECTED; b++)
                         assert_string_not_equal(proto_strerror(a), proto_strerror(b));
         }
         assert_string_not_equal(proto_strerror(-ETIMEDOUT), proto_strerror(-EPIPE));
@@ -981,6 +1101,7 @@ int main(void)
                 cmocka_unit_test(test_end_validates),
                 cmocka_unit_test(test_full_at_cap),
                 cmocka_unit_test(test_small_buffer),
+                cmocka_unit_test(test_deadline_field),
                 cmocka_unit_test(test_golden),
                 cmocka_unit_test(test_recv_whole),
                 cmocka_unit_test(test_recv_bytewise),
