@@ -4,6 +4,7 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -140,13 +141,45 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
 
 /* When the request being read must be answered by: the budget of its
  * socket class.  A login must be answered before pam_sesame gives up. */
-/* Everything a pam.sock request asks the directory must be done within
- * this (pam_sesame waits 10 s by default). */
-#define SESAMED_PAM_BUDGET_MS 7500
-
-static int64_t request_deadline(const struct client *cl)
+int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int64_t now)
 {
-        return cl->cls == SOCK_PAM ? now_ms() + SESAMED_PAM_BUDGET_MS : 0;
+        struct proto_field f;
+        uint32_t ms;
+
+        if (!proto_find(req, SESAME_F_DEADLINE_MS, &f))
+                return cls == SOCK_PAM ? now + DISPATCH_PAM_BUDGET_MS : 0;
+        ms = proto_field_u32(&f);
+        /* the caller counted from before its send: keep back a little for
+         * the way here and the way back of the answer */
+        ms -= MIN(ms, MAX(ms / 20, (uint32_t)DISPATCH_DEADLINE_MARGIN_MS));
+        if (ms == 0)
+                return -1;
+        return now + MIN(ms, (uint32_t)DISPATCH_DEADLINE_MAX_MS);
+}
+
+/* A request dropped unanswered, logged at most once every 10 s with the
+ * count of the others since. */
+static void log_dropped(const struct client *cl, uint16_t opcode)
+{
+        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+        static int64_t next;
+        static unsigned quiet;
+        int64_t now = now_ms();
+        unsigned n;
+
+        (void)pthread_mutex_lock(&lock);
+        if (now < next) {
+                quiet++;
+                (void)pthread_mutex_unlock(&lock);
+                return;
+        }
+        n = quiet;
+        quiet = 0;
+        next = now + 10000;
+        (void)pthread_mutex_unlock(&lock);
+        log_notice("uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed "
+                   "(and %u more since the last message)",
+                   (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
 }
 
 void dispatch_serve(struct client *cl)
@@ -170,9 +203,17 @@ void dispatch_serve(struct client *cl)
                         return;
                 }
                 struct call c = { .cl = cl, .x = cl->ctx, .req = &msg };
-                cl->deadline = request_deadline(cl);
-                /* bound all the directory work of the request */
-                dir_deadline_set(cl->deadline);
+                cl->deadline = dispatch_deadline(cl->cls, &msg, now_ms());
+                if (cl->deadline < 0) {
+                        /* nobody waits for the answer any more */
+                        log_dropped(cl, msg.opcode);
+                        return;
+                }
+                /* bound the directory work of the request; but a lookup,
+                 * once started, runs to the end of its own per-operation
+                 * limits: its answer goes into the cache, where the
+                 * caller's retry finds it */
+                dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
                 r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
                 dir_deadline_set(0);
                 /* the request may have held a password or a code */

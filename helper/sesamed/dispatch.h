@@ -84,7 +84,33 @@ const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class
  */
 bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t target);
 
-/* Serve requests on @cl until it closes, errs or idles out. */
+/* Without DEADLINE_MS, a pam.sock request must be answered within this
+ * (pam_sesame waits 10 s by default). */
+#define DISPATCH_PAM_BUDGET_MS 7500
+/* What is kept back of a caller's DEADLINE_MS for the way of the request
+ * and of its answer: this, or a twentieth of it if that is more. */
+#define DISPATCH_DEADLINE_MARGIN_MS 20
+/* No request may take longer than pam_sesame's longest timeout= (60 s). */
+#define DISPATCH_DEADLINE_MAX_MS 60000
+
+/**
+ * dispatch_deadline() - when a request received at @now (monotonic ms)
+ * on a socket of class @cls must be answered by.
+ *
+ * The caller says how long it will still wait (DEADLINE_MS); sesamed
+ * keeps back a margin for the answer's way and bounds it by
+ * DISPATCH_DEADLINE_MAX_MS.  Without it: DISPATCH_PAM_BUDGET_MS on
+ * pam.sock, elsewhere no deadline but the per-operation ones.
+ * Return: the deadline; 0 for none; -1 when the caller has already given
+ * up (the request is dropped unanswered).
+ */
+int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int64_t now);
+
+/* Serve requests on @cl until it closes, errs or idles out.  A request
+ * whose caller has given up is dropped; the directory work of a login or
+ * an admin request is bounded by its dispatch_deadline(), that of a
+ * lookup by the per-operation limits (its answer is cached for the
+ * caller's retry). */
 void dispatch_serve(struct client *cl);
 
 /* The handlers, by file. */

@@ -7,7 +7,7 @@ send any pam.sock / admin.sock request.
 usage: rawclient.py [--admin-on-nss] SOCKET
        rawclient.py --mail ADDRESS SOCKET   (prints the account's name)
        rawclient.py --socket PATH [--timeout S] [--as-uid UID [--as-gid GID]]
-                    COMMAND [ARGS...]
+                    [--deadline-ms MS] COMMAND [ARGS...]
 
 Each malformed frame goes on its own connection; sesamed must close that
 connection without an answer.  Afterwards a well-formed request must still
@@ -29,7 +29,8 @@ status (11 NOTFOUND, 12 UNAVAIL, 13 DENIED, 14 INTERNAL, 15 AUTH_FAILED,
 16 REFUSED, 17 BAD_PASSWORD), 3 when no END came (connection closed,
 timeout, malformed answer), 2 for a usage error.  --as-uid drops to that
 uid (and --as-gid, default the same number) before connecting, to act as
-an unprivileged peer.
+an unprivileged peer.  --deadline-ms adds DEADLINE_MS (how long the client
+says it will still wait) to the request.
 
 Commands (secrets may come from a file: --password-file, --new-password-file,
 --code-file; the file's content without one trailing newline):
@@ -155,7 +156,7 @@ FIELDS = {
     22: ("FLAGS", "u"), 23: ("LAST_LOGIN", "u"), 24: ("LOGIN_COUNT", "u"),
     25: ("FAILURES", "u"), 26: ("LOCKED_UNTIL", "u"), 27: ("TOTP_ALG", "u"),
     28: ("TOTP_DIGITS", "u"), 29: ("SECRET", "s"), 30: ("URI", "s"),
-    31: ("ACTION", "u"), 32: ("RECOVERY_LEFT", "u"),
+    31: ("ACTION", "u"), 32: ("RECOVERY_LEFT", "u"), 33: ("DEADLINE_MS", "u"),
 }
 TAG = {name: tag for tag, (name, _) in FIELDS.items()}
 STATUS = ["OK", "NOTFOUND", "UNAVAIL", "DENIED", "INTERNAL", "AUTH_FAILED",
@@ -229,7 +230,7 @@ def number(text, names=None):
         raise Usage("not a number: " + text)
 
 
-def build_request(cmd, argv):
+def build_request(cmd, argv, deadline_ms=None):
     if cmd not in REQ:
         raise Usage("unknown command: " + cmd)
     common = {"service": False, "rhost": False, "tty": False, "role": True}
@@ -284,6 +285,8 @@ def build_request(cmd, argv):
             fields.append(fstr(key.upper(), opts[key]))
     for role in opts.get("role", []):
         fields.append(fstr("ROLE", role))
+    if deadline_ms is not None:
+        fields.append(fu32("DEADLINE_MS", number(deadline_ms)))
     return frame(body(REQ[cmd], fields))
 
 
@@ -336,7 +339,7 @@ def show_value(name, kind, raw):
 
 
 def request_main(args):
-    spec = {"socket": False, "timeout": False, "as-uid": False, "as-gid": False}
+    spec = {"socket": False, "timeout": False, "as-uid": False, "as-gid": False, "deadline-ms": False}
     # global options come before the command
     i, opts = 0, {}
     while i < len(args) and args[i].startswith("--"):
@@ -347,7 +350,7 @@ def request_main(args):
         i += 2
     if "socket" not in opts or i >= len(args):
         raise Usage("--socket PATH and a command are needed")
-    data = build_request(args[i], args[i + 1:])
+    data = build_request(args[i], args[i + 1:], opts.get("deadline-ms"))
     if "as-uid" in opts:
         uid = number(opts["as-uid"])
         gid = number(opts.get("as-gid", opts["as-uid"]))

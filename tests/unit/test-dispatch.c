@@ -171,6 +171,52 @@ static void test_self_rule(void **state)
         assert_false(dispatch_may_target(d, STRANGER, 0));
 }
 
+/* A decoded ACCOUNT or USER_SHOW request, with DEADLINE_MS when @ms >= 0. */
+static void request(uint8_t *buf, size_t size, uint16_t opcode, int64_t ms, struct proto_msg *ret)
+{
+        struct proto_writer w;
+        size_t len;
+
+        proto_begin(&w, buf, size, opcode);
+        assert_int_equal(proto_put_str(&w, SESAME_F_LOGIN, "alice"), 0);
+        if (opcode == SESAME_REQ_ACCOUNT)
+                assert_int_equal(proto_put_str(&w, SESAME_F_SERVICE, "login"), 0);
+        if (ms >= 0)
+                assert_int_equal(proto_put_u32(&w, SESAME_F_DEADLINE_MS, (uint32_t)ms), 0);
+        assert_int_equal(proto_end(&w, &len), 0);
+        assert_int_equal(proto_decode(buf + 4, len - 4, ret), 0);
+}
+
+static void test_deadline(void **state)
+{
+        const int64_t now = 1000000;
+        uint8_t buf[256];
+        struct proto_msg m;
+
+        (void)state;
+        /* without DEADLINE_MS: a login has its fixed budget, others none */
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, -1, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), now + DISPATCH_PAM_BUDGET_MS);
+        request(buf, sizeof(buf), SESAME_REQ_USER_SHOW, -1, &m);
+        assert_int_equal(dispatch_deadline(SOCK_ADMIN, &m, now), 0);
+        /* the caller's time, less a twentieth for the answer's way */
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, 3000, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), now + 2850);
+        request(buf, sizeof(buf), SESAME_REQ_USER_SHOW, 1000, &m);
+        assert_int_equal(dispatch_deadline(SOCK_ADMIN, &m, now), now + 950);
+        /* at least the fixed margin */
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, 100, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), now + 100 - DISPATCH_DEADLINE_MARGIN_MS);
+        /* a caller that has (all but) given up: dropped */
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, 0, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), -1);
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, DISPATCH_DEADLINE_MARGIN_MS, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), -1);
+        /* never longer than the longest PAM timeout, whatever is asked */
+        request(buf, sizeof(buf), SESAME_REQ_ACCOUNT, UINT32_MAX, &m);
+        assert_int_equal(dispatch_deadline(SOCK_PAM, &m, now), now + DISPATCH_DEADLINE_MAX_MS);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -178,6 +224,7 @@ int main(void)
                 cmocka_unit_test(test_every_opcode_has_a_policy),
                 cmocka_unit_test(test_matrix),
                 cmocka_unit_test(test_self_rule),
+                cmocka_unit_test(test_deadline),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
