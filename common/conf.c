@@ -114,7 +114,6 @@ static const struct conf_key keys[] = {
         NUM("nss", "cache_max", CT_U32, cache_max, "200000", 100, 10000000),
         STR("nss", "enumerate", CT_BOOL, enumerate, "yes", 0),
 
-        STR("daemon", "socket_dir", CT_PATH, socket_dir, SESAME_RUNDIR, 0),
         NUM("daemon", "max_clients", CT_U32, max_clients, "256", 1, 10000),
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),
         NUM("daemon", "reconnect_interval", CT_SECONDS, reconnect_interval, "5", 1, 3600),

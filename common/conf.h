@@ -83,7 +83,6 @@ struct sesame_conf {
         bool enumerate;        /* default true */
 
         /* [daemon] */
-        char *socket_dir;            /* default SESAME_RUNDIR */
         uint32_t max_clients;        /* concurrent connections, default 256 */
         uint32_t ldap_connections;   /* pool size, default 4 */
         uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */

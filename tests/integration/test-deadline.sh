@@ -109,14 +109,5 @@ check "... PING" "0x0100" "$(request 1 ctl | cut -d' ' -f1)"
 ok "... carrying its --timeout" in_range 3000 4000 "$(deadline 1 ctl)"
 fake_stop
 
-# the admin socket is compiled in, as in the PAM and NSS modules: a
-# configuration naming another socket directory does not move it
-printf '%s\n' "[ldap]" "uri = ldap://127.0.0.1:9/" "base = dc=example,dc=test" \
-        "[daemon]" "socket_dir = /run/elsewhere" >"$T/elsewhere.conf"
-fake_start admin /run/sesame/admin.sock "ok"
-ok "sesamectl -c (socket_dir elsewhere) ping: the compiled-in socket" \
-        sesamectl_run -c "$T/elsewhere.conf" ping
-check "... which got the PING" "0x0100" "$(request 1 admin | cut -d' ' -f1)"
-fake_stop
 
 done_testing

@@ -171,11 +171,11 @@ ok "mode 0600 again: check passes" ctl check
 # One rule for the key file, whoever reads it: run as the same user,
 # sesamectl check and sesamed --check accept and refuse the same files.
 # A user can own its configuration and key (the rule is "root or the
-# running user"); no sesamed answers in $T/own, so check exits 3 when its
-# local checks pass and 1 when one fails.
+# running user"); admin.sock is root's, so this user's check cannot reach
+# sesamed and exits 3 when its local checks pass, 1 when one fails.
 mkdir -m 0700 "$T/own"
-printf '[ldap]\nuri = %s\nbase = %s\n[daemon]\nsocket_dir = %s\n[totp]\nkey_file = %s\n' \
-        "$SLAPD_URI" "$SLAPD_BASE" "$T/own" "$T/own/totp.key" >"$T/own/sesame.conf"
+printf '[ldap]\nuri = %s\nbase = %s\n[totp]\nkey_file = %s\n' \
+        "$SLAPD_URI" "$SLAPD_BASE" "$T/own/totp.key" >"$T/own/sesame.conf"
 cp "$TOTP_KEY" "$T/own/totp.key"
 # "+": numeric ids, not looked up (through the module under test)
 chown -R +10117:+10000 "$T/own" || { echo "Bail out! cannot chown $T/own"; exit 1; }

@@ -139,7 +139,6 @@ static void test_defaults(void **state)
         assert_int_equal(c->negative_ttl, 60);
         assert_int_equal(c->cache_max, 200000);
         assert_true(c->enumerate);
-        assert_string_equal(c->socket_dir, SESAME_RUNDIR);
         assert_int_equal(c->max_clients, 256);
         assert_int_equal(c->ldap_connections, 4);
         assert_int_equal(c->reconnect_interval, 5);
@@ -183,7 +182,6 @@ static const char full_conf[] =
         "cache_max = 100\n"
         "enumerate = no\n"
         "[daemon]\n"
-        "socket_dir = /run/sesame-test\n"
         "max_clients = 10000\n"
         "ldap_connections = 64\n"
         "reconnect_interval = 3600\n"
@@ -230,7 +228,6 @@ static void test_every_key(void **state)
         assert_int_equal(c->negative_ttl, 86400);
         assert_int_equal(c->cache_max, 100);
         assert_false(c->enumerate);
-        assert_string_equal(c->socket_dir, "/run/sesame-test");
         assert_int_equal(c->max_clients, 10000);
         assert_int_equal(c->ldap_connections, 64);
         assert_int_equal(c->reconnect_interval, 3600);
@@ -300,8 +297,8 @@ static void test_whitespace(void **state)
                                          "user_name =uid\n"
                                          "[nss]\n"
                                          "min_uid=  1234\n"
-                                         "[daemon]\n"
-                                         "socket_dir = /run/a dir\n");
+                                         "[totp]\n"
+                                         "key_file = /etc/a dir/totp.key\n");
 
         (void)state;
         assert_int_equal(c->n_uri, 2);
@@ -314,7 +311,7 @@ static void test_whitespace(void **state)
         assert_string_equal(c->bindpw_file, "/etc/sesame/pw#1");
         assert_string_equal(c->map_user_name, "uid");
         assert_int_equal(c->min_uid, 1234);
-        assert_string_equal(c->socket_dir, "/run/a dir");
+        assert_string_equal(c->totp_key_file, "/etc/a dir/totp.key");
         conf_free(c);
 }
 
@@ -505,9 +502,11 @@ static void test_numbers(void **state)
 static void test_paths(void **state)
 {
         (void)state;
-        fails(with("[daemon]\nsocket_dir = run/sesame\n"), NAME ":5: daemon.socket_dir: ",
-              "\"run/sesame\" is not an absolute path");
-        fails(with("[daemon]\nsocket_dir =\n"), NAME ":5: daemon.socket_dir: ", "value must not be empty");
+        fails(with("[totp]\nkey_file = etc/totp.key\n"), NAME ":5: totp.key_file: ",
+              "\"etc/totp.key\" is not an absolute path");
+        fails(with("[totp]\nkey_file =\n"), NAME ":5: totp.key_file: ", "value must not be empty");
+        /* the socket directory is compiled into the clients: not a setting */
+        fails(with("[daemon]\nsocket_dir = /run/sesame\n"), NAME ":5: ", "socket_dir");
         fails(with("binddn = cn=x\nbindpw_file = bindpw\n"), NAME ":5: ldap.bindpw_file: ",
               "is not an absolute path");
         fails(with("ca_file = ./ca.pem\n"), NAME ":4: ldap.ca_file: ", "is not an absolute path");
@@ -692,7 +691,7 @@ static void test_dump_roundtrip(void **state)
         assert_non_null(strstr(d1, "\n[map]\nuser_name = sAMAccountName\n"));
         assert_non_null(strstr(d1, "\n[nss]\nmin_uid = 2000\n"));
         assert_non_null(strstr(d1, "\nenumerate = no\n"));
-        assert_non_null(strstr(d1, "\n[daemon]\nsocket_dir = /run/sesame-test\n"));
+        assert_non_null(strstr(d1, "\n[daemon]\nmax_clients = 10000\n"));
         c2 = parse_ok(d1);
         d2 = dump_string(c2);
         assert_string_equal(d1, d2);
@@ -920,9 +919,6 @@ static void test_example_conf(void **state)
                 all[o++] = text[i];
         }
         c2 = parse_ok_len(all, o);
-        /* socket_dir's default is a build option */
-        free(c2->socket_dir);
-        c2->socket_dir = strdup(c->socket_dir);
         d1 = dump_string(c);
         d2 = dump_string(c2);
         assert_string_equal(d1, d2);
