@@ -8,11 +8,8 @@
  * Never a password, code or seed.
  *
  * Hooks: when [hooks] program is set and the event is listed in [hooks]
- * events, sesamed starts the program (argv: program, event name) with an
- * empty environment but PATH, and writes "KEY=value" lines to its stdin
- * (EVENT, MESSAGE_ID, USER, SERVICE, RHOST, TTY, REASON, TIME).  It does
- * not wait for it on the request's path; a hook still running after
- * [hooks] timeout seconds is killed.
+ * events, event_emit() has hooks.c run the program (hooks.h), off the
+ * request's path.
  */
 #ifndef SESAMED_EVENTS_H
 #define SESAMED_EVENTS_H
