@@ -14,11 +14,11 @@ packages=(
         # build
         gcc meson ninja-build pkg-config binutils gettext
         libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev
-        libmicrohttpd-dev libqrencode-dev libcmocka-dev
+        libmicrohttpd-dev libqrencode-dev libcmocka-dev libsystemd-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
         openssh-server openssh-client python3-paramiko libpam-modules
-        python3 util-linux procps iproute2 coreutils passwd
+        python3 util-linux procps iproute2 coreutils passwd systemd
 )
 missing=()
 for p in "${packages[@]}"; do

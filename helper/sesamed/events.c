@@ -3,15 +3,21 @@
  * events.c - the events: their names and message ids, the text of each
  * (events-format.h says how values are escaped), and where it goes.
  *
- * The line is built by event_format_line() and logged with log_msg(),
- * which goes to syslog with facility LOG_AUTHPRIV unless sesamed runs in
- * the foreground.  The hook program, if the event is one it wants, is
- * started by hooks.c.
+ * When journald is there (its socket exists) and sesamed does not run in
+ * the foreground, an event goes to the journal with sd_journal_sendv():
+ * the log line as MESSAGE, and MESSAGE_ID, PRIORITY, the syslog facility
+ * and identifier and each value as fields of their own
+ * (event_format_journal()).  Otherwise, or when the journal refuses it,
+ * the line goes through log_msg(): to syslog with facility LOG_AUTHPRIV,
+ * or to standard error in the foreground.  The hook program, if the event
+ * is one it wants, is started by hooks.c.
  */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
 
 #include "conf.h"
 #include "events-format.h"
@@ -19,6 +25,7 @@
 #include "hooks.h"
 #include "log.h"
 #include "macro.h"
+#include "proto.h"
 
 _Static_assert(EV__MAX < 32, "the hook mask is a uint32_t");
 
@@ -109,25 +116,63 @@ static bool plain_byte(unsigned char c)
         return c > 0x20 && c < 0x7f && c != '=' && c != '"' && c != '\'' && c != '\\';
 }
 
-/* The escaped form of one byte into @out (at most 4 bytes, no NUL). */
-static size_t escape_byte(unsigned char c, enum event_style style, char out[static 5])
+/* The length of the UTF-8 character at @p that the journal keeps as it
+ * is, or 0 if it is to be escaped byte by byte: an invalid or cut
+ * sequence, or a C1 control character (U+0080..U+009F), which terminals
+ * act on just as they do on the C0 ones. */
+static size_t journal_char(const char *p)
 {
-        bool literal = style == EVENT_STYLE_LOG ? c >= 0x20 && c < 0x7f && c != '"' && c != '\\'
-                                                : c >= 0x20 && c < 0x7f && c != '\\';
+        unsigned char c = (unsigned char)p[0];
+        size_t n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 
+        if (n == 0 || strnlen(p, n) < n || !utf8_valid((const uint8_t *)p, n))
+                return 0;
+        if (c == 0xc2 && (unsigned char)p[1] < 0xa0)
+                return 0;
+        return n;
+}
+
+/*
+ * The escaped form of the next character of @p into @out (at most 4
+ * bytes, no NUL); *ret_in is how many bytes of @p it stands for.  One
+ * byte at a time, except for the UTF-8 the journal keeps whole, so that a
+ * cut never splits a character.
+ */
+static size_t escape_next(const char *p, enum event_style style, size_t *ret_in, char out[static 5])
+{
+        unsigned char c = (unsigned char)*p;
+        bool literal = c >= 0x20 && c < 0x7f && c != '\\' && !(style == EVENT_STYLE_LOG && c == '"');
+        size_t n;
+
+        *ret_in = 1;
         if (literal) {
                 out[0] = (char)c;
                 return 1;
+        }
+        if (style == EVENT_STYLE_JOURNAL && c >= 0x80 && (n = journal_char(p)) > 0) {
+                memcpy(out, p, n);
+                *ret_in = n;
+                return n;
         }
         (void)snprintf(out, 5, "\\x%02x", c);
         return 4;
 }
 
+static size_t value_max(enum event_style style)
+{
+        switch (style) {
+        case EVENT_STYLE_LOG: return EVENT_VALUE_MAX_LOG;
+        case EVENT_STYLE_HOOK: return EVENT_VALUE_MAX_HOOK;
+        case EVENT_STYLE_JOURNAL: return EVENT_VALUE_MAX_JOURNAL;
+        }
+        return 0;
+}
+
 size_t event_escape(const char *s, enum event_style style, char *buf, size_t size)
 {
-        size_t max = style == EVENT_STYLE_LOG ? EVENT_VALUE_MAX_LOG : EVENT_VALUE_MAX_HOOK;
+        size_t max = value_max(style);
         bool quote = false;
-        size_t need = 0, o = 0;
+        size_t need = 0, o = 0, in;
         char tmp[5];
 
         if (size < 8) {
@@ -143,14 +188,14 @@ size_t event_escape(const char *s, enum event_style style, char *buf, size_t siz
                 for (const char *p = s; *p && !quote; p++)
                         quote = !plain_byte((unsigned char)*p);
         }
-        for (const char *p = s; *p; p++)
-                need += escape_byte((unsigned char)*p, style, tmp);
+        for (const char *p = s; *p; p += in)
+                need += escape_next(p, style, &in, tmp);
         need += quote ? 2 : 0;
 
         if (quote)
                 buf[o++] = '"';
-        for (const char *p = s; *p; p++) {
-                size_t n = escape_byte((unsigned char)*p, style, tmp);
+        for (const char *p = s; *p; p += in) {
+                size_t n = escape_next(p, style, &in, tmp);
 
                 /* cut: keep room for "...", the closing quote and the NUL */
                 if (need > max && o + n + 3 + (quote ? 1 : 0) > max) {
@@ -231,13 +276,100 @@ int event_format_hook(enum event ev, const struct event_data *d, int64_t now, ch
         return o < size ? (int)o : -ENOBUFS;
 }
 
+/* Append "KEY=value" to @j at offset *@o, the value escaped for the
+ * journal if @escape; -ENOBUFS if it does not fit (it always does:
+ * EVENT_JOURNAL_MAX). */
+static int journal_add(struct event_journal *j, size_t *o, const char *key, const char *value, bool escape)
+{
+        char *start = j->buf + *o;
+        size_t room = sizeof(j->buf) - *o, len;
+
+        if (j->n >= ELEMENTSOF(j->iov) || room < 9 + strlen(key))
+                return -ENOBUFS;
+        len = (size_t)snprintf(start, room, "%s=", key);
+        if (escape)
+                len += event_escape(value, EVENT_STYLE_JOURNAL, start + len, room - len);
+        else
+                len += (size_t)snprintf(start + len, room - len, "%s", value);
+        if (len >= room)
+                return -ENOBUFS;
+        j->iov[j->n++] = (struct iovec){ .iov_base = start, .iov_len = len };
+        *o += len + 1;
+        return 0;
+}
+
+static const char *const journal_keys[] = { "SESAME_USER", "SESAME_SERVICE", "SESAME_RHOST", "SESAME_TTY",
+                                            "SESAME_REASON" };
+_Static_assert(ELEMENTSOF(journal_keys) == ELEMENTSOF(field_keys), "one journal field per log field");
+
+int event_format_journal(enum event ev, const struct event_data *d, struct event_journal *ret)
+{
+        char line[EVENT_LINE_MAX], prio[4];
+        const char *v[5];
+        size_t o = 0;
+        int r;
+
+        if (!event_valid(ev))
+                return -EINVAL;
+        r = event_format_line(ev, d, line, sizeof(line));
+        if (r < 0)
+                return r;
+        data_values(d, v);
+        (void)snprintf(prio, sizeof(prio), "%d", event_defs[ev].prio);
+        ret->n = 0;
+        /* the line as MESSAGE, so that a search of the text finds an event
+         * in the journal as it does in a syslog file */
+        r = journal_add(ret, &o, "MESSAGE", line, false);
+        if (r >= 0)
+                r = journal_add(ret, &o, "MESSAGE_ID", event_defs[ev].message_id, false);
+        if (r >= 0)
+                r = journal_add(ret, &o, "PRIORITY", prio, false);
+        /* LOG_AUTHPRIV >> 3, as syslog() would have said */
+        if (r >= 0)
+                r = journal_add(ret, &o, "SYSLOG_FACILITY", "10", false);
+        if (r >= 0)
+                r = journal_add(ret, &o, "SYSLOG_IDENTIFIER", "sesamed", false);
+        if (r >= 0)
+                r = journal_add(ret, &o, "SESAME_EVENT", event_defs[ev].name, false);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(journal_keys); i++)
+                if (v[i] && *v[i])
+                        r = journal_add(ret, &o, journal_keys[i], v[i], true);
+        return r;
+}
+
+/* ------------------------------------------------------------ emitting */
+
+/* journald listens here; sd_journal_sendv() writes to no other place */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
+/* Send @ev to the journal: 0, or -errno if it did not get there. */
+static int event_send_journal(enum event ev, const struct event_data *d)
+{
+        struct event_journal j;
+        struct stat st;
+        int r;
+
+        if (stat(JOURNAL_SOCKET, &st) < 0)
+                return -errno;
+        if (!S_ISSOCK(st.st_mode))
+                return -ENOTSOCK;
+        r = event_format_journal(ev, d, &j);
+        if (r < 0)
+                return r;
+        return sd_journal_sendv(j.iov, (int)j.n);
+}
+
 void event_emit(const struct sesame_conf *c, uint32_t hook_mask, enum event ev, const struct event_data *d)
 {
         char line[EVENT_LINE_MAX];
 
         if (event_format_line(ev, d, line, sizeof(line)) < 0)
                 return;
-        log_msg(event_defs[ev].prio, "%s", line);
+        /* the journal when there is one, with every field on its own; else
+         * (and should the journal refuse it) syslog, or standard error in
+         * the foreground: an event is never lost on the way */
+        if (log_is_stderr() || event_send_journal(ev, d) < 0)
+                log_msg(event_defs[ev].prio, "%s", line);
         if (c && c->hook_program && (hook_mask & (1u << ev)))
                 hook_start(c, ev, d);
 }
