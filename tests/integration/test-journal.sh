@@ -9,7 +9,8 @@
 # and pam_sesame.so make the events; journalctl reads them back.  Checks
 # the fields (doc/events.md), that no password reaches the journal, and
 # that an event goes to syslog instead when the journal's socket is gone
-# or refuses it.
+# or refuses it, and that journalctl -x explains events with the message
+# catalog (conf/sesame.catalog).
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 harness_init "$@"
@@ -117,9 +118,25 @@ ok "as a journal entry with its fields" has MESSAGE_ID=$LOGIN_ID SESAME_USER=hoo
 ok "fields it does not have are left out" _not grep -qE '^SESAME_(TTY|REASON)=' "$T/entry"
 ok "journalctl -t sesamed finds it" count_is 1 -t sesamed SESAME_EVENT=login
 
+# the message catalog explains it (journalctl -x), its fields filled in.
+# journalctl -x reads only /var/lib/systemd/catalog/database: a database
+# of conf/sesame.catalog alone is built in a private root (--root) and
+# mounted over that directory in this namespace; the host's stays as it is
+JROOT=/run/sesame-test-root
+mkdir -p "$JROOT/usr/lib/systemd/catalog"
+cp "$HARNESS_LIB/../../conf/sesame.catalog" "$JROOT/usr/lib/systemd/catalog/"
+ok "journalctl --update-catalog takes conf/sesame.catalog" journalctl --root="$JROOT" --update-catalog
+mount --bind "$JROOT/var/lib/systemd/catalog" /var/lib/systemd/catalog
+ok "journalctl -x shows the catalog's subject of the login" sh -c \
+        "journalctl -D /run/log/journal -x --no-pager MESSAGE_ID=$LOGIN_ID SESAME_USER=hookuser |
+                grep -F 'Subject: hookuser logged in through Sesame (pw)'"
+
 pam_expect "a wrong password fails" "$PAM_TEXT_AUTH_ERR" "$WRONG_PW" pw hookuser authenticate
 ok "login-failed: notice, with the reason" wait_for 10 has MESSAGE_ID=$FAILED_ID SESAME_USER=hookuser -- \
         "PRIORITY=5" "SESAME_EVENT=login-failed" "SESAME_REASON=bad-password" "SYSLOG_FACILITY=10"
+ok "journalctl -x explains it with the reason" sh -c \
+        "journalctl -D /run/log/journal -x --no-pager MESSAGE_ID=$FAILED_ID SESAME_USER=hookuser |
+                grep -F 'Subject: Login of hookuser to pw failed: bad-password'"
 
 # a login name in UTF-8, as typed: matched exactly in the field, escaped
 # in the line
