@@ -19,6 +19,8 @@ void log_open(const char *ident, bool to_stderr, int max_priority)
 
 void log_set_max_priority(int max_priority) { log_max = max_priority; }
 
+bool log_is_stderr(void) { return log_stderr; }
+
 void log_msg(int prio, const char *fmt, ...)
 {
         va_list ap;

@@ -17,6 +17,8 @@
 
 void log_open(const char *ident, bool to_stderr, int max_priority);
 void log_set_max_priority(int max_priority);
+/* true when log_msg() writes to standard error (foreground), not syslog */
+bool log_is_stderr(void);
 void log_msg(int prio, const char *fmt, ...) _printf_(2, 3);
 
 #define log_error(...) log_msg(LOG_ERR, __VA_ARGS__)

@@ -11,14 +11,17 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 echo "slapd slapd/no_configuration boolean true" | debconf-set-selections
 packages=(
-        # build
+        # build: libnss_sesame needs libc only; pam_sesame libpam; sesamed
+        # libldap, libsodium, liboath, libsystemd; sesamectl libqrencode
         gcc meson ninja-build pkg-config binutils gettext
-        libldap2-dev libsodium-dev liboath-dev libcurl4-openssl-dev libpam0g-dev libsystemd-dev
-        libmicrohttpd-dev libqrencode-dev libcmocka-dev
+        libldap2-dev libsodium-dev liboath-dev libsystemd-dev libpam0g-dev
+        libqrencode-dev libcmocka-dev
+        # sesame-web, to come (-Dsesame_web=true checks for them)
+        libcurl4-openssl-dev libmicrohttpd-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
         openssh-server openssh-client python3-paramiko libpam-modules
-        python3 util-linux procps iproute2 coreutils passwd
+        python3 util-linux procps iproute2 coreutils passwd systemd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * events.h - what happened, to syslog (LOG_AUTHPRIV) and to hook programs.
+ * events.h - what happened, to the journal (or syslog) and to hook programs.
  *
- * Every event is one syslog line with a stable 128-bit message id (the
- * same id in every release, listed in doc/events.md), e.g.
+ * Every event has a stable 128-bit message id (the same id in every
+ * release, listed in doc/events.md) and one log line, e.g.
  *   SESAME_EVENT=login MESSAGE_ID=... USER=alice SERVICE=sshd RHOST=::1
- * Never a password, code or seed.
+ * It is a journal entry with its values as fields of their own when
+ * journald runs, else that line in syslog (LOG_AUTHPRIV).  Never a
+ * password, code or seed.
  *
  * Hooks: when [hooks] program is set and the event is listed in [hooks]
- * events, sesamed starts the program (argv: program, event name) with an
- * empty environment but PATH, and writes "KEY=value" lines to its stdin
- * (EVENT, MESSAGE_ID, USER, SERVICE, RHOST, TTY, REASON, TIME).  It does
- * not wait for it on the request's path; a hook still running after
- * [hooks] timeout seconds is killed.
+ * events, event_emit() has hooks.c run the program (hooks.h), off the
+ * request's path.
  */
 #ifndef SESAMED_EVENTS_H
 #define SESAMED_EVENTS_H

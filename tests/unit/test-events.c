@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * test-events.c - events_parse, the message ids, and the escaping of
- * values in the log line and the hook input (helper/sesamed/events.c).
+ * values in the log line, the hook input and the journal fields
+ * (helper/sesamed/events.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 
 #include "events-format.h"
 #include "events.h"
+#include "proto.h"
 
 #define ALL ((1u << EV__MAX) - 1)
 
@@ -155,6 +157,29 @@ static void test_escape_hook(void **state)
         expect_escape("caf\xc3\xa9", EVENT_STYLE_HOOK, "caf\\xc3\\xa9");
 }
 
+static void test_escape_journal(void **state)
+{
+        (void)state;
+        expect_escape("alice", EVENT_STYLE_JOURNAL, "alice");
+        expect_escape("a b=c \"d\" 'e'", EVENT_STYLE_JOURNAL, "a b=c \"d\" 'e'");
+        expect_escape("", EVENT_STYLE_JOURNAL, "");
+        /* UTF-8 stays, so that SESAME_USER=josé matches */
+        expect_escape("jos\xc3\xa9", EVENT_STYLE_JOURNAL, "jos\xc3\xa9");
+        expect_escape("\xe2\x82\xac \xf0\x9f\x94\x91", EVENT_STYLE_JOURNAL, "\xe2\x82\xac \xf0\x9f\x94\x91");
+        expect_escape("\xc2\xa0", EVENT_STYLE_JOURNAL, "\xc2\xa0");
+        /* controls, backslash and what is not UTF-8 do not */
+        expect_escape("x\nUSER=root", EVENT_STYLE_JOURNAL, "x\\x0aUSER=root");
+        expect_escape("back\\slash", EVENT_STYLE_JOURNAL, "back\\x5cslash");
+        expect_escape("\r\t\x1b\x7f", EVENT_STYLE_JOURNAL, "\\x0d\\x09\\x1b\\x7f");
+        expect_escape("\xc2\x85\xc2\x9b", EVENT_STYLE_JOURNAL, "\\xc2\\x85\\xc2\\x9b"); /* C1: NEL, CSI */
+        expect_escape("caf\xc3", EVENT_STYLE_JOURNAL, "caf\\xc3");                       /* cut short */
+        expect_escape("\xc3(", EVENT_STYLE_JOURNAL, "\\xc3(");                           /* bad continuation */
+        expect_escape("\xc0\xaf", EVENT_STYLE_JOURNAL, "\\xc0\\xaf");                  /* overlong '/' */
+        expect_escape("\xed\xa0\x80", EVENT_STYLE_JOURNAL, "\\xed\\xa0\\x80");         /* surrogate */
+        expect_escape("\xf4\x90\x80\x80", EVENT_STYLE_JOURNAL, "\\xf4\\x90\\x80\\x80"); /* > U+10FFFF */
+        expect_escape("\xff", EVENT_STYLE_JOURNAL, "\\xff");
+}
+
 static void test_escape_cut(void **state)
 {
         char in[2000], buf[EVENT_VALUE_MAX_HOOK + 1], small[8];
@@ -187,6 +212,16 @@ static void test_escape_cut(void **state)
         assert_true(n <= EVENT_VALUE_MAX_HOOK);
         assert_string_equal(buf + n - 3, "...");
         assert_int_equal((n - 3) % 4, 0);
+        /* the journal keeps UTF-8 and never cuts inside a character */
+        for (size_t i = 0; i + 2 < sizeof(in); i += 2)
+                memcpy(in + i, "\xc3\xa9", 2);
+        in[sizeof(in) - 1 - (sizeof(in) - 1) % 2] = '\0';
+        n = event_escape(in + 1, EVENT_STYLE_JOURNAL, buf, sizeof(buf)); /* starts mid-character */
+        assert_true(n <= EVENT_VALUE_MAX_JOURNAL);
+        assert_memory_equal(buf, "\\xa9\xc3\xa9", 6);
+        assert_string_equal(buf + n - 3, "...");
+        assert_true(utf8_valid((const uint8_t *)buf, n));
+        assert_int_equal((n - 4 - 3) % 2, 0);
         /* the buffer bounds it too */
         n = event_escape("abcdefghijkl", EVENT_STYLE_HOOK, small, sizeof(small));
         assert_int_equal(n, 7);
@@ -274,14 +309,103 @@ static void test_format_hook(void **state)
         assert_int_equal(event_format_hook(EV_LOGIN, NULL, 0, buf, 64), -ENOBUFS);
 }
 
+/* The fields of @j, each checked to hold no NUL, as one string of
+ * "KEY=value" lines. */
+static const char *journal_text(const struct event_journal *j)
+{
+        static char text[EVENT_JOURNAL_MAX];
+        size_t o = 0;
+
+        for (size_t i = 0; i < j->n; i++) {
+                assert_int_equal(memchr(j->iov[i].iov_base, '\0', j->iov[i].iov_len), NULL);
+                assert_true(o + j->iov[i].iov_len + 1 < sizeof(text));
+                memcpy(text + o, j->iov[i].iov_base, j->iov[i].iov_len);
+                o += j->iov[i].iov_len;
+                text[o++] = '\n';
+        }
+        text[o] = '\0';
+        return text;
+}
+
+static void test_format_journal(void **state)
+{
+        struct event_journal j;
+
+        (void)state;
+        assert_int_equal(event_format_journal(EV_LOGIN_FAILED,
+                                              &(struct event_data){ .user = "jos\xc3\xa9\nUSER=root",
+                                                                    .service = "sshd",
+                                                                    .rhost = "192.0.2.7",
+                                                                    .tty = "",
+                                                                    .reason = "bad-password" },
+                                              &j),
+                         0);
+        assert_int_equal(j.n, 10);
+        assert_string_equal(journal_text(&j),
+                            "MESSAGE=SESAME_EVENT=login-failed MESSAGE_ID=829a0215ddac42a68071f0cdfefb511e "
+                            "USER=\"jos\\xc3\\xa9\\x0aUSER=root\" SERVICE=sshd RHOST=192.0.2.7 REASON=bad-password\n"
+                            "MESSAGE_ID=829a0215ddac42a68071f0cdfefb511e\n"
+                            "PRIORITY=5\n"
+                            "SYSLOG_FACILITY=10\n"
+                            "SYSLOG_IDENTIFIER=sesamed\n"
+                            "SESAME_EVENT=login-failed\n"
+                            "SESAME_USER=jos\xc3\xa9\\x0aUSER=root\n"
+                            "SESAME_SERVICE=sshd\n"
+                            "SESAME_RHOST=192.0.2.7\n"
+                            "SESAME_REASON=bad-password\n");
+
+        assert_int_equal(event_format_journal(EV_LOCKOUT, &(struct event_data){ .user = "carol", .tty = "tty1" }, &j), 0);
+        assert_string_equal(journal_text(&j),
+                            "MESSAGE=SESAME_EVENT=lockout MESSAGE_ID=d1027a48e6d8433592e10eaa65281b3d USER=carol "
+                            "TTY=tty1\n"
+                            "MESSAGE_ID=d1027a48e6d8433592e10eaa65281b3d\n"
+                            "PRIORITY=4\n"
+                            "SYSLOG_FACILITY=10\n"
+                            "SYSLOG_IDENTIFIER=sesamed\n"
+                            "SESAME_EVENT=lockout\n"
+                            "SESAME_USER=carol\n"
+                            "SESAME_TTY=tty1\n");
+
+        assert_int_equal(event_format_journal(EV_SESSION_OPEN, NULL, &j), 0);
+        assert_int_equal(j.n, 6);
+        assert_string_equal(journal_text(&j) + j.iov[0].iov_len + 1,
+                            "MESSAGE_ID=1cfc6c3529c1419abdba244c122fe011\n"
+                            "PRIORITY=6\n"
+                            "SYSLOG_FACILITY=10\n"
+                            "SYSLOG_IDENTIFIER=sesamed\n"
+                            "SESAME_EVENT=session-open\n");
+        assert_int_equal(event_format_journal(EV__MAX, NULL, &j), -EINVAL);
+}
+
+static void test_format_journal_longest(void **state)
+{
+        char big[4096];
+        struct event_data d = { big, big, big, big, big };
+        struct event_journal j;
+        const char *text;
+
+        (void)state;
+        /* the longest escaped value of each field */
+        memset(big, '\x01', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(event_format_journal(EV_PASSWORD_CHANGED, &d, &j), 0);
+        assert_int_equal(j.n, EVENT_JOURNAL_FIELDS);
+        text = journal_text(&j);
+        assert_non_null(strstr(text, "\nSESAME_REASON=\\x01\\x01"));
+        for (size_t i = 6; i < j.n; i++)
+                assert_true(j.iov[i].iov_len <= strlen("SESAME_SERVICE=") + EVENT_VALUE_MAX_JOURNAL);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_names),         cmocka_unit_test(test_message_ids),
                 cmocka_unit_test(test_parse),         cmocka_unit_test(test_parse_errors),
                 cmocka_unit_test(test_escape_log),    cmocka_unit_test(test_escape_hook),
-                cmocka_unit_test(test_escape_cut),    cmocka_unit_test(test_format_line),
-                cmocka_unit_test(test_format_longest), cmocka_unit_test(test_format_hook),
+                cmocka_unit_test(test_escape_journal), cmocka_unit_test(test_escape_cut),
+                cmocka_unit_test(test_format_line),   cmocka_unit_test(test_format_longest),
+                cmocka_unit_test(test_format_hook),   cmocka_unit_test(test_format_journal),
+                cmocka_unit_test(test_format_journal_longest),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
