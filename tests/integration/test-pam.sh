@@ -159,7 +159,7 @@ ldap_set longpw "replace: userPassword" "userPassword: $LONG"
 probe() { # probe ANSWERS SERVICE USER OPS...: pam-probe, output in $T/probe.out
         local a=$1
         shift
-        printf '%s\n' "$a" | timeout -k 5 30 "$PROBE" "$@" >"$T/probe.out" 2>&1
+        timeout -k 5 30 "$PROBE" "$@" <<<"$a" >"$T/probe.out" 2>&1
 }
 ok "a 512-byte password is accepted (pam-probe)" probe "$LONG" pw longpw authenticate
 ok "a 513-byte password is refused: PAM_AUTH_ERR (7)" \

@@ -314,8 +314,10 @@ pamtester_run() {
         if [ -n "${PAM_AS:-}" ]; then
                 as=(setpriv --reuid="${PAM_AS% *}" --regid="${PAM_AS#* }" --clear-groups --inh-caps=-all --)
         fi
-        printf '%s\n' "$answers" |
-                timeout -k 5 "${PAMTESTER_TIMEOUT:-30}" "${as[@]}" pamtester -v "$@" 2>&1
+        # a here-string, not a pipe from printf: pamtester need not read
+        # the answers (acct_mgmt reads none), and with pipefail a printf
+        # that writes after pamtester has exited dies of SIGPIPE (141)
+        timeout -k 5 "${PAMTESTER_TIMEOUT:-30}" "${as[@]}" pamtester -v "$@" <<<"$answers" 2>&1
 }
 
 # pam_strerror() texts (Linux-PAM), as pamtester prints them
