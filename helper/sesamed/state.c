@@ -245,12 +245,17 @@ int state_read(struct dir *d, const char *dn, struct acct_state *ret)
                           S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
                           S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
                           NULL };
+        int r;
 
         *ret = (struct acct_state){ .last_step = -1 };
         ret->dn = strdup(dn);
         if (!ret->dn)
                 return -ENOMEM;
-        return dir_read(d, dn, attrs, state_entry, ret);
+        r = dir_read(d, dn, attrs, state_entry, ret);
+        /* the entry was found by a lookup a moment ago: if its state
+         * cannot be read now, nothing about the account can be decided
+         * (never "no such user", which the account phase would pass) */
+        return r == OUT_NOTFOUND ? OUT_ACCESS : r;
 }
 
 void state_done(struct acct_state *s)
@@ -349,7 +354,7 @@ static int state_modify_read(struct dir *d, struct acct_state *s, struct mods *m
         char *ocv[] = { S(CLASS), NULL };
         LDAPMod oc = { .mod_op = LDAP_MOD_ADD, .mod_type = S(A_CLASS), .mod_values = ocv };
         bool add_class = class && !s->has_class;
-        int r = -EIO;
+        int r = OUT_LDAP;
 
         for (int attempt = 0; attempt < 2; attempt++) {
                 size_t n = 0;
@@ -365,11 +370,11 @@ static int state_modify_read(struct dir *d, struct acct_state *s, struct mods *m
                                 s->has_class = true;
                         return 0;
                 }
-                if (r == -EEXIST && add_class) {
+                if (r == OUT_EXISTS && add_class) {
                         add_class = false; /* somebody added it meanwhile */
                         continue;
                 }
-                if (r == -EBADR && class && !add_class) {
+                if (r == OUT_SCHEMA && class && !add_class) {
                         add_class = true; /* somebody removed it */
                         continue;
                 }
@@ -386,7 +391,7 @@ static int state_modify(struct dir *d, struct acct_state *s, struct mods *m, boo
 /* A new failure window: count 1 from now.  The count is set with a
  * compare-and-swap (add when absent, delete the old value + add 1
  * otherwise), so of several logins failing at once only one starts the
- * window; the others get -EAGAIN and increment instead. */
+ * window; the others get OUT_CONFLICT and increment instead. */
 static int start_window(struct dir *d, struct acct_state *s, int64_t now)
 {
         struct mods m = { 0 };
@@ -399,9 +404,9 @@ static int start_window(struct dir *d, struct acct_state *s, int64_t now)
         if (s->has_locked_until)
                 mods_add(&m, LDAP_MOD_REPLACE, A_LOCKED, NULL); /* an ended lock */
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
-                return -EAGAIN;
-        if (r < 0)
+        if (r == OUT_NO_VALUE || r == OUT_EXISTS || r == OUT_CONSTRAINT)
+                return OUT_CONFLICT;
+        if (r != 0)
                 return r;
         s->has_failure_time = true;
         s->failure_time = now;
@@ -410,7 +415,7 @@ static int start_window(struct dir *d, struct acct_state *s, int64_t now)
 }
 
 /* One more failure in the open window: the count after it, from the
- * server (Post-Read control) or, without that, our own sum.  -ENODATA
+ * server (Post-Read control) or, without that, our own sum.  OUT_NO_VALUE
  * when the count is gone (reset meanwhile by a success elsewhere). */
 static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 {
@@ -421,7 +426,7 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 
         mods_add(&m, LDAP_MOD_INCREMENT, A_FAILURES, "1");
         r = state_modify_read(d, s, &m, true, A_FAILURES, &after);
-        if (r < 0)
+        if (r != 0)
                 return r;
         *ret_count = after && parse_u32(after, 0, UINT32_MAX, &v) == 0 ? v
                      : s->failures < UINT32_MAX                         ? s->failures + 1
@@ -434,27 +439,27 @@ int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct
 {
         bool fresh = !window_open(s, c, now);
         uint32_t count = 0;
-        int r = -EAGAIN;
+        int r = OUT_CONFLICT;
 
         *ret_locked = false;
         *ret_until = 0;
-        for (int attempt = 0; attempt < 3 && r == -EAGAIN; attempt++) {
+        for (int attempt = 0; attempt < 3 && r == OUT_CONFLICT; attempt++) {
                 if (fresh) {
                         r = start_window(d, s, now);
                         if (r == 0)
                                 count = 1;
-                        else if (r == -EAGAIN)
+                        else if (r == OUT_CONFLICT)
                                 fresh = false; /* another login started it: count in it */
                 } else {
                         r = count_up(d, s, &count);
-                        if (r == -ENODATA) {
+                        if (r == OUT_NO_VALUE) {
                                 s->has_failures = false; /* reset meanwhile: start over */
                                 fresh = true;
-                                r = -EAGAIN;
+                                r = OUT_CONFLICT;
                         }
                 }
         }
-        if (r < 0)
+        if (r != 0)
                 return r;
         s->has_failures = true;
         s->failures = count;
@@ -464,7 +469,7 @@ int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct
 
                 mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
                 r = state_modify(d, s, &m, true);
-                if (r < 0)
+                if (r != 0)
                         return r;
                 s->has_locked_until = true;
                 s->locked_until = until;
@@ -498,7 +503,7 @@ int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
         int r = state_reset_failures(d, s);
 
         *ret_ppolicy = true;
-        if (r < 0)
+        if (r != 0)
                 return r;
         if (s->ppolicy_locked) {
                 struct mods m = { 0 };
@@ -506,14 +511,14 @@ int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
 
                 mods_add(&m, LDAP_MOD_DELETE, A_PPOLICY, NULL);
                 q = state_modify(d, s, &m, false);
-                if (q == 0 || q == -ENODATA)
+                if (q == 0 || q == OUT_NO_VALUE)
                         s->ppolicy_locked = false;
-                else if (q == -EHOSTDOWN)
+                else if (q == OUT_UNAVAIL || q < 0)
                         return q;
                 else {
                         log_notice("%s: could not remove %s (%s); the directory's password policy keeps it "
                                    "locked",
-                                   s->dn, A_PPOLICY, strerror(-q));
+                                   s->dn, A_PPOLICY, outcome_str(q));
                         *ret_ppolicy = false;
                 }
         }
@@ -529,9 +534,9 @@ int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step)
                 mods_add(&m, LDAP_MOD_DELETE, A_LASTSTEP, s->last_step_raw);
         mods_add_int(&m, LDAP_MOD_ADD, A_LASTSTEP, step);
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
-                return -EAGAIN; /* another login took a step since we read it */
-        if (r < 0)
+        if (r == OUT_NO_VALUE || r == OUT_EXISTS || r == OUT_CONSTRAINT)
+                return OUT_CONFLICT; /* another login took a step since we read it */
+        if (r != 0)
                 return r;
         free(s->last_step_raw);
         s->last_step_raw = NULL;
@@ -548,9 +553,9 @@ int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash)
 
         mods_add(&m, LDAP_MOD_DELETE, A_RECOVERY, hash);
         r = state_modify(d, s, &m, false);
-        if (r == -ENODATA)
-                return -ENOENT;
-        if (r < 0)
+        if (r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* spent by another login since we read it */
+        if (r != 0)
                 return r;
         for (size_t i = 0; i < s->n_recovery; i++)
                 if (strcmp(s->recovery[i], hash) == 0) {
@@ -588,13 +593,13 @@ int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step)
         int r;
 
         if (!s->totp_pending)
-                return -ENOENT;
+                return OUT_NO_VALUE;
         mods_add(&m, LDAP_MOD_REPLACE, A_SECRET, s->totp_pending);
         mods_add(&m, LDAP_MOD_DELETE, A_PENDING, s->totp_pending);
         mods_add_int(&m, LDAP_MOD_REPLACE, A_LASTSTEP, step);
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA)
-                return -EAGAIN; /* enrolled again meanwhile */
+        if (r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* enrolled again meanwhile */
         return r;
 }
 
@@ -625,7 +630,7 @@ int state_track_login(struct dir *d, struct acct_state *s, int64_t now)
 {
         char when[16];
         bool incr = s->has_login_count;
-        int r = -EIO;
+        int r = OUT_LDAP;
 
         gentime_format(now, when);
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -636,9 +641,9 @@ int state_track_login(struct dir *d, struct acct_state *s, int64_t now)
                 r = state_modify(d, s, &m, true);
                 /* the count appeared (another session) or vanished
                  * meanwhile: once more the other way */
-                if ((r == -EEXIST || r == -EINVAL) && !incr)
+                if ((r == OUT_EXISTS || r == OUT_CONSTRAINT) && !incr)
                         incr = true;
-                else if (r == -ENODATA && incr)
+                else if (r == OUT_NO_VALUE && incr)
                         incr = false;
                 else
                         break;

@@ -17,9 +17,10 @@
  *  - a recovery code is spent by deleting its value, which fails if it is
  *    already gone.
  *
- * Return values: 0, or a negative errno from dir.h (-EHOSTDOWN: the
- * directory is unreachable; -EAGAIN: a compare-and-swap lost; -ENOENT:
- * no such entry or value; -EIO ...).  Nothing here logs a secret.
+ * Return values follow outcome.h: 0, -ENOMEM, or an OUT_* value: those
+ * of dir_modify() (dir.h; OUT_UNAVAIL: the directory is unreachable),
+ * and OUT_CONFLICT where another writer won a race this function would
+ * otherwise have to lose silently.  Nothing here logs a secret.
  */
 #ifndef SESAMED_STATE_H
 #define SESAMED_STATE_H
@@ -27,6 +28,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "outcome.h"
 
 struct dir;
 struct sesame_conf;
@@ -58,8 +61,9 @@ struct acct_state {
         uint32_t login_count;    /* sesameLoginCount */
 };
 
-/* Read the state of @dn.  0; -ENOENT (entry gone or unreadable);
- * -EHOSTDOWN; -EIO; -ENOMEM.  state_done() it in every case. */
+/* Read the state of @dn (an entry a lookup has just found).  0;
+ * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
+ * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */
 int state_read(struct dir *d, const char *dn, struct acct_state *ret);
 void state_done(struct acct_state *s);
 
@@ -88,10 +92,10 @@ int state_reset_failures(struct dir *d, struct acct_state *s);
 int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy);
 
 /* Compare-and-swap of sesameTotpLastStep from the value read to @step.
- * -EAGAIN when another login changed it since the read. */
+ * OUT_CONFLICT when another login changed it since the read. */
 int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step);
 /* Spend the recovery code whose hash is @hash: delete that value.
- * -ENOENT when it is not (or no longer) there. */
+ * OUT_CONFLICT when it is no longer there (another login spent it). */
 int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash);
 /* Replace all recovery codes by @hashes (@n of them). */
 int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes, size_t n);
@@ -99,8 +103,8 @@ int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes,
 /* sesameTotpPending := @sealed. */
 int state_set_pending(struct dir *d, struct acct_state *s, const char *sealed);
 /* Activation in one modify: sesameTotpSecret := the pending value, delete
- * that exact pending value (-EAGAIN if it changed since the read),
- * sesameTotpLastStep := @step. */
+ * that exact pending value (OUT_CONFLICT if it changed since the read),
+ * sesameTotpLastStep := @step.  OUT_NO_VALUE when none was pending. */
 int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step);
 /* Remove secret, pending seed, last step and recovery codes. */
 int state_disable_totp(struct dir *d, struct acct_state *s);
