@@ -115,9 +115,4 @@ int state_new_token_stamp(struct dir *d, struct acct_state *s);
  * 1 when absent). */
 int state_track_login(struct dir *d, struct acct_state *s, int64_t now);
 
-/* GeneralizedTime "YYYYMMDDHHMMSS[.fff](Z|+hhmm|-hhmm)" to epoch
- * seconds; -EINVAL.  And back ("YYYYMMDDHHMMSSZ", 16 bytes with NUL). */
-int gentime_parse(const char *s, int64_t *ret);
-void gentime_format(int64_t t, char buf[static 16]);
-
 #endif
