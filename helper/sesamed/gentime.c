@@ -27,6 +27,17 @@ static int num(const char *s, size_t n)
         return v;
 }
 
+static bool leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+/* Days in month @mon (0-11) of @year; timegm() would roll 30 February
+ * over into March instead of refusing it. */
+static int month_days(int year, int mon)
+{
+        static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+        return mon == 1 && leap(year) ? 29 : days[mon];
+}
+
 int gentime_parse(const char *s, int64_t *ret)
 {
         size_t len = strlen(s), i;
@@ -62,19 +73,22 @@ int gentime_parse(const char *s, int64_t *ret)
         else if (i < len && (s[i] == '+' || s[i] == '-')) {
                 int sign = s[i] == '-' ? -1 : 1;
                 i++;
-                if (i + 2 > len || !all_digits(s + i, 2))
+                if (i + 2 > len || !all_digits(s + i, 2) || num(s + i, 2) > 23)
                         return -EINVAL;
                 off = num(s + i, 2) * 3600;
                 i += 2;
                 if (i + 2 <= len && all_digits(s + i, 2)) {
+                        if (num(s + i, 2) > 59)
+                                return -EINVAL;
                         off += num(s + i, 2) * 60;
                         i += 2;
                 }
                 off *= sign;
         } else
                 return -EINVAL;
-        if (i != len || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-            tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
+        if (i != len || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||
+            tm.tm_mday > month_days(tm.tm_year + 1900, tm.tm_mon) || tm.tm_hour > 23 || tm.tm_min > 59 ||
+            tm.tm_sec > 60)
                 return -EINVAL;
         t = timegm(&tm);
         if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))

@@ -19,7 +19,8 @@
  * @ret: the time; untouched on failure
  *
  * A fraction is accepted and dropped (the time is truncated to the last
- * whole unit written).
+ * whole unit written).  Every field must be in its range, the day in its
+ * month (29 February only in a leap year), the offset within 23:59.
  *
  * Return: 0, or -EINVAL for anything else.
  */
