@@ -175,47 +175,6 @@ int state_read(struct dir *d, const char *dn, struct acct_state *ret)
         return r == OUT_NOTFOUND ? OUT_ACCESS : r;
 }
 
-void state_done(struct acct_state *s)
-{
-        free(s->dn);
-        free(s->token_stamp);
-        erase_and_free(s->totp_secret);
-        erase_and_free(s->totp_pending);
-        free(s->last_step_raw);
-        for (size_t i = 0; i < s->n_recovery; i++)
-                erase_and_free(s->recovery[i]);
-        free(s->recovery);
-        *s = (struct acct_state){ .last_step = -1 };
-}
-
-bool state_locked(const struct acct_state *s, int64_t now)
-{
-        return s->has_locked_until && now < s->locked_until;
-}
-
-bool state_expired(const struct acct_state *s, int64_t now)
-{
-        return s->has_shadow_expire && now / 86400 >= s->shadow_expire;
-}
-
-/* The window of the counted failures is still open at @now. */
-static bool window_open(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
-{
-        if (!s->has_failures || !s->has_failure_time)
-                return false;
-        if (now - s->failure_time >= (int64_t)c->failure_window || s->failure_time > now + 60)
-                return false;
-        /* a lockout that has ended closes the window it came from */
-        if (s->has_locked_until && s->locked_until <= now)
-                return false;
-        return true;
-}
-
-uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
-{
-        return window_open(s, c, now) ? s->failures : 0;
-}
-
 /* ---------------------------------------------------------------- write */
 
 #define MODS_MAX 8
@@ -354,9 +313,14 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                          bool *ret_locked, int64_t *ret_until)
 {
-        bool fresh = !window_open(s, c, now);
+        struct failure_plan plan;
+        bool fresh;
         uint32_t count = 0;
+        int64_t until;
         int r = OUT_CONFLICT;
+
+        state_failure_plan(s, c, now, &plan);
+        fresh = plan.new_window;
 
         *ret_locked = false;
         *ret_until = 0;
@@ -380,9 +344,10 @@ int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct
                 return r;
         s->has_failures = true;
         s->failures = count;
-        if (count >= c->max_failures) {
+        /* the count the directory returned, which other logins failing
+         * at the same time may have raised beyond the plan's */
+        if (state_failure_locks(count, c, now, &until)) {
                 struct mods m = { 0 };
-                int64_t until = now + (int64_t)c->lockout_time;
 
                 mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
                 r = state_modify(d, s, &m, true);

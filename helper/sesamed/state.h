@@ -5,6 +5,10 @@
  * plus pwdAccountLockedTime (ppolicy) and shadowExpire, read and written
  * by sesamed as its service DN.
  *
+ * Two halves: the decisions that need no I/O (state_locked() ...
+ * state_failure_plan(), in state-rules.c) and the reads and writes of the
+ * directory (state.c).
+ *
  * Reading: state_read() fetches everything at once.  Writing: one LDAP
  * modify per function; objectClass sesameAccount is added in the same
  * modify when the entry lacks it.  Updates that race with other sesamed
@@ -61,10 +65,8 @@ struct acct_state {
         uint32_t login_count;    /* sesameLoginCount */
 };
 
-/* Read the state of @dn (an entry a lookup has just found).  0;
- * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
- * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */
-int state_read(struct dir *d, const char *dn, struct acct_state *ret);
+/* ------------------------------------------------ decisions, no I/O */
+
 void state_done(struct acct_state *s);
 
 /* sesameLockedUntil is in the future. */
@@ -74,12 +76,35 @@ bool state_expired(const struct acct_state *s, int64_t now);
 /* Failures in the current window (0 when the window has passed). */
 uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
 
+/* What one more failure at @now does to the state @s (the failure
+ * window rules of state_record_failure()). */
+struct failure_plan {
+        bool new_window; /* start a new window (count 1 from @now): there is
+                          * none, it is older than failure_window, a lock
+                          * has ended since, or its time is in the future */
+        uint32_t count;  /* the count after this failure, as far as @s knows */
+        bool lock;       /* @count reaches max_failures: lock ... */
+        int64_t until;   /* ... until now + lockout_time (0 when not) */
+};
+void state_failure_plan(const struct acct_state *s, const struct sesame_conf *c, int64_t now,
+                        struct failure_plan *ret);
+/* Whether @count failures in the window lock the account at @now;
+ * *ret_until says until when (set only when they do). */
+bool state_failure_locks(uint32_t count, const struct sesame_conf *c, int64_t now, int64_t *ret_until);
+
+/* ------------------------------------------------ the directory (state.c) */
+
+/* Read the state of @dn (an entry a lookup has just found).  0;
+ * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
+ * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */
+int state_read(struct dir *d, const char *dn, struct acct_state *ret);
+
 /*
- * Count one failure (password or code).  A new window starts when there
- * is none, it is older than failure_window, or a lockout has ended since;
- * otherwise the count is incremented.  When it reaches max_failures the
- * account is locked until now + lockout_time: *ret_locked is set and
- * *ret_until says until when.
+ * Count one failure (password or code), as state_failure_plan() decides:
+ * a new window, or the count incremented in the directory (which says
+ * what it became when other logins fail at the same time).  When it
+ * reaches max_failures the account is locked until now + lockout_time:
+ * *ret_locked is set and *ret_until says until when.
  */
 int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                          bool *ret_locked, int64_t *ret_until);
