@@ -39,7 +39,9 @@ static bool window_open(const struct acct_state *s, const struct sesame_conf *c,
 {
         if (!s->has_failures || !s->has_failure_time)
                 return false;
-        if (now - s->failure_time >= (int64_t)c->failure_window || s->failure_time > now + 60)
+        /* (written so that no time read from the directory can
+         * overflow the subtraction) */
+        if (s->failure_time <= now - (int64_t)c->failure_window || s->failure_time > now + 60)
                 return false;
         /* a lockout that has ended closes the window it came from */
         if (s->has_locked_until && s->locked_until <= now)

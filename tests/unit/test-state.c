@@ -152,6 +152,11 @@ static void window_passed(void **state _unused_)
         plan(&s, &conf, true, 1, false);
         s = failed(MAXF - 1, NOW - 86400 * 30);
         plan(&s, &conf, true, 1, false);
+        /* the far past too (a value written by hand): now - time must
+         * not overflow into a window that never closes */
+        s = failed(MAXF - 1, INT64_MIN);
+        plan(&s, &conf, true, 1, false);
+        assert_int_equal(state_failures(&s, &conf, NOW), 0);
 }
 
 static void max_reached_locks(void **state _unused_)
