@@ -216,22 +216,22 @@ struct auth_req {
         uint32_t totp_mode;
 };
 
-/* A wrong password or code: count it (maybe lock), tell the log and the
- * hooks, answer AUTH_FAILED. */
-static void auth_failure(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
-                         int64_t now, const char *why, uint32_t reason, struct verdict *o)
+/* A wrong password or code (AUTH or CHAUTHTOK): count it (maybe lock),
+ * tell the log and the hooks, answer AUTH_FAILED. */
+static void auth_failure(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
+                         struct acct_state *st, int64_t now, const char *why, uint32_t reason, struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
         bool locked = false;
         int64_t until = 0;
         int r = state_record_failure(x->dir, x->conf, st, now, &locked, &until);
 
-        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, why);
+        emit(cl, EV_LOGIN_FAILED, pw->name, rc, why);
         if (r != 0)
                 log_warning("user %s: the failure could not be counted: %s", pw->name, outcome_str(r));
         else if (locked) {
                 log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
-                emit(cl, EV_LOCKOUT, pw->name, &rq->c, why);
+                emit(cl, EV_LOCKOUT, pw->name, rc, why);
         }
         o->status = SESAME_ST_AUTH_FAILED;
         o->reason = reason;
@@ -248,21 +248,83 @@ static bool has_recovery(const struct acct_state *st, const char *hash)
         return found;
 }
 
+/* The result @r of spending a code (@what: "TOTP code", "recovery
+ * code") in the directory: whether it is this login's.  A concurrent
+ * login that spent it first makes this one fail. */
+static bool code_spent(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, int r,
+                       const char *what, struct verdict *o)
+{
+        if (r == 0)
+                return true;
+        if (r == OUT_CONFLICT) {
+                log_notice("user %s: the %s was used by another login at the same time", pw->name, what);
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
+                o->status = SESAME_ST_AUTH_FAILED;
+                return false;
+        }
+        log_error("user %s: the %s could not be spent: %s", pw->name, what, outcome_str(r));
+        o->status = outcome_status(r);
+        return false;
+}
+
+/* A code of TOTP syntax against the account's seed @seed (@p): whether
+ * it passed; the accepted step has been written (compare-and-swap)
+ * before this returns true. */
+static bool auth_totp(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
+                      int64_t now, const struct totp_params *p, const uint8_t *seed, size_t slen, struct verdict *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        int64_t step = -1;
+        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
+
+        if (r == -EACCES) {
+                auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
+                return false;
+        }
+        if (r < 0) {
+                log_error("user %s: TOTP check failed: %s", pw->name, outcome_str(r));
+                return false; /* INTERNAL */
+        }
+        /* the step is ours only once the directory says so */
+        return code_spent(cl, rq, pw, state_cas_last_step(x->dir, st, step), "TOTP code", o);
+}
+
+/* A code that is not of TOTP syntax: maybe a recovery code.  Whether it
+ * passed; the code has been deleted before this returns true. */
+static bool auth_recovery(struct client *cl, const struct auth_req *rq, const struct pwrec *pw,
+                          struct acct_state *st, int64_t now, struct verdict *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        char hash[RECOVERY_HASH_LEN];
+        int r = recovery_hash(x->key, rq->code, hash);
+
+        if (r < 0 || !has_recovery(st, hash)) {
+                auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
+                sodium_memzero(hash, sizeof(hash));
+                return false;
+        }
+        r = state_use_recovery(x->dir, st, hash);
+        sodium_memzero(hash, sizeof(hash));
+        if (!code_spent(cl, rq, pw, r, "recovery code", o))
+                return false;
+        emit(cl, EV_RECOVERY_USED, pw->name, &rq->c, NULL);
+        log_notice("user %s used a recovery code; %zu left", pw->name, st->n_recovery);
+        return true;
+}
+
 /*
  * The second factor, per TOTP_MODE.  Whether it passed (or was not
- * needed); when not, @o holds the answer.  On success with a TOTP code,
- * the accepted step has been written (compare-and-swap) before this
- * returns; with a recovery code, that code has been deleted.
+ * needed); when not, @o holds the answer.  A code of TOTP syntax is a
+ * TOTP code (auth_totp()), any other a recovery code (auth_recovery()).
  */
 static bool auth_code(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
-                     int64_t now, struct verdict *o)
+                      int64_t now, struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
         uint8_t payload[TOTP_PACK_MAX], seed[TOTP_SEED_MAX];
-        char hash[RECOVERY_HASH_LEN];
         struct totp_params p;
         size_t plen = 0, slen = 0;
-        int64_t step = -1;
+        bool ok;
         int r;
 
         if (rq->totp_mode == SESAME_TOTP_OFF)
@@ -284,7 +346,7 @@ static bool auth_code(struct client *cl, const struct auth_req *rq, const struct
                 return false;
         }
         if (!rq->code[0]) {
-                auth_failure(cl, rq, pw, st, now, "code-needed", SESAME_R_CODE_NEEDED, o);
+                auth_failure(cl, &rq->c, pw, st, now, "code-needed", SESAME_R_CODE_NEEDED, o);
                 o->message = "A TOTP code is needed.";
                 return false;
         }
@@ -301,56 +363,13 @@ static bool auth_code(struct client *cl, const struct auth_req *rq, const struct
                 sodium_memzero(seed, sizeof(seed));
                 return false;
         }
-        if (totp_code_syntax(rq->code, p.digits)) {
-                r = totp_check(&p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
-                sodium_memzero(seed, sizeof(seed));
-                if (r == -EACCES) {
-                        auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
-                        return false;
-                }
-                if (r < 0) {
-                        log_error("user %s: TOTP check failed: %s", pw->name, outcome_str(r));
-                        return false; /* INTERNAL */
-                }
-                /* the step is ours only once the directory says so */
-                r = state_cas_last_step(x->dir, st, step);
-                if (r == OUT_CONFLICT) {
-                        log_notice("user %s: the TOTP code was used by another login at the same time", pw->name);
-                        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
-                        o->status = SESAME_ST_AUTH_FAILED;
-                        return false;
-                }
-                if (r != 0) {
-                        log_error("user %s: the TOTP step could not be written: %s", pw->name, outcome_str(r));
-                        o->status = outcome_status(r);
-                        return false;
-                }
-                return true;
+        if (!totp_code_syntax(rq->code, p.digits)) {
+                sodium_memzero(seed, sizeof(seed)); /* not needed for a recovery code */
+                return auth_recovery(cl, rq, pw, st, now, o);
         }
+        ok = auth_totp(cl, rq, pw, st, now, &p, seed, slen, o);
         sodium_memzero(seed, sizeof(seed));
-        /* not a TOTP code: maybe a recovery code */
-        r = recovery_hash(x->key, rq->code, hash);
-        if (r < 0 || !has_recovery(st, hash)) {
-                auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
-                sodium_memzero(hash, sizeof(hash));
-                return false;
-        }
-        r = state_use_recovery(x->dir, st, hash);
-        sodium_memzero(hash, sizeof(hash));
-        if (r == OUT_CONFLICT) {
-                log_notice("user %s: the recovery code was used by another login at the same time", pw->name);
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
-                o->status = SESAME_ST_AUTH_FAILED;
-                return false;
-        }
-        if (r != 0) {
-                log_error("user %s: the recovery code could not be spent: %s", pw->name, outcome_str(r));
-                o->status = outcome_status(r);
-                return false;
-        }
-        emit(cl, EV_RECOVERY_USED, pw->name, &rq->c, NULL);
-        log_notice("user %s used a recovery code; %zu left", pw->name, st->n_recovery);
-        return true;
+        return ok;
 }
 
 static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *o)
@@ -391,7 +410,7 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         }
         r = dir_user_bind(x->dir, pw->dn, rq->password);
         if (r == OUT_BAD_CREDENTIALS) {
-                auth_failure(cl, rq, pw, &st, now, "bad-password", 0, o);
+                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
                 goto out;
         }
         if (r != 0) {
@@ -553,16 +572,7 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct verdi
         /* the old password, checked (and counted) like a login */
         r = dir_user_bind(x->dir, pw->dn, rq->oldpw);
         if (r == OUT_BAD_CREDENTIALS) {
-                bool locked = false;
-                int64_t until = 0;
-                int q = state_record_failure(x->dir, x->conf, &st, now, &locked, &until);
-
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "bad-password");
-                if (q != 0)
-                        log_warning("user %s: the failure could not be counted: %s", pw->name, outcome_str(q));
-                else if (locked)
-                        emit(cl, EV_LOCKOUT, pw->name, &rq->c, "bad-password");
-                o->status = SESAME_ST_AUTH_FAILED;
+                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
                 goto out;
         }
         if (r != 0) {
