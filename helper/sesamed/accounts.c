@@ -48,15 +48,6 @@ int valid_name(const char *s)
 
 static int valid_field(const char *s) { return !s || !strpbrk(s, ":\n"); }
 
-static int status_from(int r)
-{
-        if (r == 0)
-                return SESAME_ST_OK;
-        if (r == -ENOMEM)
-                return SESAME_ST_INTERNAL;
-        return SESAME_ST_UNAVAIL; /* unreachable, cut short, or an LDAP error */
-}
-
 /* "(&FILTER(ATTR=VALUE))" with VALUE escaped; NULL on ENOMEM. */
 static char *make_filter(const char *filter, const char *attr, const char *value)
 {
@@ -234,7 +225,7 @@ static int user_lookup(struct accounts *a, const char *attr, const char *value, 
         int r;
 
         if (!f)
-                return SESAME_ST_INTERNAL;
+                return -ENOMEM;
         /* no size limit of our own (LDAP_NO_LIMIT): every match comes back,
          * or the server's limit cuts the result and that is an error */
         r = dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, f, user_attrs(a->conf, attrs), false,
@@ -247,23 +238,23 @@ static int user_lookup(struct accounts *a, const char *attr, const char *value, 
                             s.other_dn ? s.other_dn : "...", s.n > 2 ? ", ..." : "");
                 free(s.other_dn);
                 pwrec_done(&p);
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         }
         free(s.other_dn);
         if (r != 0) {
                 pwrec_done(&p);
-                return status_from(r);
+                return r;
         }
         if (s.n == 0)
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         *ret = p;
-        return SESAME_ST_OK;
+        return 0;
 }
 
 int acct_user_byname(struct accounts *a, const char *name, struct pwrec *ret)
 {
         if (!valid_name(name))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         return user_lookup(a, a->conf->map_user_name, name, name, false, ret);
 }
 
@@ -272,7 +263,7 @@ int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
         char v[16];
 
         if (uid < a->conf->min_uid)
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         (void)snprintf(v, sizeof(v), "%u", uid);
         return user_lookup(a, a->conf->map_uid_number, v, NULL, false, ret);
 }
@@ -280,7 +271,7 @@ int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
 int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret)
 {
         if (!*mail || strpbrk(mail, " \t\r\n") || !strchr(mail, '@'))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         /* the login path resolves an address to the DN it binds as and
          * counts failures on: an address on two entries (a user who may
          * set their own mail to somebody else's) must resolve to neither */
@@ -292,8 +283,8 @@ int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata)
         char *attrs[9];
         struct user_search s = { .a = a, .cb = cb, .userdata = userdata };
 
-        return status_from(dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, a->conf->user_filter,
-                                      user_attrs(a->conf, attrs), true, user_entry, &s));
+        return dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, a->conf->user_filter,
+                          user_attrs(a->conf, attrs), true, user_entry, &s);
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -458,7 +449,7 @@ static int resolve_dns(struct group_search *s)
                         if (r == 0 && l.name)
                                 r = push_str(&s->v[i].members, &s->v[i].n_members, l.name, strlen(l.name));
                         free(l.name);
-                        if (r < 0)
+                        if (r != 0)
                                 return r;
                 }
         }
@@ -523,7 +514,7 @@ static int group_lookup(struct accounts *a, const char *attr, const char *value,
         int r;
 
         if (!f)
-                return SESAME_ST_INTERNAL;
+                return -ENOMEM;
         r = group_search_run(a, f, want, true, false, &s);
         if (r == 0 && s.n > 1)
                 log_warning("more than one entry for group %s=%s; serving the first", attr, value);
@@ -532,13 +523,13 @@ static int group_lookup(struct accounts *a, const char *attr, const char *value,
                 s.v[0] = (struct grrec){ 0 };
         }
         group_search_done(&s);
-        return r != 0 ? status_from(r) : s.n ? SESAME_ST_OK : SESAME_ST_NOTFOUND;
+        return r != 0 ? r : s.n ? 0 : OUT_NOTFOUND;
 }
 
 int acct_group_byname(struct accounts *a, const char *name, struct grrec *ret)
 {
         if (!valid_name(name))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         return group_lookup(a, a->conf->map_group_name, name, name, ret);
 }
 
@@ -547,7 +538,7 @@ int acct_group_bygid(struct accounts *a, uint32_t gid, struct grrec *ret)
         char v[16];
 
         if (gid < a->conf->min_gid)
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         (void)snprintf(v, sizeof(v), "%u", gid);
         return group_lookup(a, a->conf->map_group_gid_number, v, NULL, ret);
 }
@@ -560,7 +551,7 @@ int acct_group_enum(struct accounts *a, acct_gr_cb cb, void *userdata)
         for (size_t i = 0; r == 0 && i < s.n; i++)
                 r = cb(&s.v[i], userdata);
         group_search_done(&s);
-        return status_from(r);
+        return r;
 }
 
 int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, size_t *ret_n)
@@ -572,22 +563,22 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
         int r;
 
         if (!valid_name(name))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         if (c->group_schema == CONF_SCHEMA_RFC2307BIS) {
                 struct pwrec p = { 0 };
                 r = acct_user_byname(a, name, &p);
-                if (r != SESAME_ST_OK)
+                if (r != 0)
                         return r;
                 f = make_filter(c->group_filter, c->map_member, p.dn);
                 pwrec_done(&p);
         } else
                 f = make_filter(c->group_filter, c->map_member_uid, name);
         if (!f)
-                return SESAME_ST_INTERNAL;
+                return -ENOMEM;
         r = group_search_run(a, f, NULL, false, true, &s);
         if (r != 0) {
                 group_search_done(&s);
-                return status_from(r);
+                return r;
         }
         gids = calloc(s.n ? s.n : 1, sizeof(*gids));
         for (size_t i = 0; gids && i < s.n; i++)
@@ -595,9 +586,9 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
         *ret_n = s.n;
         group_search_done(&s);
         if (!gids)
-                return SESAME_ST_INTERNAL;
+                return -ENOMEM;
         *ret_gids = gids;
-        return SESAME_ST_OK;
+        return 0;
 }
 
 /* ---------------------------------------------------------------- roles */
@@ -605,16 +596,16 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
 int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group)
 {
         struct grrec g = { 0 };
-        int st = acct_group_byname(a, group, &g);
+        int r = acct_group_byname(a, group, &g);
 
-        if (st != SESAME_ST_OK)
-                return st;
-        st = g.gid == p->gid ? SESAME_ST_OK : SESAME_ST_NOTFOUND;
-        for (size_t i = 0; st != SESAME_ST_OK && i < g.n_members; i++)
+        if (r != 0)
+                return r;
+        r = g.gid == p->gid ? 0 : OUT_NOTFOUND;
+        for (size_t i = 0; r != 0 && i < g.n_members; i++)
                 if (strcmp(g.members[i], p->name) == 0)
-                        st = SESAME_ST_OK;
+                        r = 0;
         grrec_done(&g);
-        return st;
+        return r;
 }
 
 void strv_free(char **v, size_t n)
@@ -632,38 +623,35 @@ int acct_user_groups(struct accounts *a, const struct pwrec *p, char ***ret_name
         struct group_search s;
         char **names = NULL;
         size_t n = 0;
-        int st, r = 0;
+        int r;
 
-        st = acct_group_bygid(a, p->gid, &prim);
-        if (st != SESAME_ST_OK && st != SESAME_ST_NOTFOUND)
-                return st;
-        if (st == SESAME_ST_OK) {
+        r = acct_group_bygid(a, p->gid, &prim);
+        if (r != 0 && r != OUT_NOTFOUND)
+                return r;
+        if (r == 0) {
                 r = push_str(&names, &n, prim.name, strlen(prim.name));
                 grrec_done(&prim);
                 if (r < 0)
-                        goto oom;
+                        goto fail;
         }
         if (c->group_schema == CONF_SCHEMA_RFC2307BIS)
                 f = make_filter(c->group_filter, c->map_member, p->dn);
         else
                 f = make_filter(c->group_filter, c->map_member_uid, p->name);
+        r = -ENOMEM;
         if (!f)
-                goto oom;
+                goto fail;
         r = group_search_run(a, f, NULL, false, true, &s);
         for (size_t i = 0; r == 0 && i < s.n; i++)
                 if (s.v[i].gid != p->gid)
                         r = push_str(&names, &n, s.v[i].name, strlen(s.v[i].name));
         group_search_done(&s);
-        if (r < 0 && r != -ENOMEM) {
-                strv_free(names, n);
-                return status_from(r);
-        }
-        if (r < 0)
-                goto oom;
+        if (r != 0)
+                goto fail;
         *ret_names = names;
         *ret_n = n;
-        return SESAME_ST_OK;
-oom:
+        return 0;
+fail:
         strv_free(names, n);
-        return SESAME_ST_INTERNAL;
+        return r;
 }

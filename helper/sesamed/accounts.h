@@ -20,14 +20,17 @@
  * not get that person's logins bound against (and failures counted on)
  * their own entry.
  *
- * Functions return a SESAME_ST_* status: OK, NOTFOUND, UNAVAIL (directory
- * unreachable, or a result cut short by a server limit) or INTERNAL.
+ * Functions return an outcome.h value: 0 (found), OUT_NOTFOUND (no such
+ * valid entry, or an ambiguous address), what dir_search() returns
+ * (OUT_UNAVAIL, OUT_LIMIT, OUT_LDAP), or -ENOMEM.
  */
 #ifndef SESAMED_ACCOUNTS_H
 #define SESAMED_ACCOUNTS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "outcome.h"
 
 struct sesame_conf;
 struct dir;
@@ -68,7 +71,7 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
 
 /* Roles.  A role is a group as NSS serves it: @p has role @group when
  * the group exists and lists @p as a member or is @p's primary group.
- * OK (has it), NOTFOUND (does not, or no such group), UNAVAIL, INTERNAL. */
+ * 0 (has it), OUT_NOTFOUND (does not, or no such group), or a failure. */
 int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group);
 /* The names of @p's groups: the primary group first (when it resolves),
  * then the groups listing @p as a member.  *ret_names is a malloc'd
@@ -76,7 +79,8 @@ int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group);
 int acct_user_groups(struct accounts *a, const struct pwrec *p, char ***ret_names, size_t *ret_n);
 void strv_free(char **v, size_t n);
 
-/* Enumeration: @cb is called for every valid entry; non-zero stops. */
+/* Enumeration: @cb is called for every valid entry; it returns 0, or a
+ * negative errno that stops the enumeration and is returned. */
 typedef int (*acct_pw_cb)(const struct pwrec *p, void *userdata);
 typedef int (*acct_gr_cb)(const struct grrec *g, void *userdata);
 int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata);

@@ -10,6 +10,10 @@
  * Seeds, their base32 text, the otpauth URI and recovery codes exist in
  * this process only while a request builds its answer; every buffer that
  * held one is wiped (the answer frames included).
+ *
+ * Each handler works out an outcome.h value and answers its
+ * outcome_status(); a failure to send an answer frame closes the
+ * connection instead (the handler returns the negative errno).
  */
 #include <errno.h>
 #include <sodium.h>
@@ -23,6 +27,7 @@
 #include "events.h"
 #include "log.h"
 #include "macro.h"
+#include "outcome.h"
 #include "seal.h"
 #include "cache.h"
 #include "ctx.h"
@@ -39,22 +44,18 @@ struct target {
 
 static void target_done(struct target *t) { state_done(&t->st); }
 
-static uint32_t status_of(int r) { return r == -EHOSTDOWN ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL; }
-
 static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
-/* The account of the request and its state: SESAME_ST_*. */
-static uint32_t target_get(struct call *c, struct target *t)
+/* The account of the request and its state: 0, or why not (logged). */
+static int target_get(struct call *c, struct target *t)
 {
         int r;
 
         *t = (struct target){ .pw = c->pw, .st = { .last_step = -1 } };
         r = state_read(c->x->dir, t->pw->dn, &t->st);
-        if (r < 0) {
-                log_error("user %s: cannot read its state: %s", t->pw->name, strerror(-r));
-                return status_of(r);
-        }
-        return SESAME_ST_OK;
+        if (r != 0)
+                log_error("user %s: cannot read its state: %s", t->pw->name, outcome_str(r));
+        return r;
 }
 
 static void emit(struct client *cl, enum event ev, const char *user)
@@ -64,14 +65,13 @@ static void emit(struct client *cl, enum event ev, const char *user)
         event_emit(cl->ctx->conf, cl->ctx->hook_mask, ev, &d);
 }
 
-static int need_key(struct client *cl)
+/* The answer to a TOTP request while the TOTP key is not loaded. */
+static int answer_no_key(struct client *cl)
 {
         char msg[SESAME_TEXT_MAX];
 
-        if (cl->ctx->key)
-                return 0;
         (void)snprintf(msg, sizeof(msg), "TOTP key not loaded: %s", cl->ctx->key_error);
-        return client_end(cl, SESAME_ST_INTERNAL, msg) < 0 ? -1 : 1;
+        return client_end(cl, SESAME_ST_INTERNAL, msg);
 }
 
 /* Open a sealed seed of @name: 0 and @p, @seed, *@slen; -EINVAL. */
@@ -92,241 +92,252 @@ static int open_seed(const struct seal_key *k, const char *name, const char *sea
 
 /* ------------------------------------------------------------ USER_SHOW */
 
-int handle_user_show(struct call *c)
+/* USERINFO of @t (with @roles) into @w, a frame in @buf: 0, or -EINVAL
+ * when the protocol does not take a field that must be there. */
+static int userinfo_build(const struct daemon_ctx *x, const struct target *t, char **roles, size_t n_roles,
+                          uint8_t *buf, struct proto_writer *w)
 {
-        struct client *cl = c->cl;
-        struct daemon_ctx *x = cl->ctx;
-        struct target t;
         int64_t now = (int64_t)time(NULL);
-        uint8_t *buf = NULL;
-        struct proto_writer w;
-        char **roles = NULL;
-        size_t n_roles = 0;
-        uint32_t st, flags = 0;
+        uint32_t flags = 0, failures = state_failures(&t->st, x->conf, now);
         bool bad = false;
-        int r;
 
-        st = target_get(c, &t);
-        if (st != SESAME_ST_OK)
-                goto done;
-        st = (uint32_t)acct_user_groups(&x->acct, t.pw, &roles, &n_roles);
-        if (st != SESAME_ST_OK)
-                goto done;
-        st = SESAME_ST_INTERNAL;
-        buf = malloc(SESAME_BUF_MAX);
-        if (!buf)
-                goto done;
-        if (t.st.confirmed)
+        if (t->st.confirmed)
                 flags |= SESAME_UF_CONFIRMED;
-        if (state_locked(&t.st, now))
+        if (state_locked(&t->st, now))
                 flags |= SESAME_UF_LOCKED;
-        if (t.st.ppolicy_locked)
+        if (t->st.ppolicy_locked)
                 flags |= SESAME_UF_PPOLICY_LOCKED;
-        if (t.st.totp_secret)
+        if (t->st.totp_secret)
                 flags |= SESAME_UF_TOTP;
-        if (t.st.totp_pending)
+        if (t->st.totp_pending)
                 flags |= SESAME_UF_TOTP_PENDING;
-        if (t.st.disabled)
+        if (t->st.disabled)
                 flags |= SESAME_UF_DISABLED;
-        if (state_expired(&t.st, now))
+        if (state_expired(&t->st, now))
                 flags |= SESAME_UF_EXPIRED;
 
-        proto_begin(&w, buf, SESAME_BUF_MAX, SESAME_ANS_USERINFO);
-        bad |= proto_put_str(&w, SESAME_F_NAME, t.pw->name) != 0;
-        bad |= proto_put_u32(&w, SESAME_F_UID, t.pw->uid) != 0;
-        if (t.pw->mail && proto_put_str(&w, SESAME_F_MAIL, t.pw->mail) != 0)
-                log_notice("user %s: mail address not shown (too long or not UTF-8)", t.pw->name);
-        bad |= proto_put_u32(&w, SESAME_F_FLAGS, flags) != 0;
-        if (t.st.has_last_login)
-                bad |= proto_put_u32(&w, SESAME_F_LAST_LOGIN, clamp_u32(t.st.last_login)) != 0;
-        if (t.st.has_login_count)
-                bad |= proto_put_u32(&w, SESAME_F_LOGIN_COUNT, t.st.login_count) != 0;
-        if (state_failures(&t.st, x->conf, now) > 0)
-                bad |= proto_put_u32(&w, SESAME_F_FAILURES, state_failures(&t.st, x->conf, now)) != 0;
-        if (state_locked(&t.st, now))
-                bad |= proto_put_u32(&w, SESAME_F_LOCKED_UNTIL, clamp_u32(t.st.locked_until)) != 0;
-        if (t.st.totp_secret && x->key) {
+        proto_begin(w, buf, SESAME_BUF_MAX, SESAME_ANS_USERINFO);
+        bad |= proto_put_str(w, SESAME_F_NAME, t->pw->name) != 0;
+        bad |= proto_put_u32(w, SESAME_F_UID, t->pw->uid) != 0;
+        if (t->pw->mail && proto_put_str(w, SESAME_F_MAIL, t->pw->mail) != 0)
+                log_notice("user %s: mail address not shown (too long or not UTF-8)", t->pw->name);
+        bad |= proto_put_u32(w, SESAME_F_FLAGS, flags) != 0;
+        if (t->st.has_last_login)
+                bad |= proto_put_u32(w, SESAME_F_LAST_LOGIN, clamp_u32(t->st.last_login)) != 0;
+        if (t->st.has_login_count)
+                bad |= proto_put_u32(w, SESAME_F_LOGIN_COUNT, t->st.login_count) != 0;
+        if (failures > 0)
+                bad |= proto_put_u32(w, SESAME_F_FAILURES, failures) != 0;
+        if (state_locked(&t->st, now))
+                bad |= proto_put_u32(w, SESAME_F_LOCKED_UNTIL, clamp_u32(t->st.locked_until)) != 0;
+        if (t->st.totp_secret && x->key) {
                 struct totp_params p;
                 uint8_t seed[TOTP_SEED_MAX];
                 size_t slen = 0;
 
-                if (open_seed(x->key, t.pw->name, t.st.totp_secret, &p, seed, &slen) == 0) {
-                        bad |= proto_put_u32(&w, SESAME_F_TOTP_ALG, p.alg) != 0;
-                        bad |= proto_put_u32(&w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
+                if (open_seed(x->key, t->pw->name, t->st.totp_secret, &p, seed, &slen) == 0) {
+                        bad |= proto_put_u32(w, SESAME_F_TOTP_ALG, p.alg) != 0;
+                        bad |= proto_put_u32(w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
                 } else
                         log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied "
                                   "from another entry)",
-                                  t.pw->name);
+                                  t->pw->name);
                 sodium_memzero(seed, sizeof(seed));
         }
-        bad |= proto_put_u32(&w, SESAME_F_RECOVERY_LEFT, (uint32_t)t.st.n_recovery) != 0;
+        bad |= proto_put_u32(w, SESAME_F_RECOVERY_LEFT, (uint32_t)t->st.n_recovery) != 0;
         for (size_t i = 0; !bad && i < n_roles; i++) {
-                r = proto_put_str(&w, SESAME_F_ROLE, roles[i]);
-                if (r == SESAME_E_FULL) {
-                        log_notice("user %s: %zu groups do not fit one answer; %zu shown", t.pw->name, n_roles, i);
+                if (proto_put_str(w, SESAME_F_ROLE, roles[i]) == SESAME_E_FULL) {
+                        log_notice("user %s: %zu groups do not fit one answer; %zu shown", t->pw->name, n_roles, i);
                         break;
                 }
                 /* a group name the protocol does not take is left out */
         }
-        if (bad)
-                goto done;
-        r = client_send_frame(cl, &w);
-        if (r < 0) {
-                free(buf);
-                strv_free(roles, n_roles);
-                target_done(&t);
-                return r;
-        }
-        st = SESAME_ST_OK;
-done:
+        return bad ? -EINVAL : 0;
+}
+
+int handle_user_show(struct call *c)
+{
+        struct client *cl = c->cl;
+        struct target t;
+        uint8_t *buf = NULL;
+        struct proto_writer w;
+        char **roles = NULL;
+        size_t n_roles = 0;
+        int r, q = 0;
+
+        r = target_get(c, &t);
+        if (r == 0)
+                r = acct_user_groups(&c->x->acct, t.pw, &roles, &n_roles);
+        if (r == 0 && !(buf = malloc(SESAME_BUF_MAX)))
+                r = -ENOMEM;
+        if (r == 0)
+                r = userinfo_build(c->x, &t, roles, n_roles, buf, &w);
+        if (r == 0)
+                q = client_send_frame(cl, &w);
         free(buf);
         strv_free(roles, n_roles);
         target_done(&t);
-        return client_end(cl, st, NULL);
+        if (q < 0)
+                return q;
+        return client_end(cl, outcome_status(r), NULL);
 }
 
 /* ---------------------------------------------------------- TOTP_ENROLL */
+
+/*
+ * A new seed with @p for @t: sealed and stored as its pending seed, and
+ * its base32 text and otpauth URI put into @w, a frame in @frame (which
+ * the caller wipes).  0, or why not (*@msg may say more).
+ */
+static int enroll(struct call *c, struct target *t, const struct totp_params *p, uint8_t *frame,
+                  struct proto_writer *w, const char **msg)
+{
+        struct daemon_ctx *x = c->x;
+        uint8_t seed[TOTP_SEED_MAX], packed[TOTP_PACK_MAX];
+        char b32[TOTP_B32_MAX];
+        _cleanup_free_ char *sealed = NULL;
+        _cleanup_erase_ char *uri = NULL;
+        size_t slen, plen;
+        int r = -ENOMEM;
+
+        slen = totp_new_seed(p->alg, seed);
+        plen = totp_pack(p, seed, slen, packed);
+        sealed = plen ? seal_value(x->key, t->pw->name, packed, plen) : NULL;
+        if (slen && totp_base32(seed, slen, b32, sizeof(b32)) == 0)
+                uri = totp_uri(p, x->conf->totp_issuer, t->pw->name, b32);
+        if (!slen || !sealed || !uri)
+                goto out;
+        proto_begin(w, frame, SESAME_BUF_MAX, SESAME_ANS_TOTP);
+        if (proto_put_str(w, SESAME_F_NAME, t->pw->name) != 0 || proto_put_str(w, SESAME_F_SECRET, b32) != 0 ||
+            proto_put_str(w, SESAME_F_URI, uri) != 0) {
+                *msg = "the otpauth URI is too long (shorten [totp] issuer)";
+                r = -EMSGSIZE;
+                goto out;
+        }
+        /* stored first: the seed is shown only once it is pending */
+        r = state_set_pending(x->dir, &t->st, sealed);
+        if (r != 0)
+                log_error("user %s: the pending TOTP seed could not be stored: %s", t->pw->name, outcome_str(r));
+out:
+        sodium_memzero(seed, sizeof(seed));
+        sodium_memzero(packed, sizeof(packed));
+        sodium_memzero(b32, sizeof(b32));
+        return r;
+}
 
 int handle_totp_enroll(struct call *c)
 {
         struct client *cl = c->cl;
         const struct proto_msg *req = c->req;
-        struct daemon_ctx *x = cl->ctx;
+        struct daemon_ctx *x = c->x;
         struct totp_params p = {
                 .alg = proto_get_u32(req, SESAME_F_TOTP_ALG, (uint32_t)x->conf->totp_algorithm),
                 .digits = proto_get_u32(req, SESAME_F_TOTP_DIGITS, x->conf->totp_digits),
                 .period = x->conf->totp_period,
         };
-        uint8_t seed[TOTP_SEED_MAX], packed[TOTP_PACK_MAX];
-        char b32[TOTP_B32_MAX];
-        _cleanup_free_ char *sealed = NULL;
-        _cleanup_erase_ char *uri = NULL;
-        uint8_t *frame = NULL;
         struct proto_writer w;
         struct target t;
         const char *msg = NULL;
-        uint32_t st;
-        size_t slen, plen;
-        int r;
+        uint8_t *frame;
+        int r, q = 0;
 
-        if ((r = need_key(cl)) != 0)
-                return r < 0 ? r : 0;
+        if (!x->key)
+                return answer_no_key(cl);
         if (p.alg > SESAME_ALG_SHA512)
-                return client_end(cl, SESAME_ST_INTERNAL, "unknown TOTP algorithm");
+                return client_end(cl, outcome_status(OUT_INVALID), "unknown TOTP algorithm");
         if (p.digits < 6 || p.digits > 8)
-                return client_end(cl, SESAME_ST_INTERNAL, "TOTP codes have 6, 7 or 8 digits");
-        st = target_get(c, &t);
-        if (st != SESAME_ST_OK)
-                goto done;
-        st = SESAME_ST_INTERNAL;
-        slen = totp_new_seed(p.alg, seed);
-        plen = totp_pack(&p, seed, slen, packed);
-        sealed = plen ? seal_value(x->key, t.pw->name, packed, plen) : NULL;
-        r = totp_base32(seed, slen, b32, sizeof(b32));
-        uri = r == 0 ? totp_uri(&p, x->conf->totp_issuer, t.pw->name, b32) : NULL;
+                return client_end(cl, outcome_status(OUT_INVALID), "TOTP codes have 6, 7 or 8 digits");
         frame = malloc(SESAME_BUF_MAX);
-        if (!slen || !sealed || !uri || !frame)
-                goto done;
-        proto_begin(&w, frame, SESAME_BUF_MAX, SESAME_ANS_TOTP);
-        if (proto_put_str(&w, SESAME_F_NAME, t.pw->name) != 0 || proto_put_str(&w, SESAME_F_SECRET, b32) != 0 ||
-            proto_put_str(&w, SESAME_F_URI, uri) != 0) {
-                msg = "the otpauth URI is too long (shorten [totp] issuer)";
-                goto done;
-        }
-        /* stored first: the seed is shown only once it is pending */
-        r = state_set_pending(x->dir, &t.st, sealed);
-        if (r < 0) {
-                log_error("user %s: the pending TOTP seed could not be stored: %s", t.pw->name, strerror(-r));
-                st = status_of(r);
-                goto done;
-        }
-        r = client_send_frame(cl, &w);
-        if (r < 0) {
-                st = UINT32_MAX; /* connection gone */
-                goto done;
-        }
-        log_notice("user %s: TOTP enrolment started (pending until a code activates it)", t.pw->name);
-        st = SESAME_ST_OK;
-done:
-        sodium_memzero(seed, sizeof(seed));
-        sodium_memzero(packed, sizeof(packed));
-        sodium_memzero(b32, sizeof(b32));
-        if (frame) {
-                sodium_memzero(frame, SESAME_BUF_MAX);
-                free(frame);
-        }
+        if (!frame)
+                return client_end(cl, outcome_status(-ENOMEM), NULL);
+        r = target_get(c, &t);
+        if (r == 0)
+                r = enroll(c, &t, &p, frame, &w, &msg);
+        if (r == 0)
+                q = client_send_frame(cl, &w);
+        sodium_memzero(frame, SESAME_BUF_MAX);
+        free(frame);
+        if (r == 0 && q == 0)
+                log_notice("user %s: TOTP enrolment started (pending until a code activates it)", t.pw->name);
         target_done(&t);
-        if (st == UINT32_MAX)
-                return -EPIPE;
-        return client_end(cl, st, msg);
+        if (q < 0)
+                return q;
+        return client_end(cl, outcome_status(r), msg);
 }
 
 /* -------------------------------------------------------- TOTP_ACTIVATE */
 
-int handle_totp_activate(struct call *c)
+/*
+ * The CODE of the request against the pending seed of @t, and on a match
+ * the activation.  The status to answer; *@msg says why when not OK.
+ */
+static uint32_t activate(struct call *c, struct target *t, const char **msg)
 {
-        struct client *cl = c->cl;
-        const struct proto_msg *req = c->req;
-        struct daemon_ctx *x = cl->ctx;
+        struct daemon_ctx *x = c->x;
         char code[SESAME_CODE_MAX + 1] = "";
         uint8_t seed[TOTP_SEED_MAX];
         struct totp_params p;
-        struct target t;
-        const char *msg = NULL;
         size_t slen = 0;
         int64_t step = -1;
-        uint32_t st;
+        uint32_t st = SESAME_ST_INTERNAL;
         int r;
 
-        if ((r = need_key(cl)) != 0)
-                return r < 0 ? r : 0;
-        st = target_get(c, &t);
-        if (st != SESAME_ST_OK)
-                goto done;
-        if (!t.st.totp_pending) {
-                st = SESAME_ST_REFUSED;
-                msg = "no TOTP enrolment is pending for this account: enroll first";
-                goto done;
+        if (!t->st.totp_pending) {
+                *msg = "no TOTP enrolment is pending for this account: enroll first";
+                return SESAME_ST_REFUSED;
         }
-        st = SESAME_ST_INTERNAL;
-        if (open_seed(x->key, t.pw->name, t.st.totp_pending, &p, seed, &slen) < 0) {
-                log_error("user %s: the pending TOTP seed cannot be opened", t.pw->name);
-                msg = "the pending TOTP seed cannot be opened (was the key changed?): enroll again";
-                goto done;
+        if (open_seed(x->key, t->pw->name, t->st.totp_pending, &p, seed, &slen) < 0) {
+                log_error("user %s: the pending TOTP seed cannot be opened", t->pw->name);
+                *msg = "the pending TOTP seed cannot be opened (was the key changed?): enroll again";
+                return SESAME_ST_INTERNAL;
         }
-        if (!req_string(req, SESAME_F_CODE, code, sizeof(code)) || !totp_code_syntax(code, p.digits)) {
+        if (!req_string(c->req, SESAME_F_CODE, code, sizeof(code)) || !totp_code_syntax(code, p.digits)) {
                 st = SESAME_ST_AUTH_FAILED;
-                msg = "the code does not have the right number of digits";
-                goto done;
+                *msg = "the code does not have the right number of digits";
+                goto out;
         }
         r = totp_check(&p, seed, slen, code, (int64_t)time(NULL), x->conf->totp_window, -1, &step);
         if (r == -EACCES) {
                 st = SESAME_ST_AUTH_FAILED;
-                msg = "wrong code (is the device's clock right?)";
-                goto done;
+                *msg = "wrong code (is the device's clock right?)";
+                goto out;
         }
         if (r < 0)
-                goto done;
+                goto out;
         /* the matched step becomes the last one used: this code cannot
          * log in once more */
-        r = state_activate_totp(x->dir, &t.st, step);
-        if (r == -EAGAIN) {
+        r = state_activate_totp(x->dir, &t->st, step);
+        if (r == OUT_CONFLICT) {
                 st = SESAME_ST_REFUSED;
-                msg = "the pending seed was replaced meanwhile: use the newest one";
-                goto done;
+                *msg = "the pending seed was replaced meanwhile: use the newest one";
+                goto out;
         }
-        if (r < 0) {
-                log_error("user %s: TOTP activation could not be stored: %s", t.pw->name, strerror(-r));
-                st = status_of(r);
-                goto done;
+        if (r != 0) {
+                log_error("user %s: TOTP activation could not be stored: %s", t->pw->name, outcome_str(r));
+                st = outcome_status(r);
+                goto out;
         }
-        emit(cl, EV_TOTP_ENROLLED, t.pw->name);
+        emit(c->cl, EV_TOTP_ENROLLED, t->pw->name);
         st = SESAME_ST_OK;
-done:
+out:
         sodium_memzero(seed, sizeof(seed));
         explicit_bzero(code, sizeof(code));
+        return st;
+}
+
+int handle_totp_activate(struct call *c)
+{
+        struct target t;
+        const char *msg = NULL;
+        uint32_t st;
+        int r;
+
+        if (!c->x->key)
+                return answer_no_key(c->cl);
+        r = target_get(c, &t);
+        st = r == 0 ? activate(c, &t, &msg) : outcome_status(r);
         target_done(&t);
-        return client_end(cl, st, msg);
+        return client_end(c->cl, st, msg);
 }
 
 /* --------------------------------------------------------- TOTP_DISABLE */
@@ -335,72 +346,73 @@ int handle_totp_disable(struct call *c)
 {
         struct client *cl = c->cl;
         struct target t;
-        uint32_t st = target_get(c, &t);
-        int r;
+        int r = target_get(c, &t);
 
-        if (st == SESAME_ST_OK) {
+        if (r == 0) {
                 /* the recovery codes go too: they stand in for a TOTP code
                  * and mean nothing without one */
                 r = state_disable_totp(cl->ctx->dir, &t.st);
-                if (r < 0) {
-                        log_error("user %s: TOTP could not be removed: %s", t.pw->name, strerror(-r));
-                        st = status_of(r);
-                } else
+                if (r != 0)
+                        log_error("user %s: TOTP could not be removed: %s", t.pw->name, outcome_str(r));
+                else
                         emit(cl, EV_TOTP_DISABLED, t.pw->name);
         }
         target_done(&t);
-        return client_end(cl, st, NULL);
+        return client_end(cl, outcome_status(r), NULL);
 }
 
 /* ------------------------------------------------------- RECOVERY_CODES */
 
-int handle_recovery_codes(struct call *c)
+/* New recovery codes for @t: their hashes stored (replacing the old
+ * ones), the codes put into @w, a frame in @frame (which the caller
+ * wipes).  0, or why not. */
+static int new_recovery_codes(struct call *c, struct target *t, uint8_t *frame, size_t size,
+                              struct proto_writer *w)
 {
-        struct client *cl = c->cl;
-        struct daemon_ctx *x = cl->ctx;
         char codes[RECOVERY_CODES][RECOVERY_CODE_LEN];
         char hashes[RECOVERY_CODES][RECOVERY_HASH_LEN];
         char *hv[RECOVERY_CODES];
+        int r = -EINVAL;
+
+        proto_begin(w, frame, size, SESAME_ANS_CODES);
+        for (size_t i = 0; i < RECOVERY_CODES; i++) {
+                recovery_new(codes[i]);
+                if (recovery_hash(c->x->key, codes[i], hashes[i]) < 0 ||
+                    proto_put_str(w, SESAME_F_CODE, codes[i]) != 0)
+                        goto out;
+                hv[i] = hashes[i];
+        }
+        r = state_set_recovery(c->x->dir, &t->st, hv, RECOVERY_CODES);
+        if (r != 0)
+                log_error("user %s: recovery codes could not be stored: %s", t->pw->name, outcome_str(r));
+out:
+        explicit_bzero(codes, sizeof(codes));
+        explicit_bzero(hashes, sizeof(hashes));
+        return r;
+}
+
+int handle_recovery_codes(struct call *c)
+{
+        struct client *cl = c->cl;
         uint8_t frame[64 + RECOVERY_CODES * (4 + RECOVERY_CODE_LEN)];
         struct proto_writer w;
         struct target t;
-        uint32_t st;
-        int r;
+        int r, q = 0;
 
-        if ((r = need_key(cl)) != 0)
-                return r < 0 ? r : 0;
-        st = target_get(c, &t);
-        if (st != SESAME_ST_OK)
-                goto done;
-        st = SESAME_ST_INTERNAL;
-        proto_begin(&w, frame, sizeof(frame), SESAME_ANS_CODES);
-        for (size_t i = 0; i < RECOVERY_CODES; i++) {
-                recovery_new(codes[i]);
-                if (recovery_hash(x->key, codes[i], hashes[i]) < 0 || proto_put_str(&w, SESAME_F_CODE, codes[i]) != 0)
-                        goto done;
-                hv[i] = hashes[i];
-        }
-        r = state_set_recovery(x->dir, &t.st, hv, RECOVERY_CODES);
-        if (r < 0) {
-                log_error("user %s: recovery codes could not be stored: %s", t.pw->name, strerror(-r));
-                st = status_of(r);
-                goto done;
-        }
-        r = client_send_frame(cl, &w);
-        if (r < 0) {
-                st = UINT32_MAX;
-                goto done;
-        }
-        emit(cl, EV_RECOVERY_CODES, t.pw->name);
-        st = SESAME_ST_OK;
-done:
-        explicit_bzero(codes, sizeof(codes));
-        explicit_bzero(hashes, sizeof(hashes));
+        if (!c->x->key)
+                return answer_no_key(cl);
+        r = target_get(c, &t);
+        if (r == 0)
+                r = new_recovery_codes(c, &t, frame, sizeof(frame), &w);
+        if (r == 0)
+                q = client_send_frame(cl, &w);
         explicit_bzero(frame, sizeof(frame));
+        if (r == 0 && q == 0)
+                emit(cl, EV_RECOVERY_CODES, t.pw->name);
         target_done(&t);
-        if (st == UINT32_MAX)
-                return -EPIPE;
-        return client_end(cl, st, NULL);
+        if (q < 0)
+                return q;
+        return client_end(cl, outcome_status(r), NULL);
 }
 
 /* --------------------------------------------------------------- UNLOCK */
@@ -410,16 +422,14 @@ int handle_unlock(struct call *c)
         struct client *cl = c->cl;
         struct target t;
         const char *msg = NULL;
-        uint32_t st = target_get(c, &t);
         bool pp = true;
-        int r;
+        int r = target_get(c, &t);
 
-        if (st == SESAME_ST_OK) {
+        if (r == 0) {
                 r = state_unlock(cl->ctx->dir, &t.st, &pp);
-                if (r < 0) {
-                        log_error("user %s: could not unlock: %s", t.pw->name, strerror(-r));
-                        st = status_of(r);
-                } else {
+                if (r != 0)
+                        log_error("user %s: could not unlock: %s", t.pw->name, outcome_str(r));
+                else {
                         if (!pp)
                                 msg = "unlocked, but the directory's password policy lock (pwdAccountLockedTime) "
                                       "could not be removed by sesamed";
@@ -428,7 +438,7 @@ int handle_unlock(struct call *c)
                 }
         }
         target_done(&t);
-        return client_end(cl, st, msg);
+        return client_end(cl, outcome_status(r), msg);
 }
 
 /* ---------------------------------------------------------------- CHECK */
@@ -440,8 +450,8 @@ int handle_check(struct call *c)
         char msg[SESAME_TEXT_MAX];
         int r = dir_ping(x->dir);
 
-        if (r < 0)
-                return client_end(cl, SESAME_ST_UNAVAIL, "the directory cannot be reached (see sesamed's log)");
+        if (r != 0)
+                return client_end(cl, outcome_status(r), "the directory cannot be reached (see sesamed's log)");
         if (!x->key) {
                 (void)snprintf(msg, sizeof(msg), "TOTP key not loaded: %s", x->key_error);
                 return client_end(cl, SESAME_ST_INTERNAL, msg);

@@ -2,9 +2,12 @@
 /*
  * authsrv.c - the pam.sock requests: AUTH, ACCOUNT, CHAUTHTOK, SESSION.
  *
- * Each request is worked out into a struct outcome whose status starts as
+ * Each request is worked out into a struct verdict whose status starts as
  * INTERNAL; only the one explicit success path at the end of each
  * function sets OK, so an error anywhere cannot answer OK by accident.
+ * A failure below (outcome.h) becomes a status through outcome_status();
+ * the statuses set here by name are this file's own decisions (a wrong
+ * code, a refused account).
  * Who may ask about which account was settled before a handler runs
  * (dispatch.c): c->pw is the account LOGIN named, and a caller that is
  * not root only ever gets its own.
@@ -28,6 +31,7 @@
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "outcome.h"
 #include "quality.h"
 #include "seal.h"
 #include "ctx.h"
@@ -47,7 +51,7 @@ struct req_common {
         char tty[SESAME_NAME_MAX + 1];
 };
 
-struct outcome {
+struct verdict {
         uint32_t status; /* SESAME_ST_*; INTERNAL until proven otherwise */
         uint32_t reason; /* SESAME_R_*, 0: none */
         uint32_t locked_until;
@@ -81,45 +85,32 @@ static void emit(struct client *cl, enum event ev, const char *user, const struc
         event_emit(cl->ctx->conf, cl->ctx->hook_mask, ev, &d);
 }
 
-static uint32_t status_of(int r)
-{
-        switch (r) {
-        case -EHOSTDOWN:
-                return SESAME_ST_UNAVAIL;
-        default:
-                return SESAME_ST_INTERNAL;
-        }
-}
-
 static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
 
 /*
  * What AUTH, ACCOUNT and CHAUTHTOK start with: the state of the account
- * (dispatch.c resolved and authorised it).  0, or -1 with @o set.  The
+ * (dispatch.c resolved and authorised it).  0, or why not (logged).  The
  * caller frees @st either way.
  */
-static int load_state(struct call *c, struct acct_state *st, struct outcome *o)
+static int load_state(struct call *c, struct acct_state *st)
 {
         int r = state_read(c->x->dir, c->pw->dn, st);
 
-        if (r < 0) {
-                log_error("user %s: cannot read its state: %s", c->pw->name, strerror(-r));
-                o->status = status_of(r);
-                return -1;
-        }
-        return 0;
+        if (r != 0)
+                log_error("user %s: cannot read its state: %s", c->pw->name, outcome_str(r));
+        return r;
 }
 
 /*
- * The ROLE fields: OK when there are none or the user has one of them;
- * NOTFOUND when it has none of them; UNAVAIL/INTERNAL when that cannot be
- * told.
+ * The ROLE fields: 0 when there are none or the user has one of them;
+ * OUT_NOTFOUND when it has none of them; OUT_INVALID for more than
+ * ROLES_MAX of them; another outcome when that cannot be told.
  */
 static int check_roles(struct daemon_ctx *x, const struct proto_msg *req, const struct pwrec *pw)
 {
         struct proto_iter it;
         struct proto_field f;
-        int st = SESAME_ST_OK, n = 0;
+        int st = 0, n = 0;
 
         proto_iter_init(&it, req);
         while (proto_iter_next(&it, &f)) {
@@ -130,22 +121,22 @@ static int check_roles(struct daemon_ctx *x, const struct proto_msg *req, const 
                         continue;
                 if (++n > ROLES_MAX) {
                         log_warning("more than %d roles in one request; refusing", ROLES_MAX);
-                        return SESAME_ST_INTERNAL;
+                        return OUT_INVALID;
                 }
-                if (st == SESAME_ST_OK)
-                        st = SESAME_ST_NOTFOUND; /* there is a requirement */
+                if (st == 0)
+                        st = OUT_NOTFOUND; /* there is a requirement */
                 if (proto_field_str(&f, role, sizeof(role)) < 0)
                         continue;
                 r = acct_has_role(&x->acct, pw, role);
-                if (r == SESAME_ST_OK)
-                        return SESAME_ST_OK;
-                if (r != SESAME_ST_NOTFOUND)
+                if (r == 0)
+                        return 0;
+                if (r != OUT_NOTFOUND)
                         st = r; /* unknown yet: unless another role matches */
         }
         return st;
 }
 
-static void refuse_locked(struct outcome *o, const struct acct_state *st)
+static void refuse_locked(struct verdict *o, const struct acct_state *st)
 {
         o->status = SESAME_ST_REFUSED;
         o->reason = SESAME_R_LOCKED;
@@ -153,11 +144,18 @@ static void refuse_locked(struct outcome *o, const struct acct_state *st)
         o->message = "The account is locked after too many failed attempts; try again later.";
 }
 
-static void refuse_ppolicy(struct outcome *o)
+static void refuse_ppolicy(struct verdict *o)
 {
         o->status = SESAME_ST_REFUSED;
         o->reason = SESAME_R_PPOLICY_LOCKED;
         o->message = "The account is locked by the directory's password policy.";
+}
+
+static void refuse_role(struct verdict *o)
+{
+        o->status = SESAME_ST_REFUSED;
+        o->reason = SESAME_R_ROLE;
+        o->message = "The account lacks the role this service requires.";
 }
 
 /*
@@ -168,7 +166,7 @@ static void refuse_ppolicy(struct outcome *o)
  * applications (screen lockers) never run the account phase.
  */
 static const char *refuse_state(const struct daemon_ctx *x, const struct acct_state *st, int64_t now,
-                                struct outcome *o)
+                                struct verdict *o)
 {
         if (st->disabled) {
                 o->status = SESAME_ST_REFUSED;
@@ -192,7 +190,7 @@ static const char *refuse_state(const struct daemon_ctx *x, const struct acct_st
 }
 
 /* Send the outcome: ANS_USER (only on OK), then END. */
-static int answer(struct client *cl, const struct outcome *o)
+static int answer(struct client *cl, const struct verdict *o)
 {
         if (o->status == SESAME_ST_OK && o->user[0]) {
                 uint8_t buf[64 + SESAME_NAME_MAX];
@@ -218,22 +216,22 @@ struct auth_req {
         uint32_t totp_mode;
 };
 
-/* A wrong password or code: count it (maybe lock), tell the log and the
- * hooks, answer AUTH_FAILED. */
-static void auth_failure(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
-                         int64_t now, const char *why, uint32_t reason, struct outcome *o)
+/* A wrong password or code (AUTH or CHAUTHTOK): count it (maybe lock),
+ * tell the log and the hooks, answer AUTH_FAILED. */
+static void auth_failure(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
+                         struct acct_state *st, int64_t now, const char *why, uint32_t reason, struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
         bool locked = false;
         int64_t until = 0;
         int r = state_record_failure(x->dir, x->conf, st, now, &locked, &until);
 
-        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, why);
-        if (r < 0)
-                log_warning("user %s: the failure could not be counted: %s", pw->name, strerror(-r));
+        emit(cl, EV_LOGIN_FAILED, pw->name, rc, why);
+        if (r != 0)
+                log_warning("user %s: the failure could not be counted: %s", pw->name, outcome_str(r));
         else if (locked) {
                 log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
-                emit(cl, EV_LOCKOUT, pw->name, &rq->c, why);
+                emit(cl, EV_LOCKOUT, pw->name, rc, why);
         }
         o->status = SESAME_ST_AUTH_FAILED;
         o->reason = reason;
@@ -250,45 +248,107 @@ static bool has_recovery(const struct acct_state *st, const char *hash)
         return found;
 }
 
+/* The result @r of spending a code (@what: "TOTP code", "recovery
+ * code") in the directory: whether it is this login's.  A concurrent
+ * login that spent it first makes this one fail. */
+static bool code_spent(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, int r,
+                       const char *what, struct verdict *o)
+{
+        if (r == 0)
+                return true;
+        if (r == OUT_CONFLICT) {
+                log_notice("user %s: the %s was used by another login at the same time", pw->name, what);
+                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
+                o->status = SESAME_ST_AUTH_FAILED;
+                return false;
+        }
+        log_error("user %s: the %s could not be spent: %s", pw->name, what, outcome_str(r));
+        o->status = outcome_status(r);
+        return false;
+}
+
+/* A code of TOTP syntax against the account's seed @seed (@p): whether
+ * it passed; the accepted step has been written (compare-and-swap)
+ * before this returns true. */
+static bool auth_totp(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
+                      int64_t now, const struct totp_params *p, const uint8_t *seed, size_t slen, struct verdict *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        int64_t step = -1;
+        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
+
+        if (r == -EACCES) {
+                auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
+                return false;
+        }
+        if (r < 0) {
+                log_error("user %s: TOTP check failed: %s", pw->name, outcome_str(r));
+                return false; /* INTERNAL */
+        }
+        /* the step is ours only once the directory says so */
+        return code_spent(cl, rq, pw, state_cas_last_step(x->dir, st, step), "TOTP code", o);
+}
+
+/* A code that is not of TOTP syntax: maybe a recovery code.  Whether it
+ * passed; the code has been deleted before this returns true. */
+static bool auth_recovery(struct client *cl, const struct auth_req *rq, const struct pwrec *pw,
+                          struct acct_state *st, int64_t now, struct verdict *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        char hash[RECOVERY_HASH_LEN];
+        int r = recovery_hash(x->key, rq->code, hash);
+
+        if (r < 0 || !has_recovery(st, hash)) {
+                auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
+                sodium_memzero(hash, sizeof(hash));
+                return false;
+        }
+        r = state_use_recovery(x->dir, st, hash);
+        sodium_memzero(hash, sizeof(hash));
+        if (!code_spent(cl, rq, pw, r, "recovery code", o))
+                return false;
+        emit(cl, EV_RECOVERY_USED, pw->name, &rq->c, NULL);
+        log_notice("user %s used a recovery code; %zu left", pw->name, st->n_recovery);
+        return true;
+}
+
 /*
- * The second factor, per TOTP_MODE.  0: passed (or not needed); -1: @o
- * says why not.  On success with a TOTP code, the accepted step has been
- * written (compare-and-swap) before this returns; with a recovery code,
- * that code has been deleted.
+ * The second factor, per TOTP_MODE.  Whether it passed (or was not
+ * needed); when not, @o holds the answer.  A code of TOTP syntax is a
+ * TOTP code (auth_totp()), any other a recovery code (auth_recovery()).
  */
-static int auth_code(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
-                     int64_t now, struct outcome *o)
+static bool auth_code(struct client *cl, const struct auth_req *rq, const struct pwrec *pw, struct acct_state *st,
+                      int64_t now, struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
         uint8_t payload[TOTP_PACK_MAX], seed[TOTP_SEED_MAX];
-        char hash[RECOVERY_HASH_LEN];
         struct totp_params p;
         size_t plen = 0, slen = 0;
-        int64_t step = -1;
+        bool ok;
         int r;
 
         if (rq->totp_mode == SESAME_TOTP_OFF)
-                return 0;
+                return true;
         if (!st->totp_secret) {
                 if (rq->totp_mode == SESAME_TOTP_OPTIONAL)
-                        return 0;
+                        return true;
                 o->status = SESAME_ST_REFUSED;
                 o->reason = SESAME_R_NO_TOTP;
                 o->message = "This service requires a TOTP code, and the account has no TOTP enrolled.";
                 emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "no-totp");
-                return -1;
+                return false;
         }
         if (!x->key) {
                 log_error("user %s has TOTP, but the TOTP key is not loaded (%s): refusing", pw->name,
                           x->key_error);
                 o->status = SESAME_ST_INTERNAL;
                 o->message = "TOTP key not loaded";
-                return -1;
+                return false;
         }
         if (!rq->code[0]) {
-                auth_failure(cl, rq, pw, st, now, "code-needed", SESAME_R_CODE_NEEDED, o);
+                auth_failure(cl, &rq->c, pw, st, now, "code-needed", SESAME_R_CODE_NEEDED, o);
                 o->message = "A TOTP code is needed.";
-                return -1;
+                return false;
         }
         r = unseal_value(x->key, pw->name, st->totp_secret, payload, sizeof(payload), &plen);
         if (r == 0)
@@ -301,61 +361,18 @@ static int auth_code(struct client *cl, const struct auth_req *rq, const struct 
                 o->status = SESAME_ST_INTERNAL;
                 o->message = "The TOTP seed of this account cannot be used.";
                 sodium_memzero(seed, sizeof(seed));
-                return -1;
+                return false;
         }
-        if (totp_code_syntax(rq->code, p.digits)) {
-                r = totp_check(&p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
-                sodium_memzero(seed, sizeof(seed));
-                if (r == -EACCES) {
-                        auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
-                        return -1;
-                }
-                if (r < 0) {
-                        log_error("user %s: TOTP check failed: %s", pw->name, strerror(-r));
-                        return -1; /* INTERNAL */
-                }
-                /* the step is ours only once the directory says so */
-                r = state_cas_last_step(x->dir, st, step);
-                if (r == -EAGAIN) {
-                        log_notice("user %s: the TOTP code was used by another login at the same time", pw->name);
-                        emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
-                        o->status = SESAME_ST_AUTH_FAILED;
-                        return -1;
-                }
-                if (r < 0) {
-                        log_error("user %s: the TOTP step could not be written: %s", pw->name, strerror(-r));
-                        o->status = status_of(r);
-                        return -1;
-                }
-                return 0;
+        if (!totp_code_syntax(rq->code, p.digits)) {
+                sodium_memzero(seed, sizeof(seed)); /* not needed for a recovery code */
+                return auth_recovery(cl, rq, pw, st, now, o);
         }
+        ok = auth_totp(cl, rq, pw, st, now, &p, seed, slen, o);
         sodium_memzero(seed, sizeof(seed));
-        /* not a TOTP code: maybe a recovery code */
-        r = recovery_hash(x->key, rq->code, hash);
-        if (r < 0 || !has_recovery(st, hash)) {
-                auth_failure(cl, rq, pw, st, now, "bad-code", 0, o);
-                sodium_memzero(hash, sizeof(hash));
-                return -1;
-        }
-        r = state_use_recovery(x->dir, st, hash);
-        sodium_memzero(hash, sizeof(hash));
-        if (r == -ENOENT) {
-                log_notice("user %s: the recovery code was used by another login at the same time", pw->name);
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "code-reused");
-                o->status = SESAME_ST_AUTH_FAILED;
-                return -1;
-        }
-        if (r < 0) {
-                log_error("user %s: the recovery code could not be spent: %s", pw->name, strerror(-r));
-                o->status = status_of(r);
-                return -1;
-        }
-        emit(cl, EV_RECOVERY_USED, pw->name, &rq->c, NULL);
-        log_notice("user %s used a recovery code; %zu left", pw->name, st->n_recovery);
-        return 0;
+        return ok;
 }
 
-static void auth_run(struct call *c, const struct auth_req *rq, struct outcome *o)
+static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *o)
 {
         struct client *cl = c->cl;
         struct daemon_ctx *x = c->x;
@@ -363,14 +380,18 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct outcome *
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why;
-        int s, r;
+        int r;
 
         if (rq->totp_mode > SESAME_TOTP_REQUIRED) {
+                o->status = outcome_status(OUT_INVALID);
                 o->message = "unknown TOTP_MODE";
                 return;
         }
-        if (load_state(c, &st, o) < 0)
+        r = load_state(c, &st);
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
+        }
         if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
                 emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "locked");
@@ -388,37 +409,36 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct outcome *
                 goto out;
         }
         r = dir_user_bind(x->dir, pw->dn, rq->password);
-        if (r == -EACCES) {
-                auth_failure(cl, rq, pw, &st, now, "bad-password", 0, o);
+        if (r == OUT_BAD_CREDENTIALS) {
+                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
                 goto out;
         }
-        if (r < 0) {
-                o->status = status_of(r);
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
         }
-        if (auth_code(cl, rq, pw, &st, now, o) < 0)
+        if (!auth_code(cl, rq, pw, &st, now, o))
                 goto out;
         why = refuse_state(x, &st, now, o);
         if (why) {
                 emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, why);
                 goto out;
         }
-        s = check_roles(x, c->req, pw);
-        if (s == SESAME_ST_NOTFOUND) {
-                o->status = SESAME_ST_REFUSED;
-                o->reason = SESAME_R_ROLE;
-                o->message = "The account lacks the role this service requires.";
+        r = check_roles(x, c->req, pw);
+        if (r == OUT_NOTFOUND) {
+                refuse_role(o);
                 emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "role");
                 goto out;
         }
-        if (s != SESAME_ST_OK) {
-                o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
         }
         if (st.has_failures || st.has_failure_time || st.has_locked_until) {
                 r = state_reset_failures(x->dir, &st);
-                if (r < 0)
-                        log_warning("user %s: the failure count could not be reset: %s", pw->name, strerror(-r));
+                if (r != 0)
+                        log_warning("user %s: the failure count could not be reset: %s", pw->name,
+                                    outcome_str(r));
         }
         if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
@@ -430,11 +450,11 @@ out:
 
 /* LOGIN named no account (or, to a caller that is not root, an address
  * that is not its own). */
-void auth_unresolved(struct call *c, uint32_t status)
+void auth_unresolved(struct call *c, int r)
 {
         struct req_common rc;
 
-        if (status != SESAME_ST_NOTFOUND)
+        if (r != OUT_NOTFOUND)
                 return;
         req_common_parse(c->req, &rc);
         emit(c->cl, EV_LOGIN_FAILED, c->login, &rc, "unknown-user");
@@ -444,7 +464,7 @@ int handle_auth(struct call *c)
 {
         const struct proto_msg *req = c->req;
         struct auth_req rq = { 0 };
-        struct outcome o = { .status = SESAME_ST_INTERNAL };
+        struct verdict o = { .status = SESAME_ST_INTERNAL };
 
         req_common_parse(req, &rq.c);
         rq.totp_mode = proto_get_u32(req, SESAME_F_TOTP_MODE, UINT32_MAX);
@@ -459,17 +479,20 @@ int handle_auth(struct call *c)
 
 /* --------------------------------------------------------------- ACCOUNT */
 
-static void account_run(struct call *c, const struct req_common *rc, struct outcome *o)
+static void account_run(struct call *c, const struct req_common *rc, struct verdict *o)
 {
         struct daemon_ctx *x = c->x;
         const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
         int64_t now = (int64_t)time(NULL);
         const char *why = NULL;
-        int s;
+        int r;
 
-        if (load_state(c, &st, o) < 0)
+        r = load_state(c, &st);
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
+        }
         why = refuse_state(x, &st, now, o);
         if (why) {
                 /* said above */
@@ -480,14 +503,12 @@ static void account_run(struct call *c, const struct req_common *rc, struct outc
                 refuse_ppolicy(o);
                 why = "ppolicy-locked";
         } else {
-                s = check_roles(x, c->req, pw);
-                if (s == SESAME_ST_NOTFOUND) {
-                        o->status = SESAME_ST_REFUSED;
-                        o->reason = SESAME_R_ROLE;
-                        o->message = "The account lacks the role this service requires.";
+                r = check_roles(x, c->req, pw);
+                if (r == OUT_NOTFOUND) {
+                        refuse_role(o);
                         why = "role";
-                } else if (s != SESAME_ST_OK) {
-                        o->status = s == SESAME_ST_UNAVAIL ? SESAME_ST_UNAVAIL : SESAME_ST_INTERNAL;
+                } else if (r != 0) {
+                        o->status = outcome_status(r);
                         goto out;
                 }
         }
@@ -505,7 +526,7 @@ out:
 int handle_account(struct call *c)
 {
         struct req_common rc;
-        struct outcome o = { .status = SESAME_ST_INTERNAL };
+        struct verdict o = { .status = SESAME_ST_INTERNAL };
 
         req_common_parse(c->req, &rc);
         account_run(c, &rc, &o);
@@ -521,7 +542,7 @@ struct chauthtok_req {
         bool has_new;
 };
 
-static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct outcome *o)
+static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct verdict *o)
 {
         struct client *cl = c->cl;
         struct daemon_ctx *x = c->x;
@@ -531,8 +552,11 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct outco
         const char *why;
         int r;
 
-        if (load_state(c, &st, o) < 0)
+        r = load_state(c, &st);
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
+        }
         if (state_locked(&st, now)) {
                 refuse_locked(o, &st);
                 goto out;
@@ -547,21 +571,12 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct outco
         }
         /* the old password, checked (and counted) like a login */
         r = dir_user_bind(x->dir, pw->dn, rq->oldpw);
-        if (r == -EACCES) {
-                bool locked = false;
-                int64_t until = 0;
-                int q = state_record_failure(x->dir, x->conf, &st, now, &locked, &until);
-
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "bad-password");
-                if (q < 0)
-                        log_warning("user %s: the failure could not be counted: %s", pw->name, strerror(-q));
-                else if (locked)
-                        emit(cl, EV_LOCKOUT, pw->name, &rq->c, "bad-password");
-                o->status = SESAME_ST_AUTH_FAILED;
+        if (r == OUT_BAD_CREDENTIALS) {
+                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
                 goto out;
         }
-        if (r < 0) {
-                o->status = status_of(r);
+        if (r != 0) {
+                o->status = outcome_status(r);
                 goto out;
         }
         /* an account that may not log in may not set a password either */
@@ -581,28 +596,21 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct outco
                 goto out;
         }
         r = dir_passwd(x->dir, pw->dn, rq->oldpw, rq->newpw, o->msgbuf, sizeof(o->msgbuf));
-        switch (r) {
-        case 0:
-                break;
-        case -EINVAL:
-                o->status = SESAME_ST_BAD_PASSWORD;
-                o->message = o->msgbuf;
-                goto out;
-        case -EACCES:
-                o->status = SESAME_ST_AUTH_FAILED;
-                goto out;
-        case -EPERM:
-                o->message = "The directory does not allow this password change.";
-                goto out; /* INTERNAL */
-        default:
-                o->status = status_of(r);
+        if (r != 0) {
+                /* OUT_PASSWORD_POLICY: BAD_PASSWORD with the directory's
+                 * words; OUT_BAD_CREDENTIALS: AUTH_FAILED */
+                o->status = outcome_status(r);
+                if (r == OUT_PASSWORD_POLICY)
+                        o->message = o->msgbuf;
+                else if (r == OUT_ACCESS)
+                        o->message = "The directory does not allow this password change.";
                 goto out;
         }
         log_notice("user %s changed the password (uid %u pid %d, service %s)", pw->name, (unsigned)cl->cred.uid,
                    (int)cl->cred.pid, rq->c.service);
         r = state_new_token_stamp(x->dir, &st);
-        if (r < 0)
-                log_error("user %s: the token stamp could not be renewed: %s", pw->name, strerror(-r));
+        if (r != 0)
+                log_error("user %s: the token stamp could not be renewed: %s", pw->name, outcome_str(r));
         emit(cl, EV_PASSWORD_CHANGED, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK with a new password */
 out:
@@ -613,7 +621,7 @@ int handle_chauthtok(struct call *c)
 {
         const struct proto_msg *req = c->req;
         struct chauthtok_req rq = { 0 };
-        struct outcome o = { .status = SESAME_ST_INTERNAL };
+        struct verdict o = { .status = SESAME_ST_INTERNAL };
 
         req_common_parse(req, &rq.c);
         if (!req_string(req, SESAME_F_PASSWORD, rq.oldpw, sizeof(rq.oldpw)))
@@ -627,7 +635,7 @@ int handle_chauthtok(struct call *c)
 
 /* --------------------------------------------------------------- SESSION */
 
-static void session_run(struct call *c, const struct req_common *rc, struct outcome *o)
+static void session_run(struct call *c, const struct req_common *rc, struct verdict *o)
 {
         struct daemon_ctx *x = c->x;
         const struct pwrec *pw = c->pw;
@@ -645,8 +653,8 @@ static void session_run(struct call *c, const struct req_common *rc, struct outc
                 r = state_read(x->dir, pw->dn, &st);
                 if (r == 0)
                         r = state_track_login(x->dir, &st, (int64_t)time(NULL));
-                if (r < 0)
-                        log_warning("user %s: the login could not be recorded: %s", pw->name, strerror(-r));
+                if (r != 0)
+                        log_warning("user %s: the login could not be recorded: %s", pw->name, outcome_str(r));
                 state_done(&st);
         }
         o->status = SESAME_ST_OK;
@@ -655,7 +663,7 @@ static void session_run(struct call *c, const struct req_common *rc, struct outc
 int handle_session(struct call *c)
 {
         struct req_common rc;
-        struct outcome o = { .status = SESAME_ST_INTERNAL };
+        struct verdict o = { .status = SESAME_ST_INTERNAL };
 
         req_common_parse(c->req, &rc);
         session_run(c, &rc, &o);

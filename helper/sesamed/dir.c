@@ -1,4 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dir.c - the directory connection pool and the user binds (see dir.h).
+ *
+ * Inside this file the static helpers speak in negative errno values of
+ * their own (-ETIME: the request's deadline passed before a step;
+ * -ETIMEDOUT: a server did not answer in time; -ECONNRESET: a pooled
+ * connection is dead; -EHOSTUNREACH: a connect failed; -EHOSTDOWN: no
+ * URI could be used).  The public functions turn them into outcome.h
+ * values before they return, so none of these meanings leaves the file.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -12,6 +22,7 @@
 #include "dir.h"
 #include "log.h"
 #include "macro.h"
+#include "outcome.h"
 #include "proto.h"
 #include "util.h"
 
@@ -68,14 +79,14 @@ static void reset_timeouts(const struct sesame_conf *conf, LDAP *ld)
 }
 
 /* Connect and operation time limits of @ld: the configured ones, or less
- * when the thread's deadline is nearer.  -EHOSTDOWN if it has passed. */
+ * when the thread's deadline is nearer.  -ETIME if it has passed. */
 static int set_timeouts(const struct sesame_conf *conf, LDAP *ld)
 {
         int64_t net_ms = budget_ms(conf->connect_timeout), op_ms = budget_ms(conf->timeout);
         struct timeval net = tv_ms(net_ms), op = tv_ms(op_ms);
 
         if (net_ms <= 0 || op_ms <= 0)
-                return -EHOSTDOWN;
+                return -ETIME;
         (void)ldap_set_option(ld, LDAP_OPT_NETWORK_TIMEOUT, &net);
         (void)ldap_set_option(ld, LDAP_OPT_TIMEOUT, &op);
         return 0;
@@ -281,7 +292,7 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         int r;
 
         if (budget <= 0)
-                return -EHOSTDOWN;
+                return OUT_UNAVAIL;
         (void)pthread_mutex_lock(&d->lock);
         for (;;) {
                 for (size_t i = 0; i < d->n && !c; i++)
@@ -292,12 +303,12 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
                 struct timespec ts = { .tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000 };
                 if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT) {
                         (void)pthread_mutex_unlock(&d->lock);
-                        return -EHOSTDOWN;
+                        return OUT_UNAVAIL;
                 }
         }
         if (!c->ld && now_ms() < d->down_until) {
                 (void)pthread_mutex_unlock(&d->lock);
-                return -EHOSTDOWN;
+                return OUT_UNAVAIL;
         }
         c->busy = true;
         (void)pthread_mutex_unlock(&d->lock);
@@ -318,7 +329,7 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
                 }
                 (void)pthread_mutex_unlock(&d->lock);
                 if (r < 0)
-                        return -EHOSTDOWN; /* unreachable, or the request's time is up */
+                        return OUT_UNAVAIL; /* unreachable, or the request's time is up */
         }
         *ret = c;
         return 0;
@@ -352,16 +363,20 @@ static int map_rc(int rc, const char *filter)
         case LDAP_TIMELIMIT_EXCEEDED:
         case LDAP_ADMINLIMIT_EXCEEDED:
                 log_error("search %s: %s; refusing a partial result", filter, ldap_err2string(rc));
-                return -E2BIG;
+                return OUT_LIMIT;
         case LDAP_SERVER_DOWN:
         case LDAP_CONNECT_ERROR:
                 return -ECONNRESET;
         case LDAP_TIMEOUT:
                 log_warning("search %s: no answer in time", filter);
                 return -ETIMEDOUT;
+        case LDAP_BUSY:
+        case LDAP_UNAVAILABLE:
+                log_warning("search %s: %s", filter, ldap_err2string(rc));
+                return OUT_UNAVAIL;
         default:
                 log_error("search %s: %s", filter, ldap_err2string(rc));
-                return -EIO;
+                return OUT_LDAP;
         }
 }
 
@@ -414,7 +429,7 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
                 if (ctrls[0])
                         ldap_control_free(ctrls[0]);
                 r = map_rc(rc, filter);
-                if (r < 0 || rc == LDAP_NO_SUCH_OBJECT) {
+                if (r != 0 || rc == LDAP_NO_SUCH_OBJECT) {
                         ldap_msgfree(res);
                         break;
                 }
@@ -438,7 +453,7 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
                 bool delivered = false;
                 int r = conn_acquire(d, &c);
 
-                if (r < 0)
+                if (r != 0)
                         return r;
                 r = search_on(d, c->ld, base, scope, filter, attrs, paged, cb, userdata, &delivered);
                 conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
@@ -447,7 +462,7 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
                 if (r == -ECONNRESET && !delivered && attempt == 0)
                         continue;
                 if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
-                        return -EHOSTDOWN;
+                        return OUT_UNAVAIL;
                 return r;
         }
 }
@@ -457,7 +472,7 @@ int dir_ping(struct dir *d)
         struct dir_conn *c;
         int r = conn_acquire(d, &c);
 
-        if (r < 0)
+        if (r != 0)
                 return r;
         conn_release(d, c, false, false);
         return 0;
@@ -512,7 +527,7 @@ int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void 
         int r = dir_search(d, dn, LDAP_SCOPE_BASE, "(objectClass=*)", attrs, false, read_entry, &o);
 
         if (r == 0 && !o.seen)
-                return -ENOENT;
+                return OUT_NOTFOUND;
         return r;
 }
 
@@ -550,7 +565,7 @@ static bool rc_unreachable(int rc)
 /*
  * A fresh connection bound as @dn with @cred: the pool's URIs in order,
  * its options and StartTLS rule, under the request's deadline.
- * 0 and *ret; -EACCES (wrong credentials); -EHOSTDOWN; -EIO.
+ * 0 and *ret; OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP (logged).
  */
 static int user_conn(struct dir *d, const char *dn, const struct berval *cred, LDAP **ret)
 {
@@ -558,9 +573,9 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
         bool timed_out = false;
 
         if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
-                return -EACCES; /* never an anonymous or unauthenticated bind */
+                return OUT_BAD_CREDENTIALS; /* never an anonymous or unauthenticated bind */
         if (fail_fast(d))
-                return -EHOSTDOWN;
+                return OUT_UNAVAIL;
         for (size_t i = 0; i < conf->n_uri; i++) {
                 const char *uri = conf->uri[i];
                 LDAP *ld = NULL;
@@ -583,7 +598,7 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
                 }
                 (void)ldap_unbind_ext_s(ld, NULL, NULL);
                 if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH)
-                        return -EACCES;
+                        return OUT_BAD_CREDENTIALS;
                 if (rc_unreachable(rc)) {
                         log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
                         continue;
@@ -591,11 +606,11 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
                 /* the server answered, with something else: it is not a
                  * wrong password, and another server would say the same */
                 log_error("%s: bind as %s: %s", uri, dn, ldap_err2string(rc));
-                return -EIO;
+                return OUT_LDAP;
         }
         if (!timed_out)
                 mark_down(d);
-        return -EHOSTDOWN;
+        return OUT_UNAVAIL;
 }
 
 int dir_user_bind(struct dir *d, const char *dn, const char *password)
@@ -605,7 +620,7 @@ int dir_user_bind(struct dir *d, const char *dn, const char *password)
         int r;
 
         if (cred.bv_len == 0)
-                return -EACCES;
+                return OUT_BAD_CREDENTIALS;
         r = user_conn(d, dn, &cred, &ld);
         if (r == 0)
                 (void)ldap_unbind_ext_s(ld, NULL, NULL);
@@ -646,22 +661,22 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
         if (msg && msgsize)
                 msg[0] = '\0';
         if (old.bv_len == 0)
-                return -EACCES;
+                return OUT_BAD_CREDENTIALS;
         if (new.bv_len == 0) {
                 copy_diag(NULL, "The new password is empty.", msg, msgsize);
-                return -EINVAL;
+                return OUT_PASSWORD_POLICY;
         }
         r = user_conn(d, dn, &old, &ld);
-        if (r < 0)
+        if (r != 0)
                 return r;
         ms = budget_ms(d->conf->timeout);
         if (ms <= 0) {
-                r = -EHOSTDOWN;
+                r = OUT_UNAVAIL;
                 goto out;
         }
         rc = ldap_passwd(ld, &user, &old, &new, NULL, NULL, &msgid);
         if (rc != LDAP_SUCCESS) {
-                r = rc_unreachable(rc) ? -EHOSTDOWN : -EIO;
+                r = rc_unreachable(rc) ? OUT_UNAVAIL : OUT_LDAP;
                 log_error("password change for %s: %s", dn, ldap_err2string(rc));
                 goto out;
         }
@@ -669,13 +684,13 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
         rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
         if (rc <= 0) {
                 log_warning("password change for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
-                r = -EHOSTDOWN;
+                r = OUT_UNAVAIL;
                 goto out;
         }
         rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
         res = NULL;
         if (rc != LDAP_SUCCESS) {
-                r = -EIO;
+                r = OUT_LDAP;
                 goto out;
         }
         switch (err) {
@@ -683,7 +698,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 r = 0;
                 break;
         case LDAP_INVALID_CREDENTIALS:
-                r = -EACCES;
+                r = OUT_BAD_CREDENTIALS;
                 break;
         case LDAP_CONSTRAINT_VIOLATION:
         case LDAP_UNWILLING_TO_PERFORM:
@@ -691,16 +706,16 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 /* a password policy said no: its words are for the user */
                 copy_diag(text, "The directory refused the new password.", msg, msgsize);
                 log_info("password change for %s refused by the directory: %s", dn, ldap_err2string(err));
-                r = -EINVAL;
+                r = OUT_PASSWORD_POLICY;
                 break;
         case LDAP_INSUFFICIENT_ACCESS:
                 log_error("password change for %s: %s (the ACLs must give 'self write' on userPassword)", dn,
                           ldap_err2string(err));
-                r = -EPERM;
+                r = OUT_ACCESS;
                 break;
         default:
                 log_error("password change for %s: %s", dn, ldap_err2string(err));
-                r = rc_unreachable(err) ? -EHOSTDOWN : -EIO;
+                r = rc_unreachable(err) ? OUT_UNAVAIL : OUT_LDAP;
                 break;
         }
 out:
@@ -712,38 +727,44 @@ out:
 
 /* ------------------------------------------------------------ modify */
 
+/* An outcome.h value for a modify's result code; -ECONNRESET and
+ * -ETIMEDOUT (dead or silent connection) stay inside this file. */
 static int map_mod_rc(int rc, const char *dn, const char *text)
 {
         switch (rc) {
         case LDAP_SUCCESS:
                 return 0;
         case LDAP_NO_SUCH_ATTRIBUTE:
-                return -ENODATA;
+                return OUT_NO_VALUE;
         case LDAP_TYPE_OR_VALUE_EXISTS:
-                return -EEXIST;
+                return OUT_EXISTS;
         case LDAP_CONSTRAINT_VIOLATION:
-                return -EINVAL;
+                return OUT_CONSTRAINT;
         case LDAP_OBJECT_CLASS_VIOLATION:
                 log_debug("modify %s: %s: %s", dn, ldap_err2string(rc), text ? text : "");
-                return -EBADR;
+                return OUT_SCHEMA;
         case LDAP_UNDEFINED_TYPE:
                 log_error("modify %s: %s: %s (is the sesame schema loaded?)", dn, ldap_err2string(rc),
                           text ? text : "");
-                return -EOPNOTSUPP;
+                return OUT_LDAP;
         case LDAP_NO_SUCH_OBJECT:
-                return -ENOENT;
+                return OUT_NOTFOUND;
         case LDAP_INSUFFICIENT_ACCESS:
                 log_debug("modify %s: %s", dn, ldap_err2string(rc));
-                return -EPERM;
+                return OUT_ACCESS;
         case LDAP_SERVER_DOWN:
         case LDAP_CONNECT_ERROR:
                 return -ECONNRESET;
         case LDAP_TIMEOUT:
                 return -ETIMEDOUT;
+        case LDAP_BUSY:
+        case LDAP_UNAVAILABLE:
+                log_warning("modify %s: %s", dn, ldap_err2string(rc));
+                return OUT_UNAVAIL;
         default:
                 log_error("modify %s: %s%s%s", dn, ldap_err2string(rc), text && *text ? ": " : "",
                           text ? text : "");
-                return -EIO;
+                return OUT_LDAP;
         }
 }
 
@@ -829,7 +850,7 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                 struct dir_conn *c;
                 int r = conn_acquire(d, &c);
 
-                if (r < 0)
+                if (r != 0)
                         return r;
                 r = modify_on(d, c->ld, dn, mods, attr, ret_value);
                 conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
@@ -839,7 +860,7 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                 if (r == -ECONNRESET && attempt == 0)
                         continue;
                 if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
-                        return -EHOSTDOWN;
+                        return OUT_UNAVAIL;
                 return r;
         }
 }

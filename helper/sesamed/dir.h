@@ -10,15 +10,21 @@
  *    text.
  *  - Every operation is bounded: connect by connect_timeout, each LDAP
  *    operation by timeout.
- *  - When no URI can be reached, the pool fails fast (-EHOSTDOWN) for
+ *  - When no URI can be reached, the pool fails fast (OUT_UNAVAIL) for
  *    reconnect_interval seconds instead of making every caller wait, then
  *    tries again by itself.
  *  - A search that the server cut short (size, time or admin limit) is an
- *    error (-E2BIG), never a partial result.
+ *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock
  *    request); each limit above is then shortened to what is left.
  *  - Passwords are checked on connections of their own (dir_user_bind,
  *    dir_passwd), never on the pooled service connections.
+ *
+ * Return values follow outcome.h: 0, a negative errno for a failure of
+ * the system (-ENOMEM), or an OUT_* value.  Every function may return
+ * OUT_UNAVAIL (no server reachable, no answer in time, or the thread's
+ * deadline passed) and OUT_LDAP (another LDAP error, logged); the others
+ * are listed with each function.
  */
 #ifndef SESAMED_DIR_H
 #define SESAMED_DIR_H
@@ -27,27 +33,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "outcome.h"
+
 struct sesame_conf;
 struct dir;
 
 struct dir *dir_new(const struct sesame_conf *conf);
 struct dir *dir_free(struct dir *d);
 
-/* Called for each entry; a non-zero return stops the search and is
- * returned by dir_search(). */
+/* Called for each entry: 0, or a negative errno that stops the search
+ * and is returned by dir_search(). */
 typedef int (*dir_entry_cb)(LDAP *ld, LDAPMessage *e, void *userdata);
 
 /**
  * dir_search() - subtree search, paged when @paged.
- * Return: 0 when every entry was delivered; -EHOSTDOWN when the directory
- * cannot be reached; -E2BIG when a limit cut the result; -EIO for other
- * LDAP errors; or the callback's non-zero value.  A missing base is an
- * empty result.
+ * Return: 0 when every entry was delivered; OUT_UNAVAIL; OUT_LIMIT when a
+ * limit cut the result; OUT_LDAP; -ENOMEM; or the callback's negative
+ * errno.  A missing base is an empty result.
  */
 int dir_search(struct dir *d, const char *base, int scope, const char *filter, char **attrs, bool paged,
                dir_entry_cb cb, void *userdata);
 
-/* Probe the directory (connect and bind); 0 or -EHOSTDOWN/-EIO. */
+/* Probe the directory (connect and bind); 0 or OUT_UNAVAIL. */
 int dir_ping(struct dir *d);
 
 /**
@@ -57,14 +64,14 @@ int dir_ping(struct dir *d);
  * (connect_timeout, timeout); the deadline only shortens them, so a
  * request made of several operations answers in time even when the
  * directory stops answering half-way.  An operation that finds the
- * deadline passed fails with -EHOSTDOWN without touching the network.
+ * deadline passed fails with OUT_UNAVAIL without touching the network.
  */
 void dir_deadline_set(int64_t deadline);
 
 /**
  * dir_read() - the entry @dn itself (base search, attributes @attrs);
- * @cb is called once.  0, -ENOENT when there is no such entry (or it is
- * not readable), or what dir_search() returns.
+ * @cb is called once.  0, OUT_NOTFOUND when there is no such entry (or
+ * it is not readable), or what dir_search() returns.
  */
 int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void *userdata);
 
@@ -74,8 +81,8 @@ int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void 
  * limits as the pool; never a pooled connection).  An empty password is
  * refused without contacting the directory (an empty simple bind would be
  * an anonymous bind).  The password is never logged.
- * Return: 0, -EACCES (invalidCredentials, or an empty password),
- * -EHOSTDOWN (no server reachable in time), -EIO (another LDAP error).
+ * Return: 0, OUT_BAD_CREDENTIALS (invalidCredentials, or an empty
+ * password), OUT_UNAVAIL, OUT_LDAP.
  */
 int dir_user_bind(struct dir *d, const char *dn, const char *password);
 
@@ -83,28 +90,30 @@ int dir_user_bind(struct dir *d, const char *dn, const char *password);
  * dir_passwd() - change a password with the Password Modify extended
  * operation (RFC 3062), bound as the user @dn with @oldpw on a fresh
  * connection, user identity @dn, old and new password given.
- * Return: 0; -EACCES (the old password is wrong); -EINVAL (the server
- * refused the new password: constraintViolation, unwillingToPerform,
- * e.g. a ppolicy rule; its diagnostic text, made printable, is in @msg,
- * or a generic sentence when it sent none); -EPERM (the ACLs do not let
- * the user write the password); -EHOSTDOWN; -EIO.
+ * Return: 0; OUT_BAD_CREDENTIALS (the old password is wrong);
+ * OUT_PASSWORD_POLICY (the new password is empty, or the server refused
+ * it: constraintViolation, unwillingToPerform, e.g. a ppolicy rule; its
+ * diagnostic text, made printable, is in @msg, or a generic sentence when
+ * it sent none); OUT_ACCESS (the ACLs do not let the user write the
+ * password); OUT_UNAVAIL; OUT_LDAP.
  */
 int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize);
 
 /**
  * dir_modify() - modify @dn on a pooled (service) connection.
- * Return: 0 or a distinct code per outcome, so callers can build
+ * Return: 0 or a distinct outcome per result, so callers can build
  * compare-and-swap updates out of delete-value + add-value:
- *   -ENODATA      noSuchAttribute (a value to delete is not there)
- *   -EEXIST       attributeOrValueExists
- *   -EINVAL       constraintViolation (e.g. a second value of a
- *                 single-valued attribute)
- *   -EBADR        objectClassViolation
- *   -EOPNOTSUPP   undefinedAttributeType (the schema is not loaded)
- *   -ENOENT       noSuchObject
- *   -EPERM        insufficientAccess
- *   -EHOSTDOWN    unreachable, or no answer in time
- *   -EIO          anything else (logged)
+ *   OUT_NO_VALUE    noSuchAttribute (a value to delete is not there)
+ *   OUT_EXISTS      attributeOrValueExists
+ *   OUT_CONSTRAINT  constraintViolation (e.g. a second value of a
+ *                   single-valued attribute)
+ *   OUT_SCHEMA      objectClassViolation
+ *   OUT_NOTFOUND    noSuchObject
+ *   OUT_ACCESS      insufficientAccess
+ *   OUT_UNAVAIL     unreachable, busy, or no answer in time
+ *   OUT_LDAP        anything else, undefinedAttributeType (the schema is
+ *                   not loaded) among them (logged)
+ *   -ENOMEM
  * A pooled connection found dead is replaced and the modification sent
  * once more: every caller's modification must be safe to repeat (the
  * repeat of an applied compare-and-swap fails, which errs on the side of

@@ -15,6 +15,7 @@
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "outcome.h"
 #include "util.h"
 
 #define NSS SOCK_BIT(SOCK_NSS)
@@ -87,25 +88,23 @@ bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t tar
  * root still gets through the account phase while the directory is down.
  * To a caller that is not root, an unknown address looks like somebody
  * else's (DENIED), so that pam.sock does not tell which addresses exist
- * (user names are public anyway).  A SESAME_ST_* status.
+ * (user names are public anyway).  0 or an outcome.h value.
  */
-static uint32_t resolve_login(struct client *cl, const char *login, struct pwrec *pw)
+static int resolve_login(struct client *cl, const char *login, struct pwrec *pw)
 {
         struct daemon_ctx *x = cl->ctx;
         bool mail = strchr(login, '@') && (x->conf->mail_login || cl->cls == SOCK_ADMIN);
-        int s;
+        int r;
 
         if (mail)
-                s = acct_user_bymail(&x->acct, login, pw);
+                r = acct_user_bymail(&x->acct, login, pw);
         else if (localdb_has_user(x->acct.local, login, UINT32_MAX))
-                s = SESAME_ST_NOTFOUND;
+                r = OUT_NOTFOUND;
         else
-                s = acct_user_byname(&x->acct, login, pw);
-        if (s == SESAME_ST_NOTFOUND && mail && cl->cred.uid != 0)
-                return SESAME_ST_DENIED;
-        if (s == SESAME_ST_OK || s == SESAME_ST_NOTFOUND || s == SESAME_ST_UNAVAIL)
-                return (uint32_t)s;
-        return SESAME_ST_INTERNAL;
+                r = acct_user_byname(&x->acct, login, pw);
+        if (r == OUT_NOTFOUND && mail && cl->cred.uid != 0)
+                return OUT_DENIED;
+        return r;
 }
 
 /* Steps 2 and 3 for a D_ACCOUNT request, then the handler. */
@@ -114,24 +113,26 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
         struct client *cl = c->cl;
         char login[SESAME_MAIL_MAX + 1], q[80];
         struct pwrec pw = { 0 };
-        uint32_t st;
         int r;
 
         if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
-                return client_end(cl, SESAME_ST_NOTFOUND, NULL);
+                return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
         c->login = login;
-        st = resolve_login(cl, login, &pw);
-        if (st != SESAME_ST_OK) {
+        r = resolve_login(cl, login, &pw);
+        if (r != 0) {
+                if (r != OUT_NOTFOUND && r != OUT_DENIED)
+                        log_debug("uid %u pid %d: request 0x%04x: the account cannot be looked up: %s",
+                                  (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode, outcome_str(r));
                 if (d->unresolved)
-                        d->unresolved(c, st);
-                return client_end(cl, st, NULL);
+                        d->unresolved(c, r);
+                return client_end(cl, outcome_status(r), NULL);
         }
         if (!dispatch_may_target(d, cl->cred.uid, pw.uid)) {
                 log_notice("uid %u pid %d: request 0x%04x for %s (uid %u) denied: not its own account",
                            (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
                            str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
                 pwrec_done(&pw);
-                return client_end(cl, SESAME_ST_DENIED, NULL);
+                return client_end(cl, outcome_status(OUT_DENIED), NULL);
         }
         c->pw = &pw;
         r = d->fn(c);

@@ -53,9 +53,9 @@ struct call {
 
 /* Handlers: 0 to keep the connection, < 0 to close it. */
 typedef int (*handler_fn)(struct call *c);
-/* D_ACCOUNT: LOGIN resolved to no account (@status: the SESAME_ST_* about
- * to be answered); for the handler's log and events. */
-typedef void (*unresolved_fn)(struct call *c, uint32_t status);
+/* D_ACCOUNT: LOGIN resolved to no account (@r: why, an outcome.h value
+ * or a negative errno); for the handler's log and events. */
+typedef void (*unresolved_fn)(struct call *c, int r);
 
 struct dispatch_entry {
         uint16_t opcode;
@@ -126,7 +126,7 @@ int handle_group_enum(struct call *c);
 int handle_initgroups(struct call *c);
 /* authsrv.c */
 int handle_auth(struct call *c);
-void auth_unresolved(struct call *c, uint32_t status);
+void auth_unresolved(struct call *c, int r);
 int handle_account(struct call *c);
 int handle_chauthtok(struct call *c);
 int handle_session(struct call *c);

@@ -18,6 +18,7 @@
 #include "conf.h"
 #include "log.h"
 #include "macro.h"
+#include "outcome.h"
 #include "ctx.h"
 #include "dispatch.h"
 #include "util.h"
@@ -148,18 +149,17 @@ static int encode_gids(struct bbuf *out, const uint32_t *gids, size_t n)
 
 /* ------------------------------------------------------------ lookups */
 
-/* A lookup fills @out with data frames and returns a SESAME_ST_* status. */
+/* A lookup fills @out with data frames: 0, OUT_NOTFOUND, or why it
+ * could not (outcome.h). */
 typedef int (*lookup_fn)(struct accounts *a, const struct proto_msg *req, struct bbuf *out);
 
-static int enc_status(int r) { return r < 0 ? SESAME_ST_INTERNAL : SESAME_ST_OK; }
-
-static int lookup_pw(int st, struct pwrec *p, struct bbuf *out)
+static int lookup_pw(int r, struct pwrec *p, struct bbuf *out)
 {
-        if (st == SESAME_ST_OK) {
-                st = enc_status(encode_passwd(p, out));
+        if (r == 0) {
+                r = encode_passwd(p, out);
                 pwrec_done(p);
         }
-        return st;
+        return r;
 }
 
 static int lookup_pw_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
@@ -168,7 +168,7 @@ static int lookup_pw_byname(struct accounts *a, const struct proto_msg *req, str
         struct pwrec p = { 0 };
 
         if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         return lookup_pw(acct_user_byname(a, name, &p), &p, out);
 }
 
@@ -185,24 +185,24 @@ static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, str
         struct pwrec p = { 0 };
 
         if (!req_string(req, SESAME_F_MAIL, mail, sizeof(mail)))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
 }
 
 static int lookup_pw_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
 {
         if (!a->conf->enumerate)
-                return SESAME_ST_OK;
+                return 0;
         return acct_user_enum(a, encode_passwd, out);
 }
 
-static int lookup_gr(int st, struct grrec *g, struct bbuf *out)
+static int lookup_gr(int r, struct grrec *g, struct bbuf *out)
 {
-        if (st == SESAME_ST_OK) {
-                st = enc_status(encode_group(g, out));
+        if (r == 0) {
+                r = encode_group(g, out);
                 grrec_done(g);
         }
-        return st;
+        return r;
 }
 
 static int lookup_gr_byname(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
@@ -211,7 +211,7 @@ static int lookup_gr_byname(struct accounts *a, const struct proto_msg *req, str
         struct grrec g = { 0 };
 
         if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
-                return SESAME_ST_NOTFOUND;
+                return OUT_NOTFOUND;
         return lookup_gr(acct_group_byname(a, name, &g), &g, out);
 }
 
@@ -225,7 +225,7 @@ static int lookup_gr_bygid(struct accounts *a, const struct proto_msg *req, stru
 static int lookup_gr_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
 {
         if (!a->conf->enumerate)
-                return SESAME_ST_OK;
+                return 0;
         return acct_group_enum(a, encode_group, out);
 }
 
@@ -234,14 +234,14 @@ static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, st
         char name[SESAME_NAME_MAX + 1];
         _cleanup_free_ uint32_t *gids = NULL;
         size_t n = 0;
-        int st;
+        int r;
 
         if (!req_string(req, SESAME_F_NAME, name, sizeof(name)))
-                return SESAME_ST_NOTFOUND;
-        st = acct_initgroups(a, name, &gids, &n);
-        if (st == SESAME_ST_OK)
-                st = enc_status(encode_gids(out, gids, n));
-        return st;
+                return OUT_NOTFOUND;
+        r = acct_initgroups(a, name, &gids, &n);
+        if (r == 0)
+                r = encode_gids(out, gids, n);
+        return r;
 }
 
 /* Cache key of a request: a prefix per kind plus the name or id. */
@@ -267,30 +267,32 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         uint32_t cached_st = 0;
         bool fresh = false, have;
         struct bbuf out = { 0 };
-        int st, r;
+        uint32_t st;
+        int r;
 
         if (request_key(prefix, req, key, sizeof(key)) < 0)
-                return client_end(cl, SESAME_ST_NOTFOUND, NULL);
+                return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
         have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
         if (have && fresh)
                 goto send_cached;
 
-        st = fn(&x->acct, req, &out);
-        if (st == SESAME_ST_OK || st == SESAME_ST_NOTFOUND) {
-                uint32_t ttl = st == SESAME_ST_OK ? x->conf->cache_ttl : x->conf->negative_ttl;
+        r = fn(&x->acct, req, &out);
+        st = outcome_status(r);
+        /* authoritative answers are cached, whatever fails is not */
+        if (r == 0 || r == OUT_NOTFOUND) {
+                uint32_t ttl = r == 0 ? x->conf->cache_ttl : x->conf->negative_ttl;
                 if (ttl > 0)
-                        (void)cache_put(x->cache, key, (uint32_t)st, out.data, out.len,
-                                        now_ms() + (int64_t)ttl * 1000);
-                r = st == SESAME_ST_OK ? client_send(cl, out.data, out.len) : 0;
+                        (void)cache_put(x->cache, key, st, out.data, out.len, now_ms() + (int64_t)ttl * 1000);
+                r = r == 0 ? client_send(cl, out.data, out.len) : 0;
                 free(out.data);
-                return r < 0 ? r : client_end(cl, (uint32_t)st, NULL);
+                return r < 0 ? r : client_end(cl, st, NULL);
         }
         free(out.data);
         if (have) {
-                log_debug("%s: directory unavailable, serving the cached answer", key);
+                log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
                 goto send_cached;
         }
-        return client_end(cl, (uint32_t)st, NULL);
+        return client_end(cl, st, NULL);
 
 send_cached:
         r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "dir.h"
+#include "gentime.h"
 #include "log.h"
 #include "macro.h"
 #include "state.h"
@@ -38,90 +39,6 @@
 
 /* libldap takes char * where it only reads */
 #define S(s) ((char *)(uintptr_t)(s))
-
-/* ---------------------------------------------------------------- time */
-
-static bool all_digits(const char *s, size_t n)
-{
-        for (size_t i = 0; i < n; i++)
-                if (s[i] < '0' || s[i] > '9')
-                        return false;
-        return true;
-}
-
-static int num(const char *s, size_t n)
-{
-        int v = 0;
-
-        for (size_t i = 0; i < n; i++)
-                v = v * 10 + (s[i] - '0');
-        return v;
-}
-
-int gentime_parse(const char *s, int64_t *ret)
-{
-        size_t len = strlen(s), i;
-        struct tm tm = { 0 };
-        int64_t off = 0;
-        time_t t;
-
-        /* YYYYMMDDHH, then optional MM and SS */
-        if (len < 11 || !all_digits(s, 10))
-                return -EINVAL;
-        tm.tm_year = num(s, 4) - 1900;
-        tm.tm_mon = num(s + 4, 2) - 1;
-        tm.tm_mday = num(s + 6, 2);
-        tm.tm_hour = num(s + 8, 2);
-        i = 10;
-        if (i + 2 <= len && all_digits(s + i, 2)) {
-                tm.tm_min = num(s + i, 2);
-                i += 2;
-                if (i + 2 <= len && all_digits(s + i, 2)) {
-                        tm.tm_sec = num(s + i, 2);
-                        i += 2;
-                }
-        }
-        if (i < len && (s[i] == '.' || s[i] == ',')) {
-                i++;
-                if (i >= len || s[i] < '0' || s[i] > '9')
-                        return -EINVAL;
-                while (i < len && s[i] >= '0' && s[i] <= '9')
-                        i++;
-        }
-        if (i < len && s[i] == 'Z')
-                i++;
-        else if (i < len && (s[i] == '+' || s[i] == '-')) {
-                int sign = s[i] == '-' ? -1 : 1;
-                i++;
-                if (i + 2 > len || !all_digits(s + i, 2))
-                        return -EINVAL;
-                off = num(s + i, 2) * 3600;
-                i += 2;
-                if (i + 2 <= len && all_digits(s + i, 2)) {
-                        off += num(s + i, 2) * 60;
-                        i += 2;
-                }
-                off *= sign;
-        } else
-                return -EINVAL;
-        if (i != len || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-            tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-                return -EINVAL;
-        t = timegm(&tm);
-        if (t == (time_t)-1 && !(tm.tm_year == 69 && tm.tm_mon == 11 && tm.tm_mday == 31))
-                return -EINVAL;
-        *ret = (int64_t)t - off;
-        return 0;
-}
-
-void gentime_format(int64_t t, char buf[static 16])
-{
-        time_t tt = (time_t)t;
-        struct tm tm;
-
-        if (!gmtime_r(&tt, &tm) || strftime(buf, 16, "%Y%m%d%H%M%SZ", &tm) != 15)
-                (void)snprintf(buf, 16, "19700101000000Z");
-}
 
 /* ---------------------------------------------------------------- read */
 
@@ -245,53 +162,17 @@ int state_read(struct dir *d, const char *dn, struct acct_state *ret)
                           S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
                           S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
                           NULL };
+        int r;
 
         *ret = (struct acct_state){ .last_step = -1 };
         ret->dn = strdup(dn);
         if (!ret->dn)
                 return -ENOMEM;
-        return dir_read(d, dn, attrs, state_entry, ret);
-}
-
-void state_done(struct acct_state *s)
-{
-        free(s->dn);
-        free(s->token_stamp);
-        erase_and_free(s->totp_secret);
-        erase_and_free(s->totp_pending);
-        free(s->last_step_raw);
-        for (size_t i = 0; i < s->n_recovery; i++)
-                erase_and_free(s->recovery[i]);
-        free(s->recovery);
-        *s = (struct acct_state){ .last_step = -1 };
-}
-
-bool state_locked(const struct acct_state *s, int64_t now)
-{
-        return s->has_locked_until && now < s->locked_until;
-}
-
-bool state_expired(const struct acct_state *s, int64_t now)
-{
-        return s->has_shadow_expire && now / 86400 >= s->shadow_expire;
-}
-
-/* The window of the counted failures is still open at @now. */
-static bool window_open(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
-{
-        if (!s->has_failures || !s->has_failure_time)
-                return false;
-        if (now - s->failure_time >= (int64_t)c->failure_window || s->failure_time > now + 60)
-                return false;
-        /* a lockout that has ended closes the window it came from */
-        if (s->has_locked_until && s->locked_until <= now)
-                return false;
-        return true;
-}
-
-uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
-{
-        return window_open(s, c, now) ? s->failures : 0;
+        r = dir_read(d, dn, attrs, state_entry, ret);
+        /* the entry was found by a lookup a moment ago: if its state
+         * cannot be read now, nothing about the account can be decided
+         * (never "no such user", which the account phase would pass) */
+        return r == OUT_NOTFOUND ? OUT_ACCESS : r;
 }
 
 /* ---------------------------------------------------------------- write */
@@ -349,7 +230,7 @@ static int state_modify_read(struct dir *d, struct acct_state *s, struct mods *m
         char *ocv[] = { S(CLASS), NULL };
         LDAPMod oc = { .mod_op = LDAP_MOD_ADD, .mod_type = S(A_CLASS), .mod_values = ocv };
         bool add_class = class && !s->has_class;
-        int r = -EIO;
+        int r = OUT_LDAP;
 
         for (int attempt = 0; attempt < 2; attempt++) {
                 size_t n = 0;
@@ -365,11 +246,11 @@ static int state_modify_read(struct dir *d, struct acct_state *s, struct mods *m
                                 s->has_class = true;
                         return 0;
                 }
-                if (r == -EEXIST && add_class) {
+                if (r == OUT_EXISTS && add_class) {
                         add_class = false; /* somebody added it meanwhile */
                         continue;
                 }
-                if (r == -EBADR && class && !add_class) {
+                if (r == OUT_SCHEMA && class && !add_class) {
                         add_class = true; /* somebody removed it */
                         continue;
                 }
@@ -386,7 +267,7 @@ static int state_modify(struct dir *d, struct acct_state *s, struct mods *m, boo
 /* A new failure window: count 1 from now.  The count is set with a
  * compare-and-swap (add when absent, delete the old value + add 1
  * otherwise), so of several logins failing at once only one starts the
- * window; the others get -EAGAIN and increment instead. */
+ * window; the others get OUT_CONFLICT and increment instead. */
 static int start_window(struct dir *d, struct acct_state *s, int64_t now)
 {
         struct mods m = { 0 };
@@ -399,9 +280,9 @@ static int start_window(struct dir *d, struct acct_state *s, int64_t now)
         if (s->has_locked_until)
                 mods_add(&m, LDAP_MOD_REPLACE, A_LOCKED, NULL); /* an ended lock */
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
-                return -EAGAIN;
-        if (r < 0)
+        if (r == OUT_NO_VALUE || r == OUT_EXISTS || r == OUT_CONSTRAINT)
+                return OUT_CONFLICT;
+        if (r != 0)
                 return r;
         s->has_failure_time = true;
         s->failure_time = now;
@@ -410,7 +291,7 @@ static int start_window(struct dir *d, struct acct_state *s, int64_t now)
 }
 
 /* One more failure in the open window: the count after it, from the
- * server (Post-Read control) or, without that, our own sum.  -ENODATA
+ * server (Post-Read control) or, without that, our own sum.  OUT_NO_VALUE
  * when the count is gone (reset meanwhile by a success elsewhere). */
 static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 {
@@ -421,7 +302,7 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 
         mods_add(&m, LDAP_MOD_INCREMENT, A_FAILURES, "1");
         r = state_modify_read(d, s, &m, true, A_FAILURES, &after);
-        if (r < 0)
+        if (r != 0)
                 return r;
         *ret_count = after && parse_u32(after, 0, UINT32_MAX, &v) == 0 ? v
                      : s->failures < UINT32_MAX                         ? s->failures + 1
@@ -432,39 +313,45 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
 int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                          bool *ret_locked, int64_t *ret_until)
 {
-        bool fresh = !window_open(s, c, now);
+        struct failure_plan plan;
+        bool fresh;
         uint32_t count = 0;
-        int r = -EAGAIN;
+        int64_t until;
+        int r = OUT_CONFLICT;
+
+        state_failure_plan(s, c, now, &plan);
+        fresh = plan.new_window;
 
         *ret_locked = false;
         *ret_until = 0;
-        for (int attempt = 0; attempt < 3 && r == -EAGAIN; attempt++) {
+        for (int attempt = 0; attempt < 3 && r == OUT_CONFLICT; attempt++) {
                 if (fresh) {
                         r = start_window(d, s, now);
                         if (r == 0)
                                 count = 1;
-                        else if (r == -EAGAIN)
+                        else if (r == OUT_CONFLICT)
                                 fresh = false; /* another login started it: count in it */
                 } else {
                         r = count_up(d, s, &count);
-                        if (r == -ENODATA) {
+                        if (r == OUT_NO_VALUE) {
                                 s->has_failures = false; /* reset meanwhile: start over */
                                 fresh = true;
-                                r = -EAGAIN;
+                                r = OUT_CONFLICT;
                         }
                 }
         }
-        if (r < 0)
+        if (r != 0)
                 return r;
         s->has_failures = true;
         s->failures = count;
-        if (count >= c->max_failures) {
+        /* the count the directory returned, which other logins failing
+         * at the same time may have raised beyond the plan's */
+        if (state_failure_locks(count, c, now, &until)) {
                 struct mods m = { 0 };
-                int64_t until = now + (int64_t)c->lockout_time;
 
                 mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
                 r = state_modify(d, s, &m, true);
-                if (r < 0)
+                if (r != 0)
                         return r;
                 s->has_locked_until = true;
                 s->locked_until = until;
@@ -498,7 +385,7 @@ int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
         int r = state_reset_failures(d, s);
 
         *ret_ppolicy = true;
-        if (r < 0)
+        if (r != 0)
                 return r;
         if (s->ppolicy_locked) {
                 struct mods m = { 0 };
@@ -506,14 +393,14 @@ int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
 
                 mods_add(&m, LDAP_MOD_DELETE, A_PPOLICY, NULL);
                 q = state_modify(d, s, &m, false);
-                if (q == 0 || q == -ENODATA)
+                if (q == 0 || q == OUT_NO_VALUE)
                         s->ppolicy_locked = false;
-                else if (q == -EHOSTDOWN)
+                else if (q == OUT_UNAVAIL || q < 0)
                         return q;
                 else {
                         log_notice("%s: could not remove %s (%s); the directory's password policy keeps it "
                                    "locked",
-                                   s->dn, A_PPOLICY, strerror(-q));
+                                   s->dn, A_PPOLICY, outcome_str(q));
                         *ret_ppolicy = false;
                 }
         }
@@ -529,9 +416,9 @@ int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step)
                 mods_add(&m, LDAP_MOD_DELETE, A_LASTSTEP, s->last_step_raw);
         mods_add_int(&m, LDAP_MOD_ADD, A_LASTSTEP, step);
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA || r == -EEXIST || r == -EINVAL)
-                return -EAGAIN; /* another login took a step since we read it */
-        if (r < 0)
+        if (r == OUT_NO_VALUE || r == OUT_EXISTS || r == OUT_CONSTRAINT)
+                return OUT_CONFLICT; /* another login took a step since we read it */
+        if (r != 0)
                 return r;
         free(s->last_step_raw);
         s->last_step_raw = NULL;
@@ -548,9 +435,9 @@ int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash)
 
         mods_add(&m, LDAP_MOD_DELETE, A_RECOVERY, hash);
         r = state_modify(d, s, &m, false);
-        if (r == -ENODATA)
-                return -ENOENT;
-        if (r < 0)
+        if (r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* spent by another login since we read it */
+        if (r != 0)
                 return r;
         for (size_t i = 0; i < s->n_recovery; i++)
                 if (strcmp(s->recovery[i], hash) == 0) {
@@ -588,13 +475,13 @@ int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step)
         int r;
 
         if (!s->totp_pending)
-                return -ENOENT;
+                return OUT_NO_VALUE;
         mods_add(&m, LDAP_MOD_REPLACE, A_SECRET, s->totp_pending);
         mods_add(&m, LDAP_MOD_DELETE, A_PENDING, s->totp_pending);
         mods_add_int(&m, LDAP_MOD_REPLACE, A_LASTSTEP, step);
         r = state_modify(d, s, &m, true);
-        if (r == -ENODATA)
-                return -EAGAIN; /* enrolled again meanwhile */
+        if (r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* enrolled again meanwhile */
         return r;
 }
 
@@ -623,9 +510,9 @@ int state_new_token_stamp(struct dir *d, struct acct_state *s)
 
 int state_track_login(struct dir *d, struct acct_state *s, int64_t now)
 {
-        char when[16];
+        char when[GENTIME_FORMAT_LEN];
         bool incr = s->has_login_count;
-        int r = -EIO;
+        int r = OUT_LDAP;
 
         gentime_format(now, when);
         for (int attempt = 0; attempt < 2; attempt++) {
@@ -636,9 +523,9 @@ int state_track_login(struct dir *d, struct acct_state *s, int64_t now)
                 r = state_modify(d, s, &m, true);
                 /* the count appeared (another session) or vanished
                  * meanwhile: once more the other way */
-                if ((r == -EEXIST || r == -EINVAL) && !incr)
+                if ((r == OUT_EXISTS || r == OUT_CONSTRAINT) && !incr)
                         incr = true;
-                else if (r == -ENODATA && incr)
+                else if (r == OUT_NO_VALUE && incr)
                         incr = false;
                 else
                         break;

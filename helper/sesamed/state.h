@@ -5,6 +5,10 @@
  * plus pwdAccountLockedTime (ppolicy) and shadowExpire, read and written
  * by sesamed as its service DN.
  *
+ * Two halves: the decisions that need no I/O (state_locked() ...
+ * state_failure_plan(), in state-rules.c) and the reads and writes of the
+ * directory (state.c).
+ *
  * Reading: state_read() fetches everything at once.  Writing: one LDAP
  * modify per function; objectClass sesameAccount is added in the same
  * modify when the entry lacks it.  Updates that race with other sesamed
@@ -17,9 +21,10 @@
  *  - a recovery code is spent by deleting its value, which fails if it is
  *    already gone.
  *
- * Return values: 0, or a negative errno from dir.h (-EHOSTDOWN: the
- * directory is unreachable; -EAGAIN: a compare-and-swap lost; -ENOENT:
- * no such entry or value; -EIO ...).  Nothing here logs a secret.
+ * Return values follow outcome.h: 0, -ENOMEM, or an OUT_* value: those
+ * of dir_modify() (dir.h; OUT_UNAVAIL: the directory is unreachable),
+ * and OUT_CONFLICT where another writer won a race this function would
+ * otherwise have to lose silently.  Nothing here logs a secret.
  */
 #ifndef SESAMED_STATE_H
 #define SESAMED_STATE_H
@@ -27,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "outcome.h"
 
 struct dir;
 struct sesame_conf;
@@ -58,9 +65,8 @@ struct acct_state {
         uint32_t login_count;    /* sesameLoginCount */
 };
 
-/* Read the state of @dn.  0; -ENOENT (entry gone or unreadable);
- * -EHOSTDOWN; -EIO; -ENOMEM.  state_done() it in every case. */
-int state_read(struct dir *d, const char *dn, struct acct_state *ret);
+/* ------------------------------------------------ decisions, no I/O */
+
 void state_done(struct acct_state *s);
 
 /* sesameLockedUntil is in the future. */
@@ -70,12 +76,35 @@ bool state_expired(const struct acct_state *s, int64_t now);
 /* Failures in the current window (0 when the window has passed). */
 uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
 
+/* What one more failure at @now does to the state @s (the failure
+ * window rules of state_record_failure()). */
+struct failure_plan {
+        bool new_window; /* start a new window (count 1 from @now): there is
+                          * none, it is older than failure_window, a lock
+                          * has ended since, or its time is in the future */
+        uint32_t count;  /* the count after this failure, as far as @s knows */
+        bool lock;       /* @count reaches max_failures: lock ... */
+        int64_t until;   /* ... until now + lockout_time (0 when not) */
+};
+void state_failure_plan(const struct acct_state *s, const struct sesame_conf *c, int64_t now,
+                        struct failure_plan *ret);
+/* Whether @count failures in the window lock the account at @now;
+ * *ret_until says until when (set only when they do). */
+bool state_failure_locks(uint32_t count, const struct sesame_conf *c, int64_t now, int64_t *ret_until);
+
+/* ------------------------------------------------ the directory (state.c) */
+
+/* Read the state of @dn (an entry a lookup has just found).  0;
+ * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
+ * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */
+int state_read(struct dir *d, const char *dn, struct acct_state *ret);
+
 /*
- * Count one failure (password or code).  A new window starts when there
- * is none, it is older than failure_window, or a lockout has ended since;
- * otherwise the count is incremented.  When it reaches max_failures the
- * account is locked until now + lockout_time: *ret_locked is set and
- * *ret_until says until when.
+ * Count one failure (password or code), as state_failure_plan() decides:
+ * a new window, or the count incremented in the directory (which says
+ * what it became when other logins fail at the same time).  When it
+ * reaches max_failures the account is locked until now + lockout_time:
+ * *ret_locked is set and *ret_until says until when.
  */
 int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                          bool *ret_locked, int64_t *ret_until);
@@ -88,10 +117,10 @@ int state_reset_failures(struct dir *d, struct acct_state *s);
 int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy);
 
 /* Compare-and-swap of sesameTotpLastStep from the value read to @step.
- * -EAGAIN when another login changed it since the read. */
+ * OUT_CONFLICT when another login changed it since the read. */
 int state_cas_last_step(struct dir *d, struct acct_state *s, int64_t step);
 /* Spend the recovery code whose hash is @hash: delete that value.
- * -ENOENT when it is not (or no longer) there. */
+ * OUT_CONFLICT when it is no longer there (another login spent it). */
 int state_use_recovery(struct dir *d, struct acct_state *s, const char *hash);
 /* Replace all recovery codes by @hashes (@n of them). */
 int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes, size_t n);
@@ -99,8 +128,8 @@ int state_set_recovery(struct dir *d, struct acct_state *s, char *const *hashes,
 /* sesameTotpPending := @sealed. */
 int state_set_pending(struct dir *d, struct acct_state *s, const char *sealed);
 /* Activation in one modify: sesameTotpSecret := the pending value, delete
- * that exact pending value (-EAGAIN if it changed since the read),
- * sesameTotpLastStep := @step. */
+ * that exact pending value (OUT_CONFLICT if it changed since the read),
+ * sesameTotpLastStep := @step.  OUT_NO_VALUE when none was pending. */
 int state_activate_totp(struct dir *d, struct acct_state *s, int64_t step);
 /* Remove secret, pending seed, last step and recovery codes. */
 int state_disable_totp(struct dir *d, struct acct_state *s);
@@ -110,10 +139,5 @@ int state_new_token_stamp(struct dir *d, struct acct_state *s);
 /* Session opened: sesameLastLogin := now, sesameLoginCount += 1 (set to
  * 1 when absent). */
 int state_track_login(struct dir *d, struct acct_state *s, int64_t now);
-
-/* GeneralizedTime "YYYYMMDDHHMMSS[.fff](Z|+hhmm|-hhmm)" to epoch
- * seconds; -EINVAL.  And back ("YYYYMMDDHHMMSSZ", 16 bytes with NUL). */
-int gentime_parse(const char *s, int64_t *ret);
-void gentime_format(int64_t t, char buf[static 16]);
 
 #endif

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-auth.c - the login decisions of helper/sesamed/authsrv.c, driven
+ * through its handlers (AUTH, ACCOUNT, CHAUTHTOK) over a socketpair, with
+ * an in-memory directory (fake-dir.c) in place of slapd.
+ *
+ * The request is sent as pam_sesame would send it and read by the
+ * daemon's own proto_recv(); the answer frames are read back the same
+ * way.  What is checked is what a PAM module would see (status, REASON,
+ * LOCKED_UNTIL, the user name) and what the directory was told (a failure
+ * counted, a lock written, a TOTP step taken).  The integration tests run
+ * the same paths against a real slapd.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <oath.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "ctx.h"
+#include "dispatch.h"
+#include "fake-dir.h"
+#include "log.h"
+#include "macro.h"
+#include "proto.h"
+#include "seal.h"
+#include "totp.h"
+#include "util.h"
+
+/* RFC 6238's SHA-1 test seed, "12345678901234567890" */
+static const uint8_t seed[] = "12345678901234567890";
+#define SEED_LEN 20
+/* `oathtool --totp -d 6 --now "2026-01-01 00:00:00 UTC" 313233...3930`
+ * (the seed in hex), written down when this test was: the code generator
+ * used below must agree with it */
+#define FIXED_TIME 1767225600
+#define FIXED_CODE "745690"
+
+#define MAX_FAILURES 3
+#define LOCKOUT 600
+
+static const char conf_text[] = "[ldap]\nuri = ldap://ldap.example.com\nbase = dc=example,dc=com\n"
+                                "[auth]\nmax_failures = 3\nfailure_window = 900\nlockout_time = 600\n";
+
+struct fixture {
+        char dir[64], key_path[96];
+        struct sesame_conf *conf;
+        struct seal_key *key;
+        struct daemon_ctx x;
+        struct client cl;
+        int peer; /* the PAM module's end */
+};
+
+static struct fixture *fx;
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        char err[512];
+        uint8_t k[SEAL_KEY_LEN];
+        int sp[2], fd;
+
+        assert_non_null(f);
+        (void)snprintf(f->dir, sizeof(f->dir), "/tmp/test-auth.XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        (void)snprintf(f->key_path, sizeof(f->key_path), "%s/totp.key", f->dir);
+        fd = open(f->key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        assert_true(fd >= 0);
+        randombytes_buf(k, sizeof(k));
+        assert_int_equal(write(fd, k, sizeof(k)), sizeof(k));
+        (void)close(fd);
+        assert_int_equal(seal_key_load(f->key_path, &f->key, err, sizeof(err)), 0);
+        assert_int_equal(conf_parse("test.conf", conf_text, strlen(conf_text), &f->conf, err, sizeof(err)), 0);
+        assert_int_equal(totp_init(), 0);
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+        f->x = (struct daemon_ctx){ .conf = f->conf, .key = f->key, .refs = 1 };
+        f->cl.fd = sp[0];
+        f->cl.cls = SOCK_PAM;
+        f->cl.ctx = &f->x;
+        f->peer = sp[1];
+        fake_reset();
+        fx = f;
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        fake_reset();
+        (void)close(f->cl.fd);
+        (void)close(f->peer);
+        seal_key_free(f->key);
+        conf_free(f->conf);
+        (void)unlink(f->key_path);
+        (void)rmdir(f->dir);
+        free(f);
+        return 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+struct req {
+        const char *password, *newpassword, *code;
+        uint32_t totp_mode;
+        const char *role;
+};
+
+struct ans {
+        uint32_t status, reason, locked_until;
+        char user[SESAME_NAME_MAX + 1];
+        char message[SESAME_TEXT_MAX + 1];
+};
+
+/* Send @opcode for @e as pam_sesame would, let @fn handle it as
+ * dispatch.c would, and read the answer. */
+static struct ans call(uint16_t opcode, handler_fn fn, const struct fake_entry *e, const struct req *rq)
+{
+        uint8_t frame[SESAME_BUF_MAX];
+        struct proto_writer w;
+        struct proto_msg req, m;
+        struct pwrec pw;
+        struct ans a = { .status = UINT32_MAX };
+        size_t len;
+
+        proto_begin(&w, frame, sizeof(frame), opcode);
+        assert_int_equal(proto_put_str(&w, SESAME_F_LOGIN, e->name), 0);
+        if (rq->password)
+                assert_int_equal(proto_put_str(&w, SESAME_F_PASSWORD, rq->password), 0);
+        if (rq->newpassword)
+                assert_int_equal(proto_put_str(&w, SESAME_F_NEWPASSWORD, rq->newpassword), 0);
+        if (rq->code)
+                assert_int_equal(proto_put_str(&w, SESAME_F_CODE, rq->code), 0);
+        assert_int_equal(proto_put_str(&w, SESAME_F_SERVICE, "login"), 0);
+        if (opcode == SESAME_REQ_AUTH)
+                assert_int_equal(proto_put_u32(&w, SESAME_F_TOTP_MODE, rq->totp_mode), 0);
+        if (rq->role)
+                assert_int_equal(proto_put_str(&w, SESAME_F_ROLE, rq->role), 0);
+        assert_int_equal(proto_end(&w, &len), 0);
+        assert_int_equal(proto_send(fx->peer, frame, len, now_ms() + 2000), 0);
+        assert_int_equal(proto_recv(fx->cl.fd, fx->cl.buf, sizeof(fx->cl.buf), &req, now_ms() + 2000), 0);
+
+        fake_pwrec(e, &pw);
+        struct call c = { .cl = &fx->cl, .x = &fx->x, .req = &req, .login = e->name, .pw = &pw };
+        assert_int_equal(fn(&c), 0);
+
+        for (;;) {
+                struct proto_field f;
+
+                assert_int_equal(proto_recv(fx->peer, frame, sizeof(frame), &m, now_ms() + 2000), 0);
+                if (m.opcode == SESAME_ANS_USER) {
+                        assert_true(proto_find(&m, SESAME_F_NAME, &f));
+                        assert_int_equal(proto_field_str(&f, a.user, sizeof(a.user)), 0);
+                        continue;
+                }
+                assert_int_equal(m.opcode, SESAME_ANS_END);
+                a.status = proto_get_u32(&m, SESAME_F_STATUS, UINT32_MAX);
+                a.reason = proto_get_u32(&m, SESAME_F_REASON, 0);
+                a.locked_until = proto_get_u32(&m, SESAME_F_LOCKED_UNTIL, 0);
+                if (proto_find(&m, SESAME_F_MESSAGE, &f))
+                        assert_int_equal(proto_field_str(&f, a.message, sizeof(a.message)), 0);
+                return a;
+        }
+}
+
+static struct ans auth(const struct fake_entry *e, const struct req *rq)
+{
+        return call(SESAME_REQ_AUTH, handle_auth, e, rq);
+}
+
+static struct ans account(const struct fake_entry *e, const char *role)
+{
+        return call(SESAME_REQ_ACCOUNT, handle_account, e, &(struct req){ .role = role });
+}
+
+static struct ans chauthtok(const struct fake_entry *e, const char *oldpw, const char *newpw)
+{
+        return call(SESAME_REQ_CHAUTHTOK, handle_chauthtok, e,
+                    &(struct req){ .password = oldpw, .newpassword = newpw });
+}
+
+static void assert_refused(struct ans a, uint32_t reason)
+{
+        assert_int_equal(a.status, SESAME_ST_REFUSED);
+        assert_int_equal(a.reason, reason);
+        assert_true(a.message[0] != '\0'); /* says why */
+        assert_string_equal(a.user, "");
+}
+
+/* ------------------------------------------------------------ TOTP */
+
+/* The code of the RFC 6238 seed at @t, from liboath's own generator. */
+static void code_at(time_t t, char out[7])
+{
+        assert_int_equal(oath_totp_generate((const char *)seed, SEED_LEN, t, 30, 0, 6, out), OATH_OK);
+}
+
+/* @e gets the seed, sealed as sesamectl's enrolment stores it. */
+static void enrol(struct fake_entry *e)
+{
+        struct totp_params p = { .alg = SESAME_ALG_SHA1, .digits = 6, .period = 30 };
+        uint8_t packed[TOTP_PACK_MAX];
+        size_t n = totp_pack(&p, seed, SEED_LEN, packed);
+
+        assert_true(n > 0);
+        e->st.totp_secret = seal_value(fx->key, e->name, packed, n);
+        assert_non_null(e->st.totp_secret);
+}
+
+/* A code that is certainly wrong now: none of the steps the window of
+ * +-1 step accepts. */
+static void wrong_code(char out[7])
+{
+        char near[3][7];
+        time_t now = time(NULL);
+        bool clash = true;
+
+        /* two steps on each side, in case the step turns meanwhile */
+        for (int i = 0; i < 3; i++)
+                code_at(now + (i - 1) * 60, near[i]);
+        memcpy(out, near[1], 7);
+        while (clash) {
+                out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
+                clash = false;
+                for (int i = 0; i < 3; i++)
+                        clash |= strcmp(out, near[i]) == 0;
+        }
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void generator_matches_oathtool(void **state _unused_)
+{
+        char code[7];
+
+        code_at(FIXED_TIME, code);
+        assert_string_equal(code, FIXED_CODE);
+}
+
+static void right_password(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct ans a;
+
+        /* two earlier failures are forgotten by a success */
+        e->st.has_failures = e->st.has_failure_time = true;
+        e->st.failures = 2;
+        e->st.failure_time = time(NULL) - 10;
+        a = auth(e, &(struct req){ .password = "s3cret-Pass" });
+        assert_int_equal(a.status, SESAME_ST_OK);
+        assert_string_equal(a.user, "alice");
+        assert_int_equal(e->binds, 1);
+        assert_int_equal(e->failures_recorded, 0);
+        assert_false(e->st.has_failures);
+}
+
+static void wrong_password(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct ans a = auth(e, &(struct req){ .password = "guess" });
+
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(a.reason, 0);
+        assert_string_equal(a.user, "");
+        assert_int_equal(e->failures_recorded, 1);
+        assert_int_equal(e->st.failures, 1);
+        assert_false(e->st.has_locked_until);
+        /* an empty password is a failure too, and never sent as a bind */
+        a = auth(e, &(struct req){ .password = "" });
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->binds, 1);
+}
+
+static void lockout(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        int64_t before = time(NULL);
+        struct ans a;
+
+        for (int i = 0; i < MAX_FAILURES; i++) {
+                a = auth(e, &(struct req){ .password = "guess" });
+                assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        }
+        assert_int_equal(e->st.failures, MAX_FAILURES);
+        assert_true(e->st.has_locked_until);
+        assert_in_range(e->st.locked_until, before + LOCKOUT, time(NULL) + LOCKOUT);
+        /* now even the right password is refused, with the lock's end */
+        a = auth(e, &(struct req){ .password = "s3cret-Pass" });
+        assert_refused(a, SESAME_R_LOCKED);
+        assert_int_equal(a.locked_until, (uint32_t)e->st.locked_until);
+        assert_int_equal(e->binds, MAX_FAILURES); /* not even tried */
+        assert_refused(account(e, NULL), SESAME_R_LOCKED);
+        assert_refused(chauthtok(e, "s3cret-Pass", NULL), SESAME_R_LOCKED);
+        /* a lock that has ended lets the right password in */
+        e->st.locked_until = time(NULL) - 1;
+        a = auth(e, &(struct req){ .password = "s3cret-Pass" });
+        assert_int_equal(a.status, SESAME_ST_OK);
+}
+
+static void code_required(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("carol", "c4rol-Pass", 10003);
+        struct req rq = { .password = "c4rol-Pass", .totp_mode = SESAME_TOTP_REQUIRED };
+        char code[7], bad[7];
+        struct ans a;
+
+        enrol(e);
+        /* missing */
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(a.reason, SESAME_R_CODE_NEEDED);
+        assert_int_equal(e->failures_recorded, 1);
+        /* wrong */
+        wrong_code(bad);
+        rq.code = bad;
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->failures_recorded, 2);
+        assert_int_equal(e->st.last_step, -1);
+        /* not even digits */
+        rq.code = "abcdef";
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->failures_recorded, 3);
+        /* right, after the lock the three failures caused has been lifted */
+        assert_true(e->st.has_locked_until);
+        e->st.has_locked_until = e->st.has_failures = e->st.has_failure_time = false;
+        code_at(time(NULL), code);
+        rq.code = code;
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_OK);
+        assert_string_equal(a.user, "carol");
+        assert_true(e->st.last_step > 0); /* the step is spent */
+        /* the same code once more: a replay */
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->failures_recorded, 4);
+        /* a right password alone is not enough */
+        rq.code = NULL;
+        a = auth(e, &rq);
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(a.reason, SESAME_R_CODE_NEEDED);
+}
+
+static void code_with_wrong_password(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("carol", "c4rol-Pass", 10003);
+        char code[7];
+        struct ans a;
+
+        enrol(e);
+        code_at(time(NULL), code);
+        a = auth(e, &(struct req){ .password = "guess", .code = code, .totp_mode = SESAME_TOTP_REQUIRED });
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(a.reason, 0); /* nothing said about the code */
+        assert_int_equal(e->st.last_step, -1); /* and it was not spent */
+}
+
+static void no_totp_enrolled(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct ans a;
+
+        a = auth(e, &(struct req){ .password = "s3cret-Pass", .totp_mode = SESAME_TOTP_REQUIRED });
+        assert_refused(a, SESAME_R_NO_TOTP);
+        a = auth(e, &(struct req){ .password = "s3cret-Pass", .totp_mode = SESAME_TOTP_OPTIONAL });
+        assert_int_equal(a.status, SESAME_ST_OK);
+}
+
+static void disabled(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("dave", "d4ve-Pass", 10004);
+
+        e->st.disabled = true;
+        assert_refused(auth(e, &(struct req){ .password = "d4ve-Pass" }), SESAME_R_DISABLED);
+        assert_refused(account(e, NULL), SESAME_R_DISABLED);
+        assert_refused(chauthtok(e, "d4ve-Pass", "N3w-Password!"), SESAME_R_DISABLED);
+        assert_int_equal(e->passwd_changes, 0);
+        /* a wrong password says nothing about the account */
+        assert_int_equal(auth(e, &(struct req){ .password = "guess" }).status, SESAME_ST_AUTH_FAILED);
+}
+
+static void expired(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("erin", "er1n-Pass", 10005);
+
+        e->st.has_shadow_expire = true;
+        e->st.shadow_expire = time(NULL) / 86400; /* today */
+        assert_refused(auth(e, &(struct req){ .password = "er1n-Pass" }), SESAME_R_EXPIRED);
+        assert_refused(account(e, NULL), SESAME_R_EXPIRED);
+        e->st.shadow_expire = time(NULL) / 86400 + 1; /* tomorrow */
+        assert_int_equal(auth(e, &(struct req){ .password = "er1n-Pass" }).status, SESAME_ST_OK);
+        assert_int_equal(account(e, NULL).status, SESAME_ST_OK);
+}
+
+static void unconfirmed(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("frank", "fr4nk-Pass", 10006);
+
+        /* off by default */
+        assert_int_equal(auth(e, &(struct req){ .password = "fr4nk-Pass" }).status, SESAME_ST_OK);
+        fx->conf->require_confirmed_email = true;
+        assert_refused(auth(e, &(struct req){ .password = "fr4nk-Pass" }), SESAME_R_UNCONFIRMED);
+        assert_refused(account(e, NULL), SESAME_R_UNCONFIRMED);
+        e->st.confirmed = true;
+        assert_int_equal(auth(e, &(struct req){ .password = "fr4nk-Pass" }).status, SESAME_ST_OK);
+        assert_int_equal(account(e, NULL).status, SESAME_ST_OK);
+}
+
+static void missing_role(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("grace", "gr4ce-Pass", 10007);
+        struct ans a;
+
+        e->roles[0] = "staff";
+        assert_refused(auth(e, &(struct req){ .password = "gr4ce-Pass", .role = "admins" }), SESAME_R_ROLE);
+        assert_refused(account(e, "admins"), SESAME_R_ROLE);
+        a = auth(e, &(struct req){ .password = "gr4ce-Pass", .role = "staff" });
+        assert_int_equal(a.status, SESAME_ST_OK);
+        assert_string_equal(account(e, "staff").user, "grace");
+        /* the role is checked only after the password: a guesser learns
+         * nothing about roles */
+        a = auth(e, &(struct req){ .password = "guess", .role = "admins" });
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(a.reason, 0);
+}
+
+static void password_change(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("heidi", "h3idi-Pass", 10008);
+        struct ans a;
+
+        a = chauthtok(e, "guess", "N3w-Password!");
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->failures_recorded, 1);
+        assert_int_equal(e->passwd_changes, 0);
+        /* the directory's policy refuses: its words reach the user */
+        fake_dir.reject_newpw = "N3w-Password!";
+        a = chauthtok(e, "h3idi-Pass", "N3w-Password!");
+        assert_int_equal(a.status, SESAME_ST_BAD_PASSWORD);
+        assert_string_equal(a.message, "Password fails quality checking policy");
+        fake_dir.reject_newpw = NULL;
+        /* the old password alone: checked, nothing changed */
+        assert_int_equal(chauthtok(e, "h3idi-Pass", NULL).status, SESAME_ST_OK);
+        assert_int_equal(e->passwd_changes, 0);
+        a = chauthtok(e, "h3idi-Pass", "N3w-Password!");
+        assert_int_equal(a.status, SESAME_ST_OK);
+        assert_int_equal(e->passwd_changes, 1);
+        assert_string_equal(e->password, "N3w-Password!");
+        assert_int_equal(e->token_stamps, 1); /* outstanding reset links die */
+}
+
+static void directory_unavailable(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+
+        fake_dir.unavail = true;
+        assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_UNAVAIL);
+        assert_int_equal(account(e, NULL).status, SESAME_ST_UNAVAIL);
+        assert_int_equal(chauthtok(e, "s3cret-Pass", NULL).status, SESAME_ST_UNAVAIL);
+        assert_int_equal(e->failures_recorded, 0);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(generator_matches_oathtool),
+                T(right_password),
+                T(wrong_password),
+                T(lockout),
+                T(code_required),
+                T(code_with_wrong_password),
+                T(no_totp_enrolled),
+                T(disabled),
+                T(expired),
+                T(unconfirmed),
+                T(missing_role),
+                T(password_change),
+                T(directory_unavailable),
+        };
+#undef T
+
+        log_open("test-auth", true, LOG_WARNING);
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
