@@ -70,7 +70,11 @@ ok "sesamed is still serving after all that" getent passwd alice
 
 # the C API glibc gives programs, beyond what getent shows
 PROBE=$BUILD_DIR/tests/integration/nss-probe
-ok "small buffers give ERANGE, larger ones the entry (passwd, 5000-member group)" "$PROBE" erange alice big
+ok "through glibc: 1 KiB gives ERANGE for the 5000-member group, a bigger buffer the group" "$PROBE" erange big
+# through glibc, files answers first and gives ERANGE itself for a buffer
+# smaller than a local line: only the module, called directly, shows its own
+ok "the module itself: small buffers give TRYAGAIN/ERANGE, big ones the entry (passwd, group; by name, by id)" \
+        "$PROBE" module "$T/lib/libnss_sesame.so.2" erange alice big
 ok "16 threads looking up concurrently all get the right answer" "$PROBE" threads bob 16
 check "fork() inside an enumeration: the parent's enumeration stays complete" \
         "$(getent passwd | wc -l)" "$("$PROBE" fork-enum)"
