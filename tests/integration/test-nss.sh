@@ -14,6 +14,9 @@ local_user "localclash:x:2001:2001:Local Clash:/home/localclash:/bin/sh"
 local_user "localuid:x:10052:10052:Local Uid:/home/localuid:/bin/sh"
 sesamed_config >"$T/sesame.conf"
 sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+PROBE=$BUILD_DIR/tests/integration/nss-probe
+# modq DB KEY: what libnss_sesame itself answers (nss-module.c), files aside
+modq() { "$PROBE" module "$T/lib/libnss_sesame.so.2" "$@"; }
 
 check "getent passwd alice" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
 check "getent passwd by uid" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd 10001)"
@@ -50,12 +53,23 @@ done
 ok_fail "group with gid below min_gid is not served" getent group lowgrp
 ok "the drop is logged" grep -q "uid=badid,ou=people,dc=example,dc=test: bad id" "$T/sesamed.log"
 
-# local accounts win, by name and by id
+# local accounts win, by name and by id, in sesamed itself: with "files"
+# first in nsswitch.conf, files answers a local name before sesame is
+# asked, so here sesame comes first and must pass each one on to files
+nss_order sesame files
+check "sesame asked first: enumeration starts with the directory's users" "alice" \
+        "$(getent passwd | head -n 1 | cut -d: -f1)"
 check "directory 'daemon' does not shadow the local one" "1" "$(getent passwd daemon | cut -d: -f3)"
 check "local name wins" "2001" "$(getent passwd localclash | cut -d: -f3)"
 check "local uid wins: uid 10052 is the local account" "localuid" "$(getent passwd 10052 | cut -d: -f1)"
-ok_fail "directory entry whose uid is local is not served" getent passwd uidclash
-ok_fail "directory group whose name is local is not served" sh -c 'getent group daemon | grep -q 10013'
+check "directory group whose name is local is not served: daemon is gid 1" "1" "$(getent group daemon | cut -d: -f3)"
+nss_order files sesame
+check "the module: localclash (a local name) is not sesamed's" "NOTFOUND" "$(modq passwd localclash)"
+check "the module: uid 10052 (a local uid) is not sesamed's" "NOTFOUND" "$(modq passwd 10052)"
+check "the module: uidclash (whose uid is local) is not served" "NOTFOUND" "$(modq passwd uidclash)"
+check "the module: group daemon (a local name) is not served" "NOTFOUND" "$(modq group daemon)"
+check "the module: alice is (the control)" "SUCCESS alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" \
+        "$(modq passwd alice)"
 
 # names are matched exactly; hostile names are refused cleanly
 ok_fail "ALICE is not alice" getent passwd ALICE
@@ -69,7 +83,6 @@ ok_fail "unknown uid" getent passwd 99999
 ok "sesamed is still serving after all that" getent passwd alice
 
 # the C API glibc gives programs, beyond what getent shows
-PROBE=$BUILD_DIR/tests/integration/nss-probe
 ok "through glibc: 1 KiB gives ERANGE for the 5000-member group, a bigger buffer the group" "$PROBE" erange big
 # through glibc, files answers first and gives ERANGE itself for a buffer
 # smaller than a local line: only the module, called directly, shows its own

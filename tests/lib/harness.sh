@@ -164,7 +164,7 @@ _ns_setup() {
         cp /etc/group "$T/group"
         mount --bind "$T/passwd" /etc/passwd
         mount --bind "$T/group" /etc/group
-        printf 'passwd: files sesame\ngroup: files sesame\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
+        nss_order files sesame
         mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf
         # a private, empty /etc/pam.d: only the services a test writes with
         # pam_service, and an "other" that refuses everything
@@ -194,6 +194,15 @@ _ns_setup() {
 # Add a local account line to the namespace's /etc/passwd or /etc/group.
 local_user() { echo "$1" >>/etc/passwd; }
 local_group() { echo "$1" >>/etc/group; }
+
+# nss_order SOURCES...: the namespace's nsswitch.conf with "passwd:" and
+# "group:" set to SOURCES (default at harness_init: files sesame).  With
+# "sesame files", every lookup asks sesamed first, so a name or id that
+# exists locally shows what sesamed itself serves for it.  The file is
+# rewritten in place: the bind mount on /etc/nsswitch.conf follows it.
+nss_order() {
+        printf 'passwd: %s\ngroup: %s\nshadow: files\nhosts: files\n' "$*" "$*" >"$T/nsswitch.conf"
+}
 
 # sesamed_config: a configuration for the running slapd on stdout.
 # Variables: URI BINDDN BINDPW_FILE CA_FILE STARTTLS GROUP_SCHEMA CACHE_TTL
