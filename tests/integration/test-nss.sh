@@ -82,6 +82,21 @@ ok_fail "unknown user" getent passwd nosuchuser
 ok_fail "unknown uid" getent passwd 99999
 ok "sesamed is still serving after all that" getent passwd alice
 
+# initgroups: nothing re-checks the name after the search (a group lists
+# its members' names), so only the RFC 4515 escape keeps a name from
+# being a filter: none of these is a user, none may get a group, and
+# slapd must have been asked for each one literally (\2A, never *)
+log_mark=$(wc -l <"$SLAPD_LOG")
+check "initgroups of alice (the control): her two groups" "SUCCESS 2 10010,10011" "$(modq initgroups alice)"
+for n in '*' 'member*' '*)(memberUid=*' ')(' '(' '\' '\2a' '\00' 'al*ce'; do
+        check "initgroups '$n': the module gets no group" "SUCCESS 0 " "$(modq initgroups "$n")"
+        check "initgroups '$n' through glibc: no group" "$n" "$(getent initgroups "$n" | sed 's/[[:space:]]*$//')"
+done
+check "slapd was asked once for each name (glibc's second ask is cached)" "9" \
+        "$(tail -n +$((log_mark + 1)) "$SLAPD_LOG" | grep 'SRCH .*(memberUid=' | grep -vc '(memberUid=alice)')"
+check "... and saw no wildcard in any of them" "" \
+        "$(tail -n +$((log_mark + 1)) "$SLAPD_LOG" | grep -o '(memberUid=[^)]*\*[^)]*)')"
+
 # the C API glibc gives programs, beyond what getent shows
 ok "through glibc: 1 KiB gives ERANGE for the 5000-member group, a bigger buffer the group" "$PROBE" erange big
 # through glibc, files answers first and gives ERANGE itself for a buffer
