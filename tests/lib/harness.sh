@@ -6,8 +6,8 @@
 # build tree, against a private slapd (slapd.sh), and in which PAM services
 # (pamtester, passwd) use the built pam_sesame.so.  Nothing outside the
 # namespace is touched: /run, /etc/nsswitch.conf, /etc/ld.so.cache,
-# /etc/passwd, /etc/group and /etc/pam.d are bind- or tmpfs-mounted inside
-# it only.
+# /etc/passwd, /etc/group, /etc/pam.d and /var/cache/ldconfig are bind- or
+# tmpfs-mounted inside it only.
 #
 # Usage, at the top of a test script:
 #     . "$(dirname "$0")/../lib/harness.sh"
@@ -157,6 +157,10 @@ _ns_setup() {
         mkdir -p "$T/lib"
         cp "$BUILD_DIR/nss/libnss_sesame.so.2" "$T/lib/"
         printf 'include /etc/ld.so.conf.d/*.conf\n%s\n' "$T/lib" >"$T/ld.so.conf"
+        # ldconfig also rewrites its auxiliary cache, the host's
+        # /var/cache/ldconfig/aux-cache, which every test running at the
+        # same time would share (and could read half-written): a private one
+        mount -t tmpfs -o mode=0700 tmpfs /var/cache/ldconfig
         ldconfig -X -C "$T/ld.so.cache" -f "$T/ld.so.conf"
         mount --bind "$T/ld.so.cache" /etc/ld.so.cache
         # private copies of the local account files, for "local wins" tests
@@ -174,12 +178,26 @@ _ns_setup() {
         mount --bind "$T/pam.d" /etc/pam.d
         mkdir -m 0755 "$T/bin"
         export PATH="$T/bin:$PATH"
+        # every check below assumes this namespace: glibc loading the built
+        # module and reading our nsswitch.conf, PAM our pam.d
+        local why="" cache
+        # (not "ldconfig -p | grep -q": with pipefail, grep leaving early
+        # makes the pipeline fail)
+        cache=$(ldconfig -p)
+        grep -q "^[[:space:]]*libnss_sesame\.so\.2 .*=> $T/lib/libnss_sesame\.so\.2\$" <<<"$cache" ||
+                why="ld.so.cache has no $T/lib/libnss_sesame.so.2;"
+        cmp -s /etc/nsswitch.conf "$T/nsswitch.conf" || why="$why /etc/nsswitch.conf is not ours;"
+        [ /etc/pam.d/other -ef "$T/pam.d/other" ] || why="$why /etc/pam.d is not ours;"
+        if [ -n "$why" ]; then
+                echo "Bail out! the private namespace is not set up: $why"
+                exit 1
+        fi
         # a sanitizer build of the modules needs its runtime loaded first in
         # the (uninstrumented) programs that load them: wrap them, rather
         # than exporting LD_PRELOAD to everything (slapd would get it too).
         # setpriv resolves a numeric --reuid with getpwnam() first.
         # ldapwhoami/ldapsearch load neither module and are not wrapped.
-        if readelf -d "$T/lib/libnss_sesame.so.2" | grep -q 'libasan'; then
+        if grep -q 'libasan' <<<"$(readelf -d "$T/lib/libnss_sesame.so.2")"; then
                 local pre prog
                 pre="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
                 for prog in getent id pamtester passwd setpriv; do
