@@ -30,7 +30,7 @@ URI="ldap://127.0.0.1:1/ $SLAPD_URI" with_conf failover
 ok "failover: first URI dead, second used" getent passwd alice
 URI="ldap://127.0.0.1:1/ ldap://127.0.0.1:2/" with_conf "all dead"
 ok_fail "no URI reachable: nothing served" getent passwd alice
-ok "no URI reachable: fails within the deadline" within 3000 getent passwd bob
+ok "no URI reachable: fails within the deadline" within 3000 2 "" getent passwd bob
 
 # cn=limited may see at most 100 entries per search
 BINDDN=$SLAPD_LIMITED_DN BINDPW_FILE=$SLAPD_LIMITED_PW_FILE with_conf limited

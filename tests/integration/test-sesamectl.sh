@@ -172,7 +172,7 @@ ok "no secret in sesamed's log" sh -c "! grep -qiF -e '$SECRET' -e '$SECRET2' -e
 sesamed_stop
 ok "sesamed stopped: exit status 3, --json status unreachable" rc_is_json 3 unreachable ctl --json user show "$U"
 ok "... check exits 3 (local checks pass, sesamed unreachable)" rc_is 3 ctl check
-ok "... at once" within 3000 ctl user show "$U"
+ok "... at once" within 3000 3 "" ctl user show "$U"
 ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
 
 done_testing

@@ -92,16 +92,27 @@ done_testing() {
 # Wall-clock milliseconds (for "gives up within its deadline" bounds).
 ms() { date +%s%3N; }
 
-# within MS COMMAND...: the command finishes within MS milliseconds
-# (whatever its exit status); a hang check, not a performance target.
+# within MS RC OUTPUT COMMAND...: the command finishes within MS
+# milliseconds, with exit status RC and OUTPUT as its whole standard
+# output.  A hang check, not a performance target; and one that also says
+# what the command answered, since giving up in time for the wrong
+# reason (or answering wrongly in time) is no pass.  A program is killed
+# 5 s after the bound; a shell function must bound itself (as
+# sesamectl_run does).
 within() {
-        local limit=$1 t0 t1
-        shift
+        local limit=$1 want_rc=$2 want_out=$3 t0 t1 out rc
+        shift 3
         t0=$(ms)
-        timeout $(((limit / 1000) + 5)) "$@" >/dev/null 2>&1
+        if [ "$(type -t "$1")" = function ]; then
+                out=$("$@")
+        else
+                out=$(timeout $(((limit / 1000) + 5)) "$@")
+        fi
+        rc=$?
         t1=$(ms)
-        echo "took $((t1 - t0)) ms (bound $limit ms)"
-        [ $((t1 - t0)) -le "$limit" ]
+        echo "took $((t1 - t0)) ms (bound $limit ms); exit status $rc (want $want_rc)"
+        printf 'output: %s\nwant:   %s\n' "${out:0:300}" "$want_out"
+        [ $((t1 - t0)) -le "$limit" ] && [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]
 }
 
 harness_init() {
