@@ -285,9 +285,10 @@ ok "TOTP step compare-and-swap: delete old value + add new value" \
 ok "... fails when another writer got there first" \
         ok_fail_mod "No such attribute" ann "delete: sesameTotpLastStep" "sesameTotpLastStep: 56000000" "-" \
         "add: sesameTotpLastStep" "sesameTotpLastStep: 56000002"
-count_is() { # count_is N FILTER: the search finds N entries
-        local got
-        got=$(ext ldapsearch -LLL -b "$P" "$2" dn | grep -c '^dn:')
+count_is() { # count_is N FILTER: the search succeeds and finds N entries
+        local out got
+        out=$(ext ldapsearch -LLL -b "$P" "$2" dn) || { echo "$2: the search failed"; return 1; }
+        got=$(grep -c '^dn:' <<<"$out")
         [ "$got" = "$1" ] || { echo "$2: $got entries, want $1"; return 1; }
 }
 ok "integerOrderingMatch: (sesameLockedUntil>=1) does not match 0" count_is 0 '(sesameLockedUntil>=1)'

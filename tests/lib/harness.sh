@@ -15,6 +15,9 @@
 #     slapd_start "$T/slapd"   # (slapd.sh, sourced by harness_init)
 #     sesamed_config > "$T/sesame.conf"; sesamed_start "$T/sesame.conf"
 #     ok "alice resolves" getent passwd alice
+#     ok_refused "no such user" getent passwd nosuchuser   # sesamed answers,
+#                                    # before and after: the refusal is its own
+#     ok "gives up in time" within 3000 2 "" getent passwd bob  # time, status, output
 #     done_testing
 #
 # PAM and sesamectl (see the helpers below):
@@ -113,6 +116,46 @@ within() {
         echo "took $((t1 - t0)) ms (bound $limit ms); exit status $rc (want $want_rc)"
         printf 'output: %s\nwant:   %s\n' "${out:0:300}" "$want_out"
         [ $((t1 - t0)) -le "$limit" ] && [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]
+}
+
+# sesamed_answers: the sesamed of sesamed_start runs and answers a PING on
+# admin.sock (within 5 s).  The positive control of every check that
+# something is refused: a refusal by a daemon that is not there (it did
+# not start, or the input under test killed it) proves nothing.
+sesamed_answers() {
+        if [ -z "${SESAMED_PID:-}" ] || ! kill -0 "$SESAMED_PID" 2>/dev/null; then
+                echo "sesamed is not running"
+                return 1
+        fi
+        if ! "$PYTHON3" "$HARNESS_LIB/rawclient.py" --socket /run/sesame/admin.sock --timeout 5 ping >/dev/null; then
+                echo "sesamed (pid $SESAMED_PID) does not answer a PING on admin.sock"
+                return 1
+        fi
+}
+
+# answered COMMAND...: sesamed answers before and after the command
+# (sesamed_answers), and the command succeeds.
+answered() {
+        sesamed_answers || return 1
+        "$@" || return 1
+        sesamed_answers || { echo "(after the command)"; return 1; }
+}
+
+# ok_refused DESCRIPTION COMMAND...: one TAP line: the command fails while
+# sesamed answers, before and after it.
+ok_refused() {
+        local desc=$1
+        shift
+        ok "$desc" answered _not "$@"
+}
+
+# rc_is WANT COMMAND...: the command exits with status WANT
+rc_is() {
+        local want=$1 rc
+        shift
+        "$@"
+        rc=$?
+        [ "$rc" = "$want" ] || { echo "exit status $rc, want $want" >&2; return 1; }
 }
 
 harness_init() {
@@ -274,11 +317,12 @@ EOF
 }
 
 # sesamed_start CONF [ARGS...]: start sesamed in the foreground (logging to
-# $T/sesamed.log) and wait (bounded) until nss.sock answers.
+# $T/sesamed.log) and wait (bounded) until nss.sock exists.
 sesamed_start() {
         local conf=$1 i
         shift
         chmod 0600 "$conf"
+        SESAMED_LOG_MARK=$( { wc -c <"$T/sesamed.log"; } 2>/dev/null || echo 0)
         "$SESAMED" -f -c "$conf" "$@" >>"$T/sesamed.log" 2>&1 &
         SESAMED_PID=$!
         for i in $(seq 1 100); do
@@ -288,6 +332,9 @@ sesamed_start() {
         done
         return 1
 }
+
+# sesamed_log_since_start: what the last sesamed_start's sesamed logged
+sesamed_log_since_start() { tail -c +$((${SESAMED_LOG_MARK:-0} + 1)) "$T/sesamed.log"; }
 
 sesamed_stop() {
         [ -n "${SESAMED_PID:-}" ] || return 0
