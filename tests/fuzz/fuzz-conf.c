@@ -3,7 +3,7 @@
  * fuzz-conf.c - conf_parse() on arbitrary input.  On success the dump must
  * parse again to the same dump (what sesamed --check prints is a
  * valid configuration); on failure there must be one message naming the
- * input.
+ * input.  The verdict (fuzz.h) is conf_parse()'s.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fuzz.h"
 
 #define NAME "fuzz.conf"
 
@@ -39,9 +40,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t len1 = 0, len2 = 0;
         int r;
 
-        if (size > CONF_FILE_MAX)
-                return 0; /* conf_load() never parses more */
+        if (size > CONF_FILE_MAX) {
+                fuzz_report(false); /* conf_load() refuses a larger file unparsed */
+                return 0;
+        }
         r = conf_parse(NAME, (const char *)data, size, &c, err, sizeof(err));
+        fuzz_report(r >= 0);
         if (r < 0) {
                 if (c || strncmp(err, NAME, strlen(NAME)) != 0 || strchr(err, '\n'))
                         abort();

@@ -5,13 +5,14 @@
  * words; NUL bytes end a word early, as they would in C).  On success
  * every role must lie inside its option word and be non-empty, and the
  * values within their documented ranges; on failure there must be a
- * message.
+ * message.  The verdict (fuzz.h) is pam_sesame_parse_args()'s.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "pam_args.h"
 #include "sesame-proto.h"
 
@@ -41,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 p = nl + 1;
         }
         r = pam_sesame_parse_args(argc, argv, &a, err, sizeof(err));
+        fuzz_report(r == 0);
         if (r == 0) {
                 if (a.totp_mode > SESAME_TOTP_REQUIRED || a.timeout_s < PAM_SESAME_TIMEOUT_MIN ||
                     a.timeout_s > PAM_SESAME_TIMEOUT_MAX || a.n_roles > PAM_SESAME_ROLES_MAX)

@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * nss-probe - exercises glibc's NSS API (and so libnss_sesame through
- * nsswitch.conf) in ways getent does not:
+ * nsswitch.conf) in ways getent does not, and calls the module's own entry
+ * points where glibc would let another module answer first:
  *
- *   nss-probe erange USER GROUP   small buffers give ERANGE, then the same
- *                                 entry arrives in a big enough one
+ *   nss-probe erange GROUP        through glibc: a group whose member list
+ *                                 needs more than 1 KiB gives ERANGE, then
+ *                                 arrives in a big enough buffer (no local
+ *                                 group line is that long, so files passes
+ *                                 the lookup on to sesame)
  *   nss-probe threads USER N      N threads look USER up concurrently and
  *                                 all get the same answer
  *   nss-probe fork-enum           fork() in the middle of an enumeration:
  *                                 the child sees no entries of its parent's
  *                                 stream, the parent's goes on complete
- *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes
+ *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes; fails
+ *                                 if it finds USER
+ *   nss-probe module LIB ...      LIB (libnss_sesame.so.2) itself, dlopen()ed:
+ *                                 nss-module.c
  *
  * Exit status 0 when the property holds; the reason on stderr otherwise.
  */
@@ -25,34 +32,32 @@
 #include <time.h>
 #include <unistd.h>
 
-static int fail(const char *what)
+#include "nss-probe.h"
+
+int fail(const char *what)
 {
         fprintf(stderr, "nss-probe: %s\n", what);
         return 1;
 }
 
-static int probe_erange(const char *user, const char *group)
+static int probe_erange(const char *group)
 {
-        struct passwd pw, *pwp = NULL;
         struct group gr, *grp = NULL;
-        char small[8], *big = malloc(1 << 20);
+        char *big = malloc(1 << 20);
         int r;
 
         if (!big)
                 return fail("out of memory");
-        r = getpwnam_r(user, &pw, small, sizeof(small), &pwp);
-        if (r != ERANGE || pwp)
-                return fail("getpwnam_r with an 8-byte buffer did not give ERANGE");
-        r = getpwnam_r(user, &pw, big, 1 << 20, &pwp);
-        if (r != 0 || !pwp || strcmp(pw.pw_name, user) != 0)
-                return fail("getpwnam_r with a big buffer did not find the user");
-        /* a group whose member list needs more than 1 KiB */
         r = getgrnam_r(group, &gr, big, 1024, &grp);
-        if (r != ERANGE || grp)
+        if (r != ERANGE || grp) {
+                free(big);
                 return fail("getgrnam_r of a big group with 1 KiB did not give ERANGE");
+        }
         r = getgrnam_r(group, &gr, big, 1 << 20, &grp);
-        if (r != 0 || !grp)
+        if (r != 0 || !grp || strcmp(gr.gr_name, group) != 0) {
+                free(big);
                 return fail("getgrnam_r with a big buffer did not find the group");
+        }
         size_t n = 0;
         while (gr.gr_mem[n])
                 n++;
@@ -149,14 +154,17 @@ static int probe_absent_ms(const char *user)
 
 int main(int argc, char **argv)
 {
-        if (argc == 4 && strcmp(argv[1], "erange") == 0)
-                return probe_erange(argv[2], argv[3]);
+        if (argc == 3 && strcmp(argv[1], "erange") == 0)
+                return probe_erange(argv[2]);
         if (argc == 4 && strcmp(argv[1], "threads") == 0)
                 return probe_threads(argv[2], atoi(argv[3]));
         if (argc == 2 && strcmp(argv[1], "fork-enum") == 0)
                 return probe_fork_enum();
         if (argc == 3 && strcmp(argv[1], "absent-ms") == 0)
                 return probe_absent_ms(argv[2]);
-        fprintf(stderr, "usage: nss-probe erange USER GROUP | threads USER N | fork-enum | absent-ms USER\n");
+        if (argc >= 3 && strcmp(argv[1], "module") == 0)
+                return probe_module(argc - 2, argv + 2);
+        fprintf(stderr, "usage: nss-probe erange GROUP | threads USER N | fork-enum | absent-ms USER\n"
+                        "       nss-probe module LIB ... (nss-module.c)\n");
         return 2;
 }

@@ -9,28 +9,60 @@ harness_init "$@"
 
 slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
 
-# with_conf DESCRIPTION: (re)start sesamed with the variables set by the caller
+PROBE=$BUILD_DIR/tests/integration/nss-probe
+# modq DB KEY: what libnss_sesame itself answers (nss-module.c)
+modq() { "$PROBE" module "$T/lib/libnss_sesame.so.2" "$@"; }
+# with_conf DESCRIPTION: (re)start sesamed with the variables set by the
+# caller; one TAP line: it runs and answers (every case below relies on
+# it: a refusal from a sesamed that never started would prove nothing)
 with_conf() {
         sesamed_config >"$T/sesame.conf"
-        sesamed_restart "$T/sesame.conf" || diag "sesamed did not start for: $1"
+        ok "sesamed runs with: $1" _restart_answers
+}
+_restart_answers() {
+        sesamed_restart "$T/sesame.conf" || { echo "sesamed did not start"; return 1; }
+        sesamed_answers
+}
+# unavailable DESCRIPTION: sesamed answers (the module, called directly,
+# gets UNAVAIL from it: a running sesamed that cannot reach the directory)
+# and getent finds nothing
+unavailable() {
+        ok_refused "$1: getent finds nothing" getent passwd alice
+        check "$1: sesamed says UNAVAIL" "UNAVAIL" "$(modq passwd alice)"
+}
+# logged TEXT: sesamed's log since its last start has a line with TEXT
+logged() { grep -qF -- "$1" <<<"$(sesamed_log_since_start)"; }
+# connected_no_bind LINE [OP]: since line LINE of slapd's log, sesamed
+# connected (and asked for OP) but never bound, so the bind password was
+# sent to no server whose certificate failed
+connected_no_bind() {
+        local since
+        since=$(tail -n +$(($1 + 1)) "$SLAPD_LOG")
+        grep -q " ACCEPT from " <<<"$since" || { echo "no connection reached slapd"; return 1; }
+        [ -z "${2:-}" ] || grep -q " $2\$" <<<"$since" || { echo "no $2 request"; return 1; }
+        ! grep " BIND dn=" <<<"$since"
 }
 
 URI=$SLAPD_LDAPS_URI with_conf ldaps
 ok "ldaps:// with the right CA" getent passwd alice
+slapd_mark=$(wc -l <"$SLAPD_LOG")
 URI=$SLAPD_LDAPS_URI CA_FILE=$SLAPD_OTHER_CA with_conf "ldaps, wrong CA"
-ok_fail "ldaps:// with an unrelated CA is refused" getent passwd alice
+unavailable "ldaps:// with an unrelated CA is refused"
+ok "... after the handshake, before any bind (slapd: connections, no BIND)" connected_no_bind "$slapd_mark"
 URI=$SLAPD_URI STARTTLS=yes with_conf starttls
 ok "StartTLS with the right CA" getent passwd alice
+slapd_mark=$(wc -l <"$SLAPD_LOG")
 URI=$SLAPD_URI STARTTLS=yes CA_FILE=$SLAPD_OTHER_CA with_conf "starttls, wrong CA"
-ok_fail "StartTLS with an unrelated CA: no fallback to clear text" getent passwd alice
-ok "the StartTLS failure is logged" grep -q "StartTLS failed" "$T/sesamed.log"
+unavailable "StartTLS with an unrelated CA: no fallback to clear text"
+ok "... no bind after the failed StartTLS (slapd: STARTTLS, no BIND)" connected_no_bind "$slapd_mark" STARTTLS
+ok "the StartTLS failure is logged" logged "StartTLS failed"
 URI=$SLAPD_LDAPI_URI with_conf ldapi
 ok "ldapi://" getent passwd alice
 URI="ldap://127.0.0.1:1/ $SLAPD_URI" with_conf failover
 ok "failover: first URI dead, second used" getent passwd alice
 URI="ldap://127.0.0.1:1/ ldap://127.0.0.1:2/" with_conf "all dead"
-ok_fail "no URI reachable: nothing served" getent passwd alice
-ok "no URI reachable: fails within the deadline" within 3000 getent passwd bob
+unavailable "no URI reachable: nothing served"
+ok "no URI reachable: fails within the deadline" within 3000 2 "" getent passwd bob
 
 # cn=limited may see at most 100 entries per search
 BINDDN=$SLAPD_LIMITED_DN BINDPW_FILE=$SLAPD_LIMITED_PW_FILE with_conf limited

@@ -104,6 +104,8 @@ check "... and no bind as either entry was tried" "0" "$(user_binds_since "$LINE
 # names are not affected
 pam_expect "mailuser logs in by name" ok "Mailuser-Passw0rd!" pw mailuser authenticate
 pam_expect "alice logs in by name" ok "Alice-Passw0rd!" pw alice authenticate
+ok "... binding as each (slapd logged their binds: the count of none above could see one)" \
+        test "$(user_binds_since "$LINE")" -ge 2
 check "NSS by name: alice" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
 
 # --- an entry sesamed does not serve does not make an address ambiguous -------

@@ -40,15 +40,30 @@ ok() { # ok DESCRIPTION COMMAND...
 not() { ! "$@"; }
 
 W=$(mktemp -d /tmp/sesame-schema.XXXXXX)
-PID=
+# our_slapd: the pid of the slapd start_cnconfig started, if it still runs.
+# start_cnconfig runs inside ok's command substitution, a subshell: a pid
+# it sets in a variable never reaches this shell, so it goes through a
+# file, and is checked to still be that slapd (not a reused pid)
+our_slapd() {
+        local pid
+        pid=$(cat "$W/launch.pid" 2>/dev/null) || return 1
+        [[ $pid =~ ^[0-9]+$ ]] || return 1
+        grep -qF -- "$W/slapd.d" "/proc/$pid/cmdline" 2>/dev/null || return 1
+        echo "$pid"
+}
 cleanup() {
-        if [ -n "$PID" ]; then
-                kill -TERM "$PID" 2>/dev/null
+        local pid
+        if pid=$(our_slapd); then
+                kill -TERM "$pid" 2>/dev/null
                 for _ in $(seq 1 50); do
-                        kill -0 "$PID" 2>/dev/null || break
+                        our_slapd >/dev/null || break
                         sleep 0.1
                 done
-                kill -KILL "$PID" 2>/dev/null
+                kill -KILL "$pid" 2>/dev/null
+                for _ in $(seq 1 30); do
+                        our_slapd >/dev/null || break
+                        sleep 0.1
+                done
         fi
         if [ "$failed" != 0 ]; then
                 echo "# state kept in $W"
@@ -170,10 +185,9 @@ start_cnconfig() {
                 slapd -F "$W/slapd.d" -h "$LDAPI" -d none &
                 echo "$!" >"$W/launch.pid"
         )
-        PID=$(<"$W/launch.pid")
         for _ in $(seq 1 100); do
                 timeout 3 ldapwhoami -Q -Y EXTERNAL -H "$LDAPI" >/dev/null 2>&1 && return 0
-                kill -0 "$PID" 2>/dev/null || return 1
+                our_slapd >/dev/null || return 1
                 sleep 0.1
         done
         return 1
@@ -285,9 +299,10 @@ ok "TOTP step compare-and-swap: delete old value + add new value" \
 ok "... fails when another writer got there first" \
         ok_fail_mod "No such attribute" ann "delete: sesameTotpLastStep" "sesameTotpLastStep: 56000000" "-" \
         "add: sesameTotpLastStep" "sesameTotpLastStep: 56000002"
-count_is() { # count_is N FILTER: the search finds N entries
-        local got
-        got=$(ext ldapsearch -LLL -b "$P" "$2" dn | grep -c '^dn:')
+count_is() { # count_is N FILTER: the search succeeds and finds N entries
+        local out got
+        out=$(ext ldapsearch -LLL -b "$P" "$2" dn) || { echo "$2: the search failed"; return 1; }
+        got=$(grep -c '^dn:' <<<"$out")
         [ "$got" = "$1" ] || { echo "$2: $got entries, want $1"; return 1; }
 }
 ok "integerOrderingMatch: (sesameLockedUntil>=1) does not match 0" count_is 0 '(sesameLockedUntil>=1)'

@@ -6,8 +6,8 @@
 # build tree, against a private slapd (slapd.sh), and in which PAM services
 # (pamtester, passwd) use the built pam_sesame.so.  Nothing outside the
 # namespace is touched: /run, /etc/nsswitch.conf, /etc/ld.so.cache,
-# /etc/passwd, /etc/group and /etc/pam.d are bind- or tmpfs-mounted inside
-# it only.
+# /etc/passwd, /etc/group, /etc/pam.d and /var/cache/ldconfig are bind- or
+# tmpfs-mounted inside it only.
 #
 # Usage, at the top of a test script:
 #     . "$(dirname "$0")/../lib/harness.sh"
@@ -15,6 +15,9 @@
 #     slapd_start "$T/slapd"   # (slapd.sh, sourced by harness_init)
 #     sesamed_config > "$T/sesame.conf"; sesamed_start "$T/sesame.conf"
 #     ok "alice resolves" getent passwd alice
+#     ok_refused "no such user" getent passwd nosuchuser   # sesamed answers,
+#                                    # before and after: the refusal is its own
+#     ok "gives up in time" within 3000 2 "" getent passwd bob  # time, status, output
 #     done_testing
 #
 # PAM and sesamectl (see the helpers below):
@@ -92,16 +95,67 @@ done_testing() {
 # Wall-clock milliseconds (for "gives up within its deadline" bounds).
 ms() { date +%s%3N; }
 
-# within MS COMMAND...: the command finishes within MS milliseconds
-# (whatever its exit status); a hang check, not a performance target.
+# within MS RC OUTPUT COMMAND...: the command finishes within MS
+# milliseconds, with exit status RC and OUTPUT as its whole standard
+# output.  A hang check, not a performance target; and one that also says
+# what the command answered, since giving up in time for the wrong
+# reason (or answering wrongly in time) is no pass.  A program is killed
+# 5 s after the bound; a shell function must bound itself (as
+# sesamectl_run does).
 within() {
-        local limit=$1 t0 t1
-        shift
+        local limit=$1 want_rc=$2 want_out=$3 t0 t1 out rc
+        shift 3
         t0=$(ms)
-        timeout $(((limit / 1000) + 5)) "$@" >/dev/null 2>&1
+        if [ "$(type -t "$1")" = function ]; then
+                out=$("$@")
+        else
+                out=$(timeout $(((limit / 1000) + 5)) "$@")
+        fi
+        rc=$?
         t1=$(ms)
-        echo "took $((t1 - t0)) ms (bound $limit ms)"
-        [ $((t1 - t0)) -le "$limit" ]
+        echo "took $((t1 - t0)) ms (bound $limit ms); exit status $rc (want $want_rc)"
+        printf 'output: %s\nwant:   %s\n' "${out:0:300}" "$want_out"
+        [ $((t1 - t0)) -le "$limit" ] && [ "$rc" = "$want_rc" ] && [ "$out" = "$want_out" ]
+}
+
+# sesamed_answers: the sesamed of sesamed_start runs and answers a PING on
+# admin.sock (within 5 s).  The positive control of every check that
+# something is refused: a refusal by a daemon that is not there (it did
+# not start, or the input under test killed it) proves nothing.
+sesamed_answers() {
+        if [ -z "${SESAMED_PID:-}" ] || ! kill -0 "$SESAMED_PID" 2>/dev/null; then
+                echo "sesamed is not running"
+                return 1
+        fi
+        if ! "$PYTHON3" "$HARNESS_LIB/rawclient.py" --socket /run/sesame/admin.sock --timeout 5 ping >/dev/null; then
+                echo "sesamed (pid $SESAMED_PID) does not answer a PING on admin.sock"
+                return 1
+        fi
+}
+
+# answered COMMAND...: sesamed answers before and after the command
+# (sesamed_answers), and the command succeeds.
+answered() {
+        sesamed_answers || return 1
+        "$@" || return 1
+        sesamed_answers || { echo "(after the command)"; return 1; }
+}
+
+# ok_refused DESCRIPTION COMMAND...: one TAP line: the command fails while
+# sesamed answers, before and after it.
+ok_refused() {
+        local desc=$1
+        shift
+        ok "$desc" answered _not "$@"
+}
+
+# rc_is WANT COMMAND...: the command exits with status WANT
+rc_is() {
+        local want=$1 rc
+        shift
+        "$@"
+        rc=$?
+        [ "$rc" = "$want" ] || { echo "exit status $rc, want $want" >&2; return 1; }
 }
 
 harness_init() {
@@ -157,6 +211,10 @@ _ns_setup() {
         mkdir -p "$T/lib"
         cp "$BUILD_DIR/nss/libnss_sesame.so.2" "$T/lib/"
         printf 'include /etc/ld.so.conf.d/*.conf\n%s\n' "$T/lib" >"$T/ld.so.conf"
+        # ldconfig also rewrites its auxiliary cache, the host's
+        # /var/cache/ldconfig/aux-cache, which every test running at the
+        # same time would share (and could read half-written): a private one
+        mount -t tmpfs -o mode=0700 tmpfs /var/cache/ldconfig
         ldconfig -X -C "$T/ld.so.cache" -f "$T/ld.so.conf"
         mount --bind "$T/ld.so.cache" /etc/ld.so.cache
         # private copies of the local account files, for "local wins" tests
@@ -164,7 +222,7 @@ _ns_setup() {
         cp /etc/group "$T/group"
         mount --bind "$T/passwd" /etc/passwd
         mount --bind "$T/group" /etc/group
-        printf 'passwd: files sesame\ngroup: files sesame\nshadow: files\nhosts: files\n' >"$T/nsswitch.conf"
+        nss_order files sesame
         mount --bind "$T/nsswitch.conf" /etc/nsswitch.conf
         # a private, empty /etc/pam.d: only the services a test writes with
         # pam_service, and an "other" that refuses everything
@@ -174,12 +232,26 @@ _ns_setup() {
         mount --bind "$T/pam.d" /etc/pam.d
         mkdir -m 0755 "$T/bin"
         export PATH="$T/bin:$PATH"
+        # every check below assumes this namespace: glibc loading the built
+        # module and reading our nsswitch.conf, PAM our pam.d
+        local why="" cache
+        # (not "ldconfig -p | grep -q": with pipefail, grep leaving early
+        # makes the pipeline fail)
+        cache=$(ldconfig -p)
+        grep -q "^[[:space:]]*libnss_sesame\.so\.2 .*=> $T/lib/libnss_sesame\.so\.2\$" <<<"$cache" ||
+                why="ld.so.cache has no $T/lib/libnss_sesame.so.2;"
+        cmp -s /etc/nsswitch.conf "$T/nsswitch.conf" || why="$why /etc/nsswitch.conf is not ours;"
+        [ /etc/pam.d/other -ef "$T/pam.d/other" ] || why="$why /etc/pam.d is not ours;"
+        if [ -n "$why" ]; then
+                echo "Bail out! the private namespace is not set up: $why"
+                exit 1
+        fi
         # a sanitizer build of the modules needs its runtime loaded first in
         # the (uninstrumented) programs that load them: wrap them, rather
         # than exporting LD_PRELOAD to everything (slapd would get it too).
         # setpriv resolves a numeric --reuid with getpwnam() first.
         # ldapwhoami/ldapsearch load neither module and are not wrapped.
-        if readelf -d "$T/lib/libnss_sesame.so.2" | grep -q 'libasan'; then
+        if grep -q 'libasan' <<<"$(readelf -d "$T/lib/libnss_sesame.so.2")"; then
                 local pre prog
                 pre="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
                 for prog in getent id pamtester passwd setpriv; do
@@ -194,6 +266,15 @@ _ns_setup() {
 # Add a local account line to the namespace's /etc/passwd or /etc/group.
 local_user() { echo "$1" >>/etc/passwd; }
 local_group() { echo "$1" >>/etc/group; }
+
+# nss_order SOURCES...: the namespace's nsswitch.conf with "passwd:" and
+# "group:" set to SOURCES (default at harness_init: files sesame).  With
+# "sesame files", every lookup asks sesamed first, so a name or id that
+# exists locally shows what sesamed itself serves for it.  The file is
+# rewritten in place: the bind mount on /etc/nsswitch.conf follows it.
+nss_order() {
+        printf 'passwd: %s\ngroup: %s\nshadow: files\nhosts: files\n' "$*" "$*" >"$T/nsswitch.conf"
+}
 
 # sesamed_config: a configuration for the running slapd on stdout.
 # Variables: URI BINDDN BINDPW_FILE CA_FILE STARTTLS GROUP_SCHEMA CACHE_TTL
@@ -236,11 +317,12 @@ EOF
 }
 
 # sesamed_start CONF [ARGS...]: start sesamed in the foreground (logging to
-# $T/sesamed.log) and wait (bounded) until nss.sock answers.
+# $T/sesamed.log) and wait (bounded) until nss.sock exists.
 sesamed_start() {
         local conf=$1 i
         shift
         chmod 0600 "$conf"
+        SESAMED_LOG_MARK=$( { wc -c <"$T/sesamed.log"; } 2>/dev/null || echo 0)
         "$SESAMED" -f -c "$conf" "$@" >>"$T/sesamed.log" 2>&1 &
         SESAMED_PID=$!
         for i in $(seq 1 100); do
@@ -250,6 +332,9 @@ sesamed_start() {
         done
         return 1
 }
+
+# sesamed_log_since_start: what the last sesamed_start's sesamed logged
+sesamed_log_since_start() { tail -c +$((${SESAMED_LOG_MARK:-0} + 1)) "$T/sesamed.log"; }
 
 sesamed_stop() {
         [ -n "${SESAMED_PID:-}" ] || return 0

@@ -74,13 +74,16 @@ _sshd_err() { printf 'sshd.sh: %s\n' "$*" >&2; }
 # LD_PRELOAD and SetEnv take them) when the built modules need them, else
 # nothing
 _sshd_sanitizer_preload() {
-        local f asan="" ubsan=""
+        local f dyn asan="" ubsan=""
         for f in "$BUILD_DIR/pam_module/pam_sesame.so" "$BUILD_DIR/nss/libnss_sesame.so.2"; do
                 [ -f "$f" ] || continue
-                if readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libasan'; then
+                # (grep reads all of it: with pipefail, "readelf | grep -q"
+                # can fail when grep leaves first)
+                dyn=$(readelf -d "$f" 2>/dev/null)
+                if grep -q 'NEEDED.*libasan' <<<"$dyn"; then
                         asan=$(gcc -print-file-name=libasan.so)
                 fi
-                if readelf -d "$f" 2>/dev/null | grep -q 'NEEDED.*libubsan'; then
+                if grep -q 'NEEDED.*libubsan' <<<"$dyn"; then
                         ubsan=$(gcc -print-file-name=libubsan.so)
                 fi
         done

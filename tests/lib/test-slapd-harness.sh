@@ -187,6 +187,16 @@ check "StartTLS with other-ca.pem is refused" \
 # --- 10-12: access control --------------------------------------------------
 anon_sees_nothing() {
     local out
+    # the control: slapd answers anonymous searches (the root DSE is public)
+    out=$(timeout 10 ldapsearch -x -LLL -o nettimeout=3 -H "$SLAPD_URI" \
+        -b "" -s base namingContexts 2>&1) || {
+        echo "anonymous root DSE search failed: $out"
+        return 1
+    }
+    grep -qx "namingContexts: $SLAPD_BASE" <<<"$out" || {
+        echo "no namingContexts in the root DSE: $out"
+        return 1
+    }
     out=$(timeout 10 ldapsearch -x -LLL -o nettimeout=3 -H "$SLAPD_URI" \
         -b "$SLAPD_BASE" '(objectClass=*)' 2>/dev/null) || true
     [[ -z $out ]] || {
@@ -194,7 +204,7 @@ anon_sees_nothing() {
         return 1
     }
 }
-check "anonymous reads nothing" anon_sees_nothing
+check "anonymous reads nothing (while it reads the root DSE)" anon_sees_nothing
 passwords_hidden() {
     local out
     out=$(svc "$SLAPD_URI" '(uid=alice)' userPassword uidNumber) || return 1

@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""A forger on sesamed's sockets, to check that every client refuses a
+server that is not root (common/client.c: the peer of the socket must be
+uid 0, whoever owns the socket file).
+
+usage: fakesesamed.py --uid UID --log FILE [--lifetime S] SOCKET...
+
+As root: bind each SOCKET (so the socket file is root's, mode 0666), then
+drop to UID (and gid UID, no supplementary groups) BEFORE listen(), so
+that SO_PEERCRED names UID to every client that connects.  Prints "ready"
+once it listens.  It then forges a successful answer to every request:
+a passwd or group entry with id 4242 for any name, gid 4242 for
+initgroups, the login name as the canonical user for AUTH and ACCOUNT,
+and STATUS OK for the rest.  A client that believes it lets anybody in.
+
+The log (opened before the privileges are dropped) has one line per
+connection: "SOCKET request 0xOPCODE" for a request that arrived, or
+"SOCKET nothing" when the client closed without sending a byte.  No
+secret is ever written there.  It exits on SIGTERM, or after --lifetime
+seconds (default 120) so that it cannot outlive a test that forgets it.
+"""
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rawclient as rc  # noqa: E402  (the protocol's encoder for tests)
+
+FORGED_ID = 4242
+
+
+def answer(opcode, fields):
+    """The forged answer frames for a request: bytes."""
+    name = fields.get(rc.TAG["NAME"]) or fields.get(rc.TAG["LOGIN"]) or b"forged"
+    u32 = rc.fu32
+    s = rc.fstr
+    end = rc.frame(rc.body(rc.ANS_END, [u32("STATUS", 0)]))
+    if opcode in (0x0002, 0x0004, 0x0006):  # PASSWD_BYNAME, _BYUID, _ENUM
+        entry = [s("NAME", name), s("PASSWD", "x"), u32("UID", FORGED_ID), u32("GID", FORGED_ID),
+                 s("GECOS", "Forged"), s("HOME", "/forged"), s("SHELL", "/bin/sh")]
+        return rc.frame(rc.body(0x0003, entry)) + end
+    if opcode in (0x0008, 0x000A, 0x000C):  # GROUP_BYNAME, _BYGID, _ENUM
+        entry = [s("NAME", name), s("PASSWD", "x"), u32("GID", FORGED_ID)]
+        return rc.frame(rc.body(0x0005, entry)) + end
+    if opcode == 0x000E:  # INITGROUPS
+        return rc.frame(rc.body(0x0009, [u32("GID", FORGED_ID)])) + end
+    if opcode in (0x0200, 0x0202):  # AUTH, ACCOUNT
+        return rc.frame(rc.body(0x000B, [s("NAME", name)])) + end
+    if opcode == 0x0110:  # USER_SHOW
+        info = [s("NAME", name), u32("UID", FORGED_ID), u32("FLAGS", 1)]
+        return rc.frame(rc.body(0x000D, info)) + end
+    return end
+
+
+def read_request(conn):
+    """(opcode, {tag: value}) of the one request, or None if nothing came."""
+    conn.settimeout(5)
+    data = b""
+    try:
+        while len(data) < 4 or len(data) < 4 + struct.unpack(">I", data[:4])[0]:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except (OSError, socket.timeout):
+        pass
+    if len(data) < 10:
+        return None if not data else (-1, {})
+    _, opcode, nf = struct.unpack(">HHH", data[4:10])
+    fields, off = {}, 10
+    for _ in range(nf):
+        if off + 4 > len(data):
+            break
+        tag, ln = struct.unpack(">HH", data[off:off + 4])
+        fields.setdefault(tag, data[off + 4:off + 4 + ln])
+        off += 4 + ln
+    return opcode, fields
+
+
+def main():
+    args, uid, log_path, lifetime = sys.argv[1:], None, None, 120.0
+    paths = []
+    while args:
+        a = args.pop(0)
+        if a == "--uid" and args:
+            uid = int(args.pop(0))
+        elif a == "--log" and args:
+            log_path = args.pop(0)
+        elif a == "--lifetime" and args:
+            lifetime = float(args.pop(0))
+        else:
+            paths.append(a)
+    if uid is None or not log_path or not paths:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    log = open(log_path, "a", buffering=1)
+    listeners = {}
+    for p in paths:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(p)
+        os.chmod(p, 0o666)
+        listeners[s] = os.path.basename(p)
+    if uid != 0:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    # the peer credentials a client sees are those of listen()'s caller
+    for s in listeners:
+        s.listen(16)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print("ready", flush=True)
+    end = time.monotonic() + lifetime
+    while time.monotonic() < end:
+        ready, _, _ = select.select(list(listeners), [], [], 0.5)
+        for s in ready:
+            conn, _ = s.accept()
+            with conn:
+                req = read_request(conn)
+                if req is None:
+                    log.write("%s nothing\n" % listeners[s])
+                    continue
+                log.write("%s request 0x%04x\n" % (listeners[s], req[0] & 0xFFFF))
+                try:
+                    conn.sendall(answer(*req))
+                except OSError:
+                    pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
