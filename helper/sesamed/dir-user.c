@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dir-user.c - binds as a user, on connections of their own (never a
+ * pooled one): checking a password and changing it (see dir.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "dir-internal.h"
+#include "dir.h"
+#include "log.h"
+#include "outcome.h"
+#include "proto.h"
+#include "util.h"
+
+/* ------------------------------------------------------------ user binds */
+
+static bool utf8_ok(const char *s) { return utf8_valid((const uint8_t *)s, strlen(s)); }
+
+/* A result code that says "this server is not there (now)": try the
+ * next URI. */
+static bool rc_unreachable(int rc)
+{
+        return rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR || rc == LDAP_TIMEOUT || rc == LDAP_BUSY ||
+               rc == LDAP_UNAVAILABLE;
+}
+
+/*
+ * A fresh connection bound as @dn with @cred: the pool's URIs in order,
+ * its options and StartTLS rule, under the request's deadline.
+ * 0 and *ret; OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP (logged).
+ */
+static int user_conn(struct dir *d, const char *dn, const struct berval *cred, LDAP **ret)
+{
+        const struct sesame_conf *conf = d->conf;
+        bool timed_out = false;
+
+        if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
+                return OUT_BAD_CREDENTIALS; /* never an anonymous or unauthenticated bind */
+        if (dir_fail_fast(d))
+                return OUT_UNAVAIL;
+        for (size_t i = 0; i < conf->n_uri; i++) {
+                const char *uri = conf->uri[i];
+                LDAP *ld = NULL;
+                int rc = LDAP_SUCCESS, r = dir_uri_connect(conf, uri, &ld, &rc);
+
+                if (r < 0) {
+                        if (r == -ETIME) {
+                                timed_out = true;
+                                break;
+                        }
+                        if (r == -EHOSTUNREACH)
+                                log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        continue;
+                }
+                rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, NULL, NULL,
+                                      NULL);
+                if (rc == LDAP_SUCCESS) {
+                        *ret = ld;
+                        return 0;
+                }
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH)
+                        return OUT_BAD_CREDENTIALS;
+                if (rc_unreachable(rc)) {
+                        log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        continue;
+                }
+                /* the server answered, with something else: it is not a
+                 * wrong password, and another server would say the same */
+                log_error("%s: bind as %s: %s", uri, dn, ldap_err2string(rc));
+                return OUT_LDAP;
+        }
+        if (!timed_out)
+                dir_mark_down(d);
+        return OUT_UNAVAIL;
+}
+
+int dir_user_bind(struct dir *d, const char *dn, const char *password)
+{
+        struct berval cred = { password ? strlen(password) : 0, (char *)(uintptr_t)password };
+        LDAP *ld = NULL;
+        int r;
+
+        if (cred.bv_len == 0)
+                return OUT_BAD_CREDENTIALS;
+        r = user_conn(d, dn, &cred, &ld);
+        if (r == 0)
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        return r;
+}
+
+/* @text made printable (control characters become blanks) into @msg;
+ * invalid UTF-8 is replaced by @fallback. */
+static void copy_diag(const char *text, const char *fallback, char *msg, size_t size)
+{
+        size_t n = 0;
+
+        if (!msg || size == 0)
+                return;
+        if (!text || !*text || !utf8_ok(text)) {
+                (void)snprintf(msg, size, "%s", fallback);
+                return;
+        }
+        for (const char *p = text; *p && n + 1 < size; p++)
+                msg[n++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+        /* do not cut a multi-byte character in half */
+        while (n > 0 && !utf8_valid((const uint8_t *)msg, n))
+                n--;
+        msg[n] = '\0';
+}
+
+int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize)
+{
+        struct berval old = { oldpw ? strlen(oldpw) : 0, (char *)(uintptr_t)oldpw };
+        struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
+        struct berval user = { dn ? strlen(dn) : 0, (char *)(uintptr_t)dn };
+        LDAPMessage *res = NULL;
+        LDAP *ld = NULL;
+        char *text = NULL;
+        int64_t ms;
+        int msgid, rc, err = LDAP_OTHER, r;
+
+        if (msg && msgsize)
+                msg[0] = '\0';
+        if (old.bv_len == 0)
+                return OUT_BAD_CREDENTIALS;
+        if (new.bv_len == 0) {
+                copy_diag(NULL, "The new password is empty.", msg, msgsize);
+                return OUT_PASSWORD_POLICY;
+        }
+        r = user_conn(d, dn, &old, &ld);
+        if (r != 0)
+                return r;
+        ms = dir_budget_ms(d->conf->timeout);
+        if (ms <= 0) {
+                r = OUT_UNAVAIL;
+                goto out;
+        }
+        rc = ldap_passwd(ld, &user, &old, &new, NULL, NULL, &msgid);
+        if (rc != LDAP_SUCCESS) {
+                r = rc_unreachable(rc) ? OUT_UNAVAIL : OUT_LDAP;
+                log_error("password change for %s: %s", dn, ldap_err2string(rc));
+                goto out;
+        }
+        struct timeval tv = dir_tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc <= 0) {
+                log_warning("password change for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
+                r = OUT_UNAVAIL;
+                goto out;
+        }
+        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
+        res = NULL;
+        if (rc != LDAP_SUCCESS) {
+                r = OUT_LDAP;
+                goto out;
+        }
+        switch (err) {
+        case LDAP_SUCCESS:
+                r = 0;
+                break;
+        case LDAP_INVALID_CREDENTIALS:
+                r = OUT_BAD_CREDENTIALS;
+                break;
+        case LDAP_CONSTRAINT_VIOLATION:
+        case LDAP_UNWILLING_TO_PERFORM:
+        case LDAP_INVALID_SYNTAX:
+                /* a password policy said no: its words are for the user */
+                copy_diag(text, "The directory refused the new password.", msg, msgsize);
+                log_info("password change for %s refused by the directory: %s", dn, ldap_err2string(err));
+                r = OUT_PASSWORD_POLICY;
+                break;
+        case LDAP_INSUFFICIENT_ACCESS:
+                log_error("password change for %s: %s (the ACLs must give 'self write' on userPassword)", dn,
+                          ldap_err2string(err));
+                r = OUT_ACCESS;
+                break;
+        default:
+                log_error("password change for %s: %s", dn, ldap_err2string(err));
+                r = rc_unreachable(err) ? OUT_UNAVAIL : OUT_LDAP;
+                break;
+        }
+out:
+        ldap_msgfree(res);
+        ldap_memfree(text);
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        return r;
+}
+
