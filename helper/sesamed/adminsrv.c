@@ -297,7 +297,7 @@ static uint32_t activate(struct call *c, struct target *t, const char **msg)
                 goto out;
         }
         r = totp_check(&p, seed, slen, code, (int64_t)time(NULL), x->conf->totp_window, -1, &step);
-        if (r == -EACCES) {
+        if (r == OUT_BAD_CREDENTIALS) {
                 st = SESAME_ST_AUTH_FAILED;
                 *msg = "wrong code (is the device's clock right?)";
                 goto out;
@@ -321,7 +321,7 @@ static uint32_t activate(struct call *c, struct target *t, const char **msg)
         st = SESAME_ST_OK;
 out:
         sodium_memzero(seed, sizeof(seed));
-        explicit_bzero(code, sizeof(code));
+        sodium_memzero(code, sizeof(code));
         return st;
 }
 
@@ -386,8 +386,8 @@ static int new_recovery_codes(struct call *c, struct target *t, uint8_t *frame, 
         if (r != 0)
                 log_error("user %s: recovery codes could not be stored: %s", t->pw->name, outcome_str(r));
 out:
-        explicit_bzero(codes, sizeof(codes));
-        explicit_bzero(hashes, sizeof(hashes));
+        sodium_memzero(codes, sizeof(codes));
+        sodium_memzero(hashes, sizeof(hashes));
         return r;
 }
 
@@ -406,7 +406,7 @@ int handle_recovery_codes(struct call *c)
                 r = new_recovery_codes(c, &t, frame, sizeof(frame), &w);
         if (r == 0)
                 q = client_send_frame(cl, &w);
-        explicit_bzero(frame, sizeof(frame));
+        sodium_memzero(frame, sizeof(frame));
         if (r == 0 && q == 0)
                 emit(cl, EV_RECOVERY_CODES, t.pw->name);
         target_done(&t);

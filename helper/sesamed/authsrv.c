@@ -277,7 +277,7 @@ static bool auth_totp(struct client *cl, const struct auth_req *rq, const struct
         int64_t step = -1;
         int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
 
-        if (r == -EACCES) {
+        if (r == OUT_BAD_CREDENTIALS) {
                 auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
                 return false;
         }
@@ -473,7 +473,7 @@ int handle_auth(struct call *c)
         if (!req_string(req, SESAME_F_CODE, rq.code, sizeof(rq.code)))
                 rq.code[0] = '\0';
         auth_run(c, &rq, &o);
-        explicit_bzero(&rq, sizeof(rq));
+        sodium_memzero(&rq, sizeof(rq));
         return answer(c->cl, &o);
 }
 
@@ -628,7 +628,7 @@ int handle_chauthtok(struct call *c)
                 rq.oldpw[0] = '\0';
         rq.has_new = req_string(req, SESAME_F_NEWPASSWORD, rq.newpw, sizeof(rq.newpw));
         chauthtok_run(c, &rq, &o);
-        explicit_bzero(&rq, sizeof(rq));
+        sodium_memzero(&rq, sizeof(rq));
         o.user[0] = '\0'; /* CHAUTHTOK answers END only */
         return answer(c->cl, &o);
 }

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -219,7 +220,7 @@ void dispatch_serve(struct client *cl)
                 dir_deadline_set(0);
                 /* the request may have held a password or a code */
                 if (cl->cls != SOCK_NSS)
-                        explicit_bzero(cl->buf, sizeof(cl->buf));
+                        sodium_memzero(cl->buf, sizeof(cl->buf));
                 if (r < 0)
                         return;
         }

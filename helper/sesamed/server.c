@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -56,7 +57,7 @@ static void *client_thread(void *arg)
         dispatch_serve(cl);
         ctx_put(cl->ctx);
         (void)close(cl->fd);
-        explicit_bzero(cl->buf, sizeof(cl->buf));
+        sodium_memzero(cl->buf, sizeof(cl->buf));
         free(cl);
         slot_put(uid);
         return NULL;

@@ -19,6 +19,7 @@
 
 #include "macro.h"
 #include "sesame-proto.h"
+#include "outcome.h"
 #include "totp.h"
 
 #define TOTP_DIGITS_MIN 6
@@ -156,7 +157,7 @@ int totp_check(const struct totp_params *p, const uint8_t *seed, size_t seed_len
                         return 0;
                 }
         }
-        return -EACCES;
+        return OUT_BAD_CREDENTIALS;
 }
 
 size_t totp_new_seed(uint32_t alg, uint8_t seed[TOTP_SEED_MAX])

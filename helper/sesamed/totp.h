@@ -31,8 +31,9 @@ bool totp_code_syntax(const char *code, uint32_t digits);
 /* Check @code at time @now (seconds since the epoch) against the steps
  * now-@window .. now+@window.  A step <= @last_step is refused (replay);
  * pass -1 when no step was accepted yet.  Returns 0 and the step that
- * matched in @ret_step, -EACCES if no step matched (or only replayed ones
- * did), -EINVAL for bad parameters or a code of the wrong syntax. */
+ * matched in @ret_step, OUT_BAD_CREDENTIALS (outcome.h) if no step
+ * matched (or only replayed ones did), -EINVAL for bad parameters or a
+ * code of the wrong syntax. */
 int totp_check(const struct totp_params *p, const uint8_t *seed, size_t seed_len, const char *code,
                int64_t now, uint32_t window, int64_t last_step, int64_t *ret_step);
 

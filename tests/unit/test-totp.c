@@ -22,6 +22,7 @@
 #include <sodium.h>
 
 #include "sesame-proto.h"
+#include "outcome.h"
 #include "totp.h"
 
 /* RFC 6238 appendix B seeds */
@@ -209,7 +210,7 @@ static void test_algorithms_and_digits(void **state)
                                                              (char)(code[p.digits - 1] + 1);
                                         assert_int_equal(totp_check(&p, seed, len, code, times[ti], 0, -1,
                                                                     &step),
-                                                         -EACCES);
+                                                         OUT_BAD_CREDENTIALS);
                                 }
 }
 
@@ -237,7 +238,7 @@ static void test_parameters_matter(void **state)
         assert_int_equal(totp_check(&p, rfc_sha256, 32, code7, now, 1, -1, NULL), 0);
         p.digits = 8;
         assert_string_not_equal(code_sha1, code8);
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, code_sha1, now, 1, -1, NULL), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, code_sha1, now, 1, -1, NULL), OUT_BAD_CREDENTIALS);
         p.alg = SESAME_ALG_SHA1;
         assert_int_equal(totp_check(&p, rfc_sha256, 32, code_sha1, now, 1, -1, NULL), 0);
 }
@@ -301,20 +302,20 @@ static void test_window(void **state)
                 assert_int_equal(got, step + d);
         }
         got = -7;
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[0], now, 1, -1, &got), -EACCES);
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[4], now, 1, -1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[0], now, 1, -1, &got), OUT_BAD_CREDENTIALS);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[4], now, 1, -1, &got), OUT_BAD_CREDENTIALS);
         assert_int_equal(got, -7);
         /* window 0: only the current step; window 2: all five */
         assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[2], now, 0, -1, &got), 0);
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[1], now, 0, -1, &got), -EACCES);
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[3], now, 0, -1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[1], now, 0, -1, &got), OUT_BAD_CREDENTIALS);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[3], now, 0, -1, &got), OUT_BAD_CREDENTIALS);
         for (int d = -2; d <= 2; d++) {
                 assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[d + 2], now, 2, -1, &got), 0);
                 assert_int_equal(got, step + d);
         }
         /* the last second of a step and the first of the next */
         assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[2], step * 30 + 29, 0, -1, &got), 0);
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[2], step * 30 + 30, 0, -1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[2], step * 30 + 30, 0, -1, &got), OUT_BAD_CREDENTIALS);
         assert_int_equal(totp_check(&p, rfc_sha1, 20, codes[2], step * 30 + 30, 1, -1, &got), 0);
         assert_int_equal(got, step);
 }
@@ -336,16 +337,16 @@ static void test_replay(void **state)
         assert_int_equal(totp_check(&p, rfc_sha256, 32, cur, now, 1, step - 1, &got), 0);
         assert_int_equal(got, step);
         /* the same step again, or an older one */
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, cur, now, 1, step, &got), -EACCES);
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, cur, now, 1, step + 1, &got), -EACCES);
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, prev, now, 1, step, &got), -EACCES);
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, prev, now, 1, step - 1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, cur, now, 1, step, &got), OUT_BAD_CREDENTIALS);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, cur, now, 1, step + 1, &got), OUT_BAD_CREDENTIALS);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, prev, now, 1, step, &got), OUT_BAD_CREDENTIALS);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, prev, now, 1, step - 1, &got), OUT_BAD_CREDENTIALS);
         assert_int_equal(totp_check(&p, rfc_sha256, 32, prev, now, 1, step - 2, &got), 0);
         assert_int_equal(got, step - 1);
         /* a later step still passes */
         assert_int_equal(totp_check(&p, rfc_sha256, 32, next, now, 1, step, &got), 0);
         assert_int_equal(got, step + 1);
-        assert_int_equal(totp_check(&p, rfc_sha256, 32, next, now, 1, step + 1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha256, 32, next, now, 1, step + 1, &got), OUT_BAD_CREDENTIALS);
 }
 
 /*
@@ -376,9 +377,9 @@ static void test_replay_does_not_hide_later_step(void **state)
         assert_int_equal(got, s);
         assert_int_equal(totp_check(&p, rfc_sha1, 20, a, now, 1, s, &got), 0);
         assert_int_equal(got, s + 1);
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, a, now, 1, s + 1, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, a, now, 1, s + 1, &got), OUT_BAD_CREDENTIALS);
         /* window 0 at step s: only s, a replay */
-        assert_int_equal(totp_check(&p, rfc_sha1, 20, a, now, 0, s, &got), -EACCES);
+        assert_int_equal(totp_check(&p, rfc_sha1, 20, a, now, 0, s, &got), OUT_BAD_CREDENTIALS);
 }
 
 static void test_bad_parameters(void **state)
