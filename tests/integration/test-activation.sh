@@ -16,7 +16,7 @@ chmod 0600 "$T/sesame.conf"
 S=/run/sesame
 
 # activate NAMES...: systemd-socket-activate listening on $S/NAME for
-# each NAME, starting sesamed at the first connection; pid in ACT_PID
+# each NAME, starting sesamed at the first connection; pid in SESAMED_PID
 activate() {
         local args=() names="" n
         for n in "$@"; do
@@ -25,7 +25,7 @@ activate() {
         done
         systemd-socket-activate "${args[@]}" --fdname="$names" \
                 "$SESAMED" -f -c "$T/sesame.conf" >>"$T/sesamed-activated.log" 2>&1 &
-        ACT_PID=$!
+        SESAMED_PID=$!
         # the listening sockets exist before sesamed runs
         for _ in $(seq 1 100); do
                 [ -S "$S/$1" ] && return 0
@@ -34,15 +34,9 @@ activate() {
         return 1
 }
 
-stop_activated() {
-        kill -TERM "$ACT_PID" 2>/dev/null
-        for _ in $(seq 1 50); do
-                kill -0 "$ACT_PID" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -KILL "$ACT_PID" 2>/dev/null
-        wait "$ACT_PID" 2>/dev/null
-}
+# systemd-socket-activate execs sesamed in its own process: the harness
+# stops it as any sesamed (also on the way out of a failed test)
+stop_activated() { sesamed_stop; }
 
 ok "systemd-socket-activate listens on the three sockets" activate nss.sock pam.sock admin.sock
 # the sockets systemd made are root's, as the clients require
