@@ -104,7 +104,7 @@ check "... and no bind as either entry was tried" "0" "$(user_binds_since "$LINE
 # names are not affected
 pam_expect "mailuser logs in by name" ok "Mailuser-Passw0rd!" pw mailuser authenticate
 pam_expect "alice logs in by name" ok "Alice-Passw0rd!" pw alice authenticate
-check "NSS by name: alice" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
+check "NSS by name: alice" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
 
 # --- an entry sesamed does not serve does not make an address ambiguous -------
 # (lowid: uid 50, below min_uid; it can never be what an address resolves to)

@@ -15,9 +15,9 @@ local_user "localuid:x:10052:10052:Local Uid:/home/localuid:/bin/sh"
 sesamed_config >"$T/sesame.conf"
 sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
 
-check "getent passwd alice" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
-check "getent passwd by uid" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd 10001)"
-check "non-ASCII gecos served intact" "bob:x:10002:10000:Bøb Ünïcødé:/home/bob:/bin/bash" "$(getent passwd bob)"
+check "getent passwd alice" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
+check "getent passwd by uid" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd 10001)"
+check "non-ASCII gecos served intact" "bob:*:10002:10000:Bøb Ünïcødé:/home/bob:/bin/bash" "$(getent passwd bob)"
 check "getent group by name" "engineers:x:10010:alice,bob" "$(getent group engineers)"
 check "getent group by gid" "admins:x:10011:alice" "$(getent group 10011)"
 check "group without members" "emptygrp:x:10012:" "$(getent group emptygrp)"
