@@ -66,6 +66,7 @@ static void usage(FILE *f)
                 "  check                     check configuration, key file and sesamed\n"
                 "  ping                      is sesamed answering?\n"
                 "  flush-cache               drop sesamed's user and group cache\n"
+                "  key generate              create the [totp] key_file (never replaces one)\n"
                 "\n"
                 "Options:\n"
                 "  -c, --config=FILE         configuration file (default %s)\n"
@@ -136,6 +137,7 @@ static const struct command commands[] = {
         { "check", NULL, 0, "", 0, false, cmd_check },
         { "ping", NULL, 0, "", 0, true, cmd_ping },
         { "flush-cache", NULL, 0, "", 0, true, cmd_flush_cache },
+        { "key", "generate", 0, "", 0, false, cmd_key_generate },
 };
 
 static int parse_args(int argc, char **argv)
