@@ -66,8 +66,8 @@ static int check_key_file(const char *path, char *err, size_t errsize)
                 if (errno == ELOOP)
                         snprintf(err, errsize, "%s: is a symbolic link (refused)", path);
                 else if (errno == ENOENT)
-                        snprintf(err, errsize, "%s: does not exist; create it with: "
-                                 "(umask 077; head -c 32 /dev/urandom > %s)", path, path);
+                        snprintf(err, errsize, "%s: does not exist; create it with: sesamectl key generate",
+                                 path);
                 else
                         snprintf(err, errsize, "%s: cannot open: %s", path, proto_strerror(-errno));
                 return -1;

@@ -82,7 +82,7 @@ static int key_open(const char *path, char *err, size_t errsize)
                         return errf(err, errsize, -EPERM, "%s: is a symbolic link (refused)", path);
                 if (errno == ENOENT)
                         return errf(err, errsize, -ENOENT,
-                                    "%s: no such file; create it with: head -c 32 /dev/urandom > %s", path, path);
+                                    "%s: no such file; create it with: sesamectl key generate", path);
                 return errf(err, errsize, -errno, "%s: cannot open: %m", path);
         }
         if (fstat(fd, &st) < 0)

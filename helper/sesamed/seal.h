@@ -3,7 +3,7 @@
  * seal.h - secrets at rest in LDAP, and recovery codes.
  *
  * The key file ([totp] key_file) holds exactly 32 random bytes (create it
- * with "head -c 32 /dev/urandom"); it must be a regular file owned by
+ * with "sesamectl key generate"); it must be a regular file owned by
  * root, not a symbolic link, with no access for group or others.  The key
  * lives in sodium_malloc'd memory, read-only after loading.
  *
