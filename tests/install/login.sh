@@ -120,13 +120,9 @@ check "root is still root's" "root:x:0:0:root:/root:/bin/bash" "$(getent passwd 
 useradd -M -d /nonexistent -s /bin/sh "$LOCAL_USER" && echo "$LOCAL_USER:$LOCAL_PW" | chpasswd ||
         { echo "Bail out! useradd"; exit 1; }
 
-# --- TOTP for alice, activated with the previous step's code
-SECRET=$(sesamectl_run --json totp enroll alice --no-activate 2>"$T/enroll.err" |
-        "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
-[ -n "$SECRET" ] || { sed 's/^/#   /' "$T/enroll.err"; echo "Bail out! sesamectl totp enroll failed"; exit 1; }
-totp_wait_safe
-STEP=$(($(totp_step) - 1))
-ok "sesamectl totp activate with oathtool's code" sesamectl_run totp activate alice "$(totp_code "$SECRET" -1)"
+# --- TOTP for alice, activated with oathtool's code
+read -r SECRET STEP < <(totp_enroll alice 2>"$T/enroll.err")
+[ -n "${STEP:-}" ] || { sed 's/^/#   /' "$T/enroll.err"; echo "Bail out! TOTP enrolment failed"; exit 1; }
 
 # --- pamtester through the common-* files pam-auth-update wrote
 printf '@include %s\n' common-auth common-account common-session | pam_service sesame-install

@@ -69,13 +69,9 @@ local_user "localpw:x:2101:2101:Local Password:/nonexistent:/bin/sh"
 local_group "localpw:x:2101:"
 echo "localpw:$(openssl passwd -6 "$LOCAL_PW"):19000:0:99999:7:::" >>"$T/shadow"
 
-# --- a TOTP seed for alice, activated with the previous step's code
-SECRET=$(sesamectl_run --json totp enroll alice --no-activate 2>"$T/enroll.err" |
-        "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["secret"])')
-[ -n "$SECRET" ] || { sed 's/^/#   /' "$T/enroll.err"; echo "Bail out! sesamectl totp enroll failed"; exit 1; }
-totp_wait_safe
-ACT_STEP=$(($(totp_step) - 1))
-ok "activate alice's seed with oathtool's code" sesamectl_run totp activate alice "$(totp_code "$SECRET" -1)"
+# --- a TOTP seed for alice, activated with oathtool's code
+read -r SECRET ACT_STEP < <(totp_enroll alice 2>"$T/enroll.err")
+[ -n "${ACT_STEP:-}" ] || { sed 's/^/#   /' "$T/enroll.err"; echo "Bail out! TOTP enrolment failed"; exit 1; }
 ALICE_PW='Alice-Passw0rd!'
 
 # pam_unix sees the directory account too: no shadow entry, and a password

@@ -428,6 +428,22 @@ sesamectl_run() {
         timeout -k 5 30 "$SESAMECTL" "$@"
 }
 
+# totp_enroll USER: enrol USER for TOTP with sesamectl (default algorithm,
+# digits and period) and activate the seed with oathtool's code of the
+# previous step.  Prints "SECRET STEP": the base32 seed, and the step the
+# activation used up (a login takes a code of a later step: totp_wait_step
+# STEP+1).  sesamectl's messages go to stderr.
+totp_enroll() {
+        local secret step
+        secret=$(sesamectl_run --json totp enroll "$1" --no-activate |
+                "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["secret"])') || return 1
+        [ -n "$secret" ] || return 1
+        totp_wait_safe
+        step=$(($(totp_step) - 1))
+        sesamectl_run totp activate "$1" "$(totp_code "$secret" -1)" >&2 || return 1
+        echo "$secret $step"
+}
+
 # wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds,
 # for at most SECONDS.
 wait_for() {
