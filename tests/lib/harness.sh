@@ -182,6 +182,10 @@ _ns_setup() {
         if readelf -d "$T/lib/libnss_sesame.so.2" | grep -q 'libasan'; then
                 local pre prog
                 pre="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+                # ASan's crypt() interceptor finds the real crypt() when it
+                # starts; pam_unix loads libcrypt later (dlopen), so without
+                # this a local password check jumps to address 0
+                pre="$pre $(gcc -print-file-name=libcrypt.so.1)"
                 for prog in getent id pamtester passwd setpriv; do
                         command -v "$prog" >/dev/null || continue
                         printf '#!/bin/sh\nLD_PRELOAD="%s" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 exec %s "$@"\n' \
