@@ -214,7 +214,7 @@
 #define SESAME_F_NAME    1  /* STR   256  user or group name          */
 #define SESAME_F_UID     2  /* U32                                   */
 #define SESAME_F_GID     3  /* U32                                   */
-#define SESAME_F_PASSWD  4  /* STR   256  passwd field ("x")          */
+#define SESAME_F_PASSWD  4  /* STR   256  passwd "*", group "x"       */
 #define SESAME_F_GECOS   5  /* STR  1024                              */
 #define SESAME_F_HOME    6  /* STR  1024                              */
 #define SESAME_F_SHELL   7  /* STR  1024                              */

@@ -67,6 +67,7 @@ static void usage(FILE *f)
                 "  check                     check configuration, key file and sesamed\n"
                 "  ping                      is sesamed answering?\n"
                 "  flush-cache               drop sesamed's user and group cache\n"
+                "  key generate              create the [totp] key_file (never replaces one)\n"
                 "\n"
                 "Options:\n"
                 "  -c, --config=FILE         configuration file for check (default %s)\n"
@@ -140,6 +141,7 @@ static const struct command commands[] = {
         { "check", NULL, 0, "", NULL, 0, false, cmd_check },
         { "ping", NULL, 0, "", NULL, 0, true, cmd_ping },
         { "flush-cache", NULL, 0, "", NULL, 0, true, cmd_flush_cache },
+        { "key", "generate", 0, "", NULL, 0, false, cmd_key_generate },
 };
 
 /* The options of 'totp enroll' (main() refuses them with any other

@@ -118,5 +118,7 @@ int cmd_unlock(char **args);
 int cmd_check(char **args);
 int cmd_ping(char **args);
 int cmd_flush_cache(char **args);
+/* key.c */
+int cmd_key_generate(char **args);
 
 #endif

@@ -94,7 +94,13 @@ static int encode_passwd(const struct pwrec *p, void *userdata)
         if (!a)
                 return -ENOMEM;
         answer_begin(a, out, SESAME_ANS_PASSWD, 0);
-        if (proto_put_str(&a->w, SESAME_F_NAME, p->name) || proto_put_str(&a->w, SESAME_F_PASSWD, "x") ||
+        /* "*", not "x": "x" tells pam_unix to look in /etc/shadow, where a
+         * directory account has no entry, and its account phase then says
+         * AUTHINFO_UNAVAIL, which Debian's common-account turns into a
+         * refusal.  "*" (as SSSD serves) is a password that matches
+         * nothing and no shadow entry to check: pam_unix lets the account
+         * through and leaves the decision to pam_sesame. */
+        if (proto_put_str(&a->w, SESAME_F_NAME, p->name) || proto_put_str(&a->w, SESAME_F_PASSWD, "*") ||
             proto_put_u32(&a->w, SESAME_F_UID, p->uid) || proto_put_u32(&a->w, SESAME_F_GID, p->gid) ||
             proto_put_str(&a->w, SESAME_F_GECOS, p->gecos) || proto_put_str(&a->w, SESAME_F_HOME, p->home) ||
             proto_put_str(&a->w, SESAME_F_SHELL, p->shell)) {

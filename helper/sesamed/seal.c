@@ -58,8 +58,8 @@ static int key_read(const char *path, unsigned char *key, char *err, size_t errs
 
         r = safefile_read(path, SAFEFILE_SECRET, key, SEAL_KEY_LEN, &len, err, errsize);
         if (r == -ENOENT)
-                return errf(err, errsize, r, "%s: no such file; create it with: "
-                            "(umask 077; head -c %d /dev/urandom > %s)", path, SEAL_KEY_LEN, path);
+                return errf(err, errsize, r, "%s: no such file; create it with: sesamectl key generate",
+                            path);
         if (r == -EFBIG)
                 return errf(err, errsize, -EINVAL, "%s: must hold exactly %d bytes, not more", path,
                             SEAL_KEY_LEN);

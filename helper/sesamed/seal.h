@@ -3,7 +3,7 @@
  * seal.h - secrets at rest in LDAP, and recovery codes.
  *
  * The key file ([totp] key_file) holds exactly 32 random bytes (create it
- * with "head -c 32 /dev/urandom") and meets safefile.h's rules for a
+ * with "sesamectl key generate") and meets safefile.h's rules for a
  * SAFEFILE_SECRET: a regular file owned by root (or the running uid), not
  * a symbolic link, with no access for group or others.  The key lives in
  * sodium_malloc'd memory, read-only after loading.

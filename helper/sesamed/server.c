@@ -4,7 +4,8 @@
  * connection (at most max_clients, fewer for peers other than root: see
  * slots.h), and handle signals (SIGHUP reloads the configuration,
  * SIGTERM/SIGINT stop).  What a connection may ask is dispatch.c's
- * business.
+ * business.  Under systemd (Type=notify) it tells the manager when it is
+ * ready, reloading and stopping, and pets the watchdog from this loop.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -130,11 +132,26 @@ static bool on_signal(int sfd, const char *conf_path)
         if (read(sfd, &si, sizeof(si)) != sizeof(si))
                 return true;
         if (si.ssi_signo == SIGHUP) {
+                (void)sd_notify(0, "RELOADING=1");
                 reload(conf_path);
+                (void)sd_notify(0, "READY=1");
                 return true;
         }
         log_info("signal %u: exiting", si.ssi_signo);
+        (void)sd_notify(0, "STOPPING=1");
         return false;
+}
+
+/* The watchdog interval in ms when systemd asks for pings (WatchDogSec=),
+ * else -1.  Pings go out at half the interval, as sd_watchdog_enabled(3)
+ * advises. */
+static int watchdog_ms(void)
+{
+        uint64_t usec = 0;
+
+        if (sd_watchdog_enabled(0, &usec) <= 0 || usec < 2000)
+                return -1;
+        return usec / 2000 > INT32_MAX ? INT32_MAX : (int)(usec / 2000);
 }
 
 int server_run(const char *conf_path)
@@ -163,9 +180,18 @@ int server_run(const char *conf_path)
                 return r;
         }
         log_info("sesamed %s ready on %s", SESAME_VERSION, sockdir);
+        (void)sd_notifyf(0, "READY=1\nSTATUS=serving on %s", sockdir);
 
+        /* the ping proves this loop still turns: it is sent on time
+         * whether poll() timed out or a connection woke it */
+        int wd = watchdog_ms();
+        int64_t next_ping = 0;
         for (;;) {
-                if (poll(pfd, ELEMENTSOF(pfd), -1) < 0) {
+                if (wd > 0 && now_ms() >= next_ping) {
+                        (void)sd_notify(0, "WATCHDOG=1");
+                        next_ping = now_ms() + wd;
+                }
+                if (poll(pfd, ELEMENTSOF(pfd), wd) < 0) {
                         if (errno == EINTR)
                                 continue;
                         r = -errno;

@@ -106,7 +106,7 @@ pam_expect "mailuser logs in by name" ok "Mailuser-Passw0rd!" pw mailuser authen
 pam_expect "alice logs in by name" ok "Alice-Passw0rd!" pw alice authenticate
 ok "... binding as each (slapd logged their binds: the count of none above could see one)" \
         test "$(user_binds_since "$LINE")" -ge 2
-check "NSS by name: alice" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
+check "NSS by name: alice" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" "$(getent passwd alice)"
 
 # --- an entry sesamed does not serve does not make an address ambiguous -------
 # (lowid: uid 50, below min_uid; it can never be what an address resolves to)

@@ -254,6 +254,10 @@ _ns_setup() {
         if grep -q 'libasan' <<<"$(readelf -d "$T/lib/libnss_sesame.so.2")"; then
                 local pre prog
                 pre="$(gcc -print-file-name=libasan.so) $(gcc -print-file-name=libubsan.so)"
+                # ASan's crypt() interceptor finds the real crypt() when it
+                # starts; pam_unix loads libcrypt later (dlopen), so without
+                # this a local password check jumps to address 0
+                pre="$pre $(gcc -print-file-name=libcrypt.so.1)"
                 for prog in getent id pamtester passwd setpriv; do
                         command -v "$prog" >/dev/null || continue
                         printf '#!/bin/sh\nLD_PRELOAD="%s" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 exec %s "$@"\n' \
@@ -513,6 +517,22 @@ totp_wait_step() {
 # sesamectl_run ARGS...: the built sesamectl, bounded (30 s)
 sesamectl_run() {
         timeout -k 5 30 "$SESAMECTL" "$@"
+}
+
+# totp_enroll USER: enrol USER for TOTP with sesamectl (default algorithm,
+# digits and period) and activate the seed with oathtool's code of the
+# previous step.  Prints "SECRET STEP": the base32 seed, and the step the
+# activation used up (a login takes a code of a later step: totp_wait_step
+# STEP+1).  sesamectl's messages go to stderr.
+totp_enroll() {
+        local secret step
+        secret=$(sesamectl_run --json totp enroll "$1" --no-activate |
+                "$PYTHON3" -c 'import json, sys; print(json.load(sys.stdin)["secret"])') || return 1
+        [ -n "$secret" ] || return 1
+        totp_wait_safe
+        step=$(($(totp_step) - 1))
+        sesamectl_run totp activate "$1" "$(totp_code "$secret" -1)" >&2 || return 1
+        echo "$secret $step"
 }
 
 # wait_for SECONDS COMMAND...: retry COMMAND every 0.1 s until it succeeds,
