@@ -72,7 +72,7 @@ check "the module: localclash (a local name) is not sesamed's" "NOTFOUND" "$(mod
 check "the module: uid 10052 (a local uid) is not sesamed's" "NOTFOUND" "$(modq passwd 10052)"
 check "the module: uidclash (whose uid is local) is not served" "NOTFOUND" "$(modq passwd uidclash)"
 check "the module: group daemon (a local name) is not served" "NOTFOUND" "$(modq group daemon)"
-check "the module: alice is (the control)" "SUCCESS alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" \
+check "the module: alice is (the control)" "SUCCESS alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" \
         "$(modq passwd alice)"
 
 # names are matched exactly; hostile names are refused cleanly (NOTFOUND

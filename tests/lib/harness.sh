@@ -531,7 +531,7 @@ totp_enroll() {
         [ -n "$secret" ] || return 1
         totp_wait_safe
         step=$(($(totp_step) - 1))
-        sesamectl_run totp activate "$1" "$(totp_code "$secret" -1)" >&2 || return 1
+        sesamectl_run totp activate "$1" <<<"$(totp_code "$secret" -1)" >&2 || return 1
         echo "$secret $step"
 }
 
