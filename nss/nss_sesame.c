@@ -57,7 +57,10 @@ static int nss_request(struct call *c, uint16_t opcode, uint16_t tag, const char
         int r = 0;
 
         *c = (struct call)CALL_INIT;
-        if (!_nss_sesame_enablelookups)
+        /* not in sesamed itself (recursion), and not in PID 1: systemd
+         * holds nss.sock for socket activation, so its own lookup would
+         * wait for a sesamed that it has to start first */
+        if (!_nss_sesame_enablelookups || getpid() == 1)
                 return -ENOENT;
         proto_begin(&w, frame, sizeof(frame), opcode);
         if (tag)

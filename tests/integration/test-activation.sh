@@ -44,6 +44,12 @@ check "nss.sock is root's" "0" "$(stat -c %u $S/nss.sock)"
 check "a lookup through the passed nss.sock" "10001" "$(getent passwd alice | cut -d: -f3)"
 check "the group of a passed socket too" "engineers:x:10010:alice,bob" "$(getent group engineers)"
 ok "sesamectl through the passed admin.sock" "$SESAMECTL" ping
+# PID 1 (systemd, which holds the sockets) must not ask through them: it
+# would wait for a sesamed it has to start itself.  getent as PID 1 of a
+# new PID namespace stands in for it.
+check "getent as PID 1: the directory user is not looked up" "2" \
+        "$(unshare -p -f getent passwd alice >/dev/null 2>&1; echo $?)"
+check "... while the same lookup as any other process is answered" "10001" "$(getent passwd alice | cut -d: -f3)"
 ok "sesamed started from the activation (its log says ready)" grep -q "ready on" "$T/sesamed-activated.log"
 stop_activated
 ok "the passed sockets are left in place when sesamed stops" test -S $S/nss.sock -a -S $S/admin.sock
