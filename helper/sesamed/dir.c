@@ -20,7 +20,7 @@
 #include "outcome.h"
 #include "util.h"
 
-struct dir *dir_new(const struct sesame_conf *conf)
+struct dir *dir_new(struct sesame_conf *conf)
 {
         struct dir *d = calloc(1, sizeof(*d));
         pthread_condattr_t ca;
@@ -45,6 +45,9 @@ struct dir *dir_new(const struct sesame_conf *conf)
                         return dir_free(d);
                 memcpy(d->bindpw, conf->bindpw, d->bindpw_len + 1);
                 (void)sodium_mprotect_noaccess(d->bindpw);
+                /* the guarded copy is the only one: the plain one would
+                 * stay readable for the life of the generation */
+                conf->bindpw = erase_and_free(conf->bindpw);
         }
         return d;
 }

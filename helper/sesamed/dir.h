@@ -38,7 +38,14 @@
 struct sesame_conf;
 struct dir;
 
-struct dir *dir_new(const struct sesame_conf *conf);
+/**
+ * dir_new() - the pool for @conf (no connection is opened yet).
+ * @conf: kept for the life of the pool; its bind password moves into
+ *        guarded memory (sodium_malloc, unreadable between binds), and
+ *        @conf->bindpw is wiped, freed and left NULL.
+ * Return: the pool, or NULL when out of memory.
+ */
+struct dir *dir_new(struct sesame_conf *conf);
 struct dir *dir_free(struct dir *d);
 
 /* Called for each entry: 0, or a negative errno that stops the search
