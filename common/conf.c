@@ -112,6 +112,7 @@ static const struct conf_key keys[] = {
         NUM("nss", "cache_ttl", CT_SECONDS, cache_ttl, "300", 0, 86400),
         NUM("nss", "negative_ttl", CT_SECONDS, negative_ttl, "60", 0, 86400),
         NUM("nss", "cache_max", CT_U32, cache_max, "200000", 100, 10000000),
+        NUM("nss", "negative_max", CT_U32, negative_max, "20000", 0, 10000000),
         STR("nss", "enumerate", CT_BOOL, enumerate, "yes", 0),
 
         NUM("daemon", "max_clients", CT_U32, max_clients, "256", 1, 10000),

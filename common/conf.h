@@ -79,7 +79,8 @@ struct sesame_conf {
         uint32_t min_gid;      /* default 1000 */
         uint32_t cache_ttl;    /* seconds, default 300 */
         uint32_t negative_ttl; /* seconds, default 60 */
-        uint32_t cache_max;    /* entries, default 200000 */
+        uint32_t cache_max;    /* answers with data, default 200000 */
+        uint32_t negative_max; /* not-found answers, on top, default 20000 */
         bool enumerate;        /* default true */
 
         /* [daemon] */
