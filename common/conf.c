@@ -119,6 +119,8 @@ static const struct conf_key keys[] = {
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),
         NUM("daemon", "reconnect_interval", CT_SECONDS, reconnect_interval, "5", 1, 3600),
         NUM("daemon", "client_timeout", CT_SECONDS, client_timeout, "10", 1, 600),
+        NUM("daemon", "rate_limit", CT_U32, rate_limit, "20", 0, 100000),
+        NUM("daemon", "rate_burst", CT_U32, rate_burst, "200", 1, 1000000),
 
         STR("auth", "mail_login", CT_BOOL, mail_login, "yes", 0),
         NUM("auth", "max_failures", CT_U32, max_failures, "5", 1, 1000),

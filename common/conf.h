@@ -88,6 +88,8 @@ struct sesame_conf {
         uint32_t ldap_connections;   /* pool size, default 4 */
         uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */
         uint32_t client_timeout;     /* seconds a client may stay idle, default 10 */
+        uint32_t rate_limit;         /* directory requests a second per uid other than 0, default 20; 0: none */
+        uint32_t rate_burst;         /* ... of which this many at once, default 200 */
 
         /* [auth] */
         bool mail_login;              /* the login name may be the email address, default yes */

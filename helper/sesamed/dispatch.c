@@ -4,7 +4,6 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -16,6 +15,7 @@
 #include "log.h"
 #include "macro.h"
 #include "outcome.h"
+#include "ratelimit.h"
 #include "util.h"
 
 #define NSS SOCK_BIT(SOCK_NSS)
@@ -162,25 +162,35 @@ int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int6
  * count of the others since. */
 static void log_dropped(const struct client *cl, uint16_t opcode)
 {
-        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-        static int64_t next;
-        static unsigned quiet;
-        int64_t now = now_ms();
+        static struct refusal_log rl = REFUSAL_LOG_INIT;
         unsigned n;
 
-        (void)pthread_mutex_lock(&lock);
-        if (now < next) {
-                quiet++;
-                (void)pthread_mutex_unlock(&lock);
-                return;
-        }
-        n = quiet;
-        quiet = 0;
-        next = now + 10000;
-        (void)pthread_mutex_unlock(&lock);
-        log_notice("uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed "
-                   "(and %u more since the last message)",
-                   (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+        if (refusal_log_due(&rl, &n))
+                log_notice("uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed "
+                           "(and %u more since the last message)",
+                           (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+}
+
+/*
+ * A pam.sock request of a uid other than 0 takes a token of its rate
+ * limit (ratelimit.h): each one costs binds and searches.  Over the limit,
+ * it is answered UNAVAIL (pam_sesame: PAM_AUTHINFO_UNAVAIL, never
+ * success), and that is logged, throttled, with the uid.
+ */
+static bool pam_metered(const struct client *cl, uint16_t opcode)
+{
+        static struct refusal_log rl = REFUSAL_LOG_INIT;
+        const struct sesame_conf *conf = cl->ctx->conf;
+        unsigned n;
+
+        if (cl->cls != SOCK_PAM || opcode == SESAME_REQ_PING ||
+            rate_take(cl->cred.uid, conf->rate_limit, conf->rate_burst, now_ms()))
+                return true;
+        if (refusal_log_due(&rl, &n))
+                log_warning("uid %u pid %d: request 0x%04x refused: over the rate limit of uids other than 0 "
+                            "(rate_limit = %u a second) (and %u more refusals since the last message)",
+                            (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, conf->rate_limit, n);
+        return false;
 }
 
 void dispatch_serve(struct client *cl)
@@ -209,6 +219,11 @@ void dispatch_serve(struct client *cl)
                         /* nobody waits for the answer any more */
                         log_dropped(cl, msg.opcode);
                         return;
+                }
+                if (!pam_metered(cl, msg.opcode)) {
+                        if (client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0)
+                                return;
+                        continue;
                 }
                 /* bound the directory work of the request; but a lookup,
                  * once started, runs to the end of its own per-operation
