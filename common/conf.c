@@ -87,6 +87,7 @@ static const struct conf_key keys[] = {
         STR("ldap", "ca_file", CT_PATH, ca_file, NULL, CF_EMPTY_OK),
         NUM("ldap", "connect_timeout", CT_SECONDS, connect_timeout, "3", 1, 300),
         NUM("ldap", "timeout", CT_SECONDS, timeout, "6", 1, 600),
+        NUM("ldap", "idle_timeout", CT_SECONDS, idle_timeout, "60", 1, 86400),
         NUM("ldap", "page_size", CT_U32, page_size, "500", 1, 10000),
         STR("ldap", "user_base", CT_STRING, user_base, NULL, CF_EMPTY_OK),
         STR("ldap", "user_filter", CT_FILTER, user_filter, "(objectClass=posixAccount)", 0),

@@ -54,6 +54,7 @@ struct sesame_conf {
         char *ca_file;            /* CA bundle for ldaps:// and StartTLS; NULL: system default */
         uint32_t connect_timeout; /* seconds, default 3 */
         uint32_t timeout;         /* seconds per operation, default 6 */
+        uint32_t idle_timeout;    /* seconds a pooled connection may idle before it is replaced, default 60 */
         uint32_t page_size;       /* paged results, default 500 */
         char *user_base;          /* default: base */
         char *user_filter;        /* default (objectClass=posixAccount) */

@@ -4,15 +4,19 @@
  * handles, each bound as the service DN, used one request at a time.
  *
  * Guarantees:
- *  - URIs are tried in configuration order; the first that connects (and,
- *    with starttls, completes StartTLS, and binds) is used.  A failed
- *    StartTLS or certificate check is an error, never a fallback to clear
- *    text.
- *  - Every operation is bounded: connect by connect_timeout, each LDAP
- *    operation by timeout.
- *  - When no URI can be reached, the pool fails fast (OUT_UNAVAIL) for
- *    reconnect_interval seconds instead of making every caller wait, then
- *    tries again by itself.
+ *  - URIs are tried in configuration order, those known to be down
+ *    skipped and those suspect last (dir-internal.h); the first that
+ *    connects (and, with starttls, completes StartTLS, and binds) is used.
+ *    A failed StartTLS or certificate check is an error, never a fallback
+ *    to clear text.  After a failover the pool goes back to an earlier
+ *    URI when it is no longer known to be down.
+ *  - Every operation is bounded: connect by connect_timeout (the name
+ *    lookup too), each LDAP operation by timeout.  Pooled connections
+ *    idle for idle_timeout are replaced; TCP keepalive finds dead ones.
+ *  - Only when every URI is down does the pool fail fast (OUT_UNAVAIL)
+ *    for reconnect_interval seconds instead of making every caller wait,
+ *    then it tries again by itself.  One stuck connection, one server
+ *    down or one request out of its own time does not.
  *  - A search that the server cut short (size, time or admin limit) is an
  *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock
