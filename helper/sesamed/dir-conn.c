@@ -32,6 +32,19 @@ static _Thread_local int64_t tl_deadline;
 
 void dir_deadline_set(int64_t deadline) { tl_deadline = deadline; }
 
+/* The calling thread's caller (dir_caller_set()). */
+static _Thread_local int64_t tl_wait_deadline;
+static _Thread_local bool tl_reserved = true;
+
+void dir_caller_set(int64_t wait_deadline, bool reserved)
+{
+        tl_wait_deadline = wait_deadline;
+        tl_reserved = reserved;
+}
+
+int64_t dir_wait_deadline(void) { return tl_wait_deadline; }
+bool dir_may_use_reserve(void) { return tl_reserved; }
+
 /* libldap and poll() may wake a hair before the time they were given */
 #define DEADLINE_SLACK_MS 10
 

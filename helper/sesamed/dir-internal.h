@@ -38,6 +38,7 @@ struct sesame_conf;
 struct dir_conn {
         LDAP *ld;
         bool busy;
+        bool shared;    /* busy for a caller without the reserve */
         size_t uri;     /* ld: the index in conf->uri it is connected to */
         int64_t opened; /* ld: when it was connected (monotonic ms) */
         int64_t used;   /* ld: when it was last given back */
@@ -55,6 +56,8 @@ struct dir {
         pthread_cond_t cond;
         size_t n;
         struct dir_conn *conns;
+        size_t reserve;       /* connections kept for callers with the reserve */
+        size_t busy_shared;   /* connections busy for callers without it */
         struct dir_server *servers; /* one per conf->uri */
         /* the bind password, in guarded memory that is readable only
          * while a bind uses it */
@@ -66,6 +69,10 @@ struct dir {
 /* @secs, shortened to what is left until the calling thread's request
  * deadline (dir_deadline_set()); in ms, <= 0 when nothing is left. */
 int64_t dir_budget_ms(uint32_t secs);
+/* dir_caller_set() of the calling thread: its wait deadline (0: none),
+ * and whether it may use the reserved connections. */
+int64_t dir_wait_deadline(void);
+bool dir_may_use_reserve(void);
 /* The calling thread's deadline has passed (so a time-out just seen was
  * the request's, not the server's). */
 bool dir_deadline_passed(void);

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "macro.h"
 #include "outcome.h"
+#include "ratelimit.h"
 #include "util.h"
 
 struct dir *dir_new(struct sesame_conf *conf)
@@ -30,6 +31,7 @@ struct dir *dir_new(struct sesame_conf *conf)
                 return NULL;
         d->conf = conf;
         d->n = conf->ldap_connections;
+        d->reserve = d->n > 1 ? MAX((size_t)1, d->n / 4) : 0;
         d->conns = calloc(d->n, sizeof(*d->conns));
         d->servers = calloc(conf->n_uri, sizeof(*d->servers));
         if (!d->conns || !d->servers)
@@ -163,28 +165,76 @@ static void conn_drop(struct dir_conn *c)
         c->ld = NULL;
 }
 
+/* Give @c back; @broken: its connection is closed (dead, or an answer to
+ * an operation given up on may still come). */
+static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
+{
+        if (broken && c->ld)
+                conn_drop(c);
+        else if (c->ld)
+                c->used = now_ms();
+        (void)pthread_mutex_lock(&d->lock);
+        c->busy = false;
+        if (c->shared)
+                d->busy_shared--;
+        c->shared = false;
+        /* every waiter: the one woken must be one that may take it (a
+         * reserved connection is no use to a lookup of another user) */
+        (void)pthread_cond_broadcast(&d->cond);
+        (void)pthread_mutex_unlock(&d->lock);
+}
+
+/* All connections busy until the caller's time ran out: logged,
+ * throttled (the caller's uid is logged by the one that answers). */
+static void log_pool_wait(const struct dir *d, bool shared)
+{
+        static struct refusal_log rl = REFUSAL_LOG_INIT;
+        unsigned quiet;
+
+        if (refusal_log_due(&rl, &quiet))
+                log_warning("no free directory connection (of %zu%s) before a request's time ran out; "
+                            "it is answered UNAVAIL (and %u more since the last message)",
+                            d->n, shared ? ", some kept for root and logins" : "", quiet);
+}
+
+/* A free connection for the calling thread's caller, under d->lock. */
+static struct dir_conn *conn_free(struct dir *d, bool shared)
+{
+        if (shared && d->busy_shared + d->reserve >= d->n)
+                return NULL;
+        for (size_t i = 0; i < d->n; i++)
+                if (!d->conns[i].busy)
+                        return &d->conns[i];
+        return NULL;
+}
+
 static int conn_acquire(struct dir *d, struct dir_conn **ret)
 {
         int64_t budget = dir_budget_ms(d->conf->timeout), deadline = now_ms() + budget;
-        struct dir_conn *c = NULL;
+        int64_t wait = dir_wait_deadline();
+        bool shared = !dir_may_use_reserve();
+        struct dir_conn *c;
         int r;
 
-        if (budget <= 0)
+        if (wait > 0)
+                deadline = MIN(deadline, wait);
+        if (budget <= 0 || deadline <= now_ms())
                 return OUT_UNAVAIL;
         (void)pthread_mutex_lock(&d->lock);
-        for (;;) {
-                for (size_t i = 0; i < d->n && !c; i++)
-                        if (!d->conns[i].busy)
-                                c = &d->conns[i];
-                if (c)
-                        break;
+        while (!(c = conn_free(d, shared))) {
                 struct timespec ts = { .tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000 };
-                if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT) {
+                if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT && !(c = conn_free(d, shared))) {
                         (void)pthread_mutex_unlock(&d->lock);
+                        log_pool_wait(d, shared);
                         return OUT_UNAVAIL;
                 }
+                if (c)
+                        break;
         }
         c->busy = true;
+        c->shared = shared;
+        if (shared)
+                d->busy_shared++;
         (void)pthread_mutex_unlock(&d->lock);
 
         if (c->ld && conn_stale(d, c, now_ms()))
@@ -192,29 +242,12 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         if (!c->ld) {
                 r = conn_open(d, c);
                 if (r < 0) {
-                        (void)pthread_mutex_lock(&d->lock);
-                        c->busy = false;
-                        (void)pthread_cond_signal(&d->cond);
-                        (void)pthread_mutex_unlock(&d->lock);
+                        conn_release(d, c, false);
                         return OUT_UNAVAIL; /* unreachable, or the request's time is up */
                 }
         }
         *ret = c;
         return 0;
-}
-
-/* Give @c back; @broken: its connection is closed (dead, or an answer to
- * an operation given up on may still come). */
-static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
-{
-        if (broken)
-                conn_drop(c);
-        else
-                c->used = now_ms();
-        (void)pthread_mutex_lock(&d->lock);
-        c->busy = false;
-        (void)pthread_cond_signal(&d->cond);
-        (void)pthread_mutex_unlock(&d->lock);
 }
 
 /* After an operation on @c: a server that did not answer is suspect. */

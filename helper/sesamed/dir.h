@@ -80,6 +80,21 @@ int dir_ping(struct dir *d);
 void dir_deadline_set(int64_t deadline);
 
 /**
+ * dir_caller_set() - who the calling thread works for, from now on:
+ * @wait_deadline: until when (CLOCK_MONOTONIC ms; 0: no bound but the
+ *                 operation timeout) a request may wait for a pooled
+ *                 connection: a caller's deadline bounds the wait even for
+ *                 a lookup whose operations, once started, are not cut
+ *                 short (dir_deadline_set(0)); a request whose caller has
+ *                 given up is dropped rather than queued
+ * @reserved:      it may use the pooled connections kept back for root
+ *                 and for logins: max(1, ldap_connections / 4) of them
+ *                 (none with a single connection), so that a flood of
+ *                 lookups by other users cannot hold them all
+ */
+void dir_caller_set(int64_t wait_deadline, bool reserved);
+
+/**
  * dir_read() - the entry @dn itself (base search, attributes @attrs);
  * @cb is called once.  0, OUT_NOTFOUND when there is no such entry (or
  * it is not readable), or what dir_search() returns.

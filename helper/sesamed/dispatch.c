@@ -171,6 +171,20 @@ static void log_dropped(const struct client *cl, uint16_t opcode)
                            (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
 }
 
+/* A login request answered UNAVAIL (the directory down, busy, or too slow
+ * for the caller's time), logged with the uid, throttled: lookups say so
+ * in nsssrv.c. */
+static void log_unavail(const struct client *cl, uint16_t opcode)
+{
+        static struct refusal_log rl = REFUSAL_LOG_INIT;
+        unsigned n;
+
+        if (refusal_log_due(&rl, &n))
+                log_warning("uid %u pid %d: request 0x%04x answered UNAVAIL: the directory could not answer "
+                            "in the caller's time (and %u more since the last message)",
+                            (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+}
+
 /*
  * A pam.sock request of a uid other than 0 takes a token of its rate
  * limit (ratelimit.h): each one costs binds and searches.  Over the limit,
@@ -228,10 +242,18 @@ void dispatch_serve(struct client *cl)
                 /* bound the directory work of the request; but a lookup,
                  * once started, runs to the end of its own per-operation
                  * limits: its answer goes into the cache, where the
-                 * caller's retry finds it */
+                 * caller's retry finds it.  Waiting for a pooled
+                 * connection ends with the caller's time, whatever the
+                 * request; and lookups of users other than root leave
+                 * the reserved connections to root and logins. */
                 dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
+                dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+                cl->status = UINT32_MAX;
                 r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
                 dir_deadline_set(0);
+                dir_caller_set(0, true);
+                if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
+                        log_unavail(cl, msg.opcode);
                 /* the request may have held a password or a code */
                 if (cl->cls != SOCK_NSS)
                         explicit_bzero(cl->buf, sizeof(cl->buf));

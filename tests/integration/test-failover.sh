@@ -13,22 +13,18 @@ harness_init "$@"
 
 [ -e "$PAM_SESAME" ] || { echo "Bail out! $PAM_SESAME is not built"; exit 1; }
 slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+# shellcheck source=tests/lib/proxy.sh
+. "$HARNESS_LIB/proxy.sh"
 HELPERS=()
 stop_helpers() {
         local p
+        proxy_stop
         for p in "${HELPERS[@]}"; do kill "$p" 2>/dev/null; done
         for p in "${HELPERS[@]}"; do wait "$p" 2>/dev/null; done
         HELPERS=()
 }
 trap 'stop_helpers; harness_cleanup' EXIT
-
-CONTROL=$T/proxy.mode
-echo pass >"$CONTROL"
-"$PYTHON3" "$HARNESS_LIB/tcpproxy.py" "$T/proxy.port" "$SLAPD_PORT" "$CONTROL" &
-HELPERS+=($!)
-wait_for 10 test -s "$T/proxy.port" || { echo "Bail out! the proxy did not start"; exit 1; }
-PROXY_URI=ldap://127.0.0.1:$(cat "$T/proxy.port")/
-proxy() { echo "$*" >"$CONTROL"; }
+proxy_start || { echo "Bail out! the proxy did not start"; exit 1; }
 
 pam_service pw <<PAM
 auth     required pam_sesame.so totp=off
@@ -75,7 +71,7 @@ ok "the pool returns to the first URI once it answers again" wait_for 20 back_on
 # (libldap always sets SO_KEEPALIVE; the kernel's default first probe
 # comes after two hours, sesamed's after 30 s)
 ok "TCP keepalive on the pooled connections, probing within a minute" \
-        sh -c "ss -tnoH state established '( dport = :$SLAPD_PORT or dport = :$(cat "$T/proxy.port") )' |
+        sh -c "ss -tnoH state established '( dport = :$SLAPD_PORT or dport = :$PROXY_PORT )' |
                 grep -Eq 'timer:\(keepalive,[0-9.]+(ms|sec),'"
 sesamed_stop
 

@@ -13,6 +13,17 @@
 harness_init "$@"
 
 slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+# shellcheck source=tests/lib/proxy.sh
+. "$HARNESS_LIB/proxy.sh"
+FLOODERS=()
+stop_flooders() {
+        local p
+        for p in "${FLOODERS[@]}"; do kill "$p" 2>/dev/null; done
+        for p in "${FLOODERS[@]}"; do wait "$p" 2>/dev/null; done
+        FLOODERS=()
+        proxy_stop
+}
+trap 'stop_flooders; harness_cleanup' EXIT
 FLOOD=$HARNESS_LIB/nssflood.py
 # flood ARGS...: nssflood.py's one line of counts; FLOODED holds it
 flood() { FLOODED=$(timeout 120 "$PYTHON3" "$FLOOD" "$@"); echo "$FLOODED"; }
@@ -97,6 +108,44 @@ auth     required pam_sesame.so totp=off
 account  required pam_sesame.so
 PAM
 pam_expect "root: a login goes on" ok "Alice-Passw0rd!" pw alice authenticate acct_mgmt
+ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
+sesamed_stop
+
+# ------------------------------------------------ connections kept for root
+# a slow directory (every chunk 0.5 s late: 1 s a round trip) and no rate
+# limit, so that only the pool stands between one user's flood and root:
+# of the 4 pooled connections, 1 is kept for root and logins
+proxy_start || { echo "Bail out! the proxy did not start"; exit 1; }
+URI=$PROXY_URI EXTRA_DAEMON="rate_limit = 0" sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+# lookup NAME: one lookup as root, waiting up to 15 s for the answer
+lookup() {
+        echo "$1" >"$T/name"
+        LOOKED=$(timeout 30 "$PYTHON3" "$FLOOD" --threads 1 --names "$T/name" --count 1 --deadline-ms 3000)
+        grep -q " ok=1 " <<<"$LOOKED"
+}
+# open all four connections while the directory is fast
+flood --threads 4 --names "$T/used" --count 8 >/dev/null
+proxy delay 500
+# uid 65534: 24 threads of lookups of unknown names for 12 s, each saying
+# its caller waits 1 s (as libnss_sesame does)
+timeout 60 "$PYTHON3" "$FLOOD" --uid 65534 --threads 24 --seconds 12 --prefix slow65534- \
+        --deadline-ms 1000 >"$T/slowflood.out" &
+FLOODERS+=($!)
+sleep 2
+for u in member0101 member0102 member0103; do
+        ok "root's lookup of $u is answered meanwhile, within 3 s (a round trip is 1 s)" within 3000 0 "" lookup $u
+done
+wait "${FLOODERS[@]}"
+FLOODERS=()
+FLOODED=$(cat "$T/slowflood.out")
+diag "uid 65534: $FLOODED"
+ok "uid 65534's lookups that found no connection in their caller's time were answered UNAVAIL" \
+        test "$(field unavail)" -ge 1
+ok "... and that is logged" grep -q "no free directory connection (of 4, some kept for root and logins)" \
+        "$T/sesamed.log"
+ok "... with the uid" grep -q "uid 65534 pid [0-9]*: lookup 'pn:slow65534-[0-9]*' answered UNAVAIL" "$T/sesamed.log"
+proxy pass
 ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
 sesamed_stop
 

@@ -4,13 +4,15 @@
 local user (or a busy machine) can send.
 
 usage: nssflood.py [--socket PATH] [--threads N] [--count N | --seconds S]
-                   [--prefix P] [--names FILE] [--uid UID]
+                   [--prefix P] [--names FILE] [--uid UID] [--deadline-ms MS]
 
 Each thread keeps one connection and sends PASSWD_BYNAME requests on it
 one after the other (a new connection when sesamed closes one): names
 PREFIX0, PREFIX1, ... (distinct across threads), or the lines of FILE in
 turn.  --count: N requests in all; --seconds: for S seconds.  --uid drops
-to that uid (and gid) first.  Prints one line:
+to that uid (and gid) first.  --deadline-ms: each request says its caller
+waits MS ms (DEADLINE_MS, as libnss_sesame sends 1000), though this one
+waits 10 s for the answer.  Prints one line:
 
     sent=N ok=N notfound=N unavail=N other=N closed=N p50_ms=X p90_ms=X max_ms=X
 
@@ -30,6 +32,7 @@ import rawclient  # noqa: E402  (the project's independent encoder)
 
 ST_OK, ST_NOTFOUND, ST_UNAVAIL = 0, 1, 2
 F_STATUS = 9
+F_DEADLINE_MS = 33
 
 
 def status_of(frames):
@@ -50,6 +53,7 @@ def main():
     ap.add_argument("--prefix", default="nosuchuser")
     ap.add_argument("--names")
     ap.add_argument("--uid", type=int)
+    ap.add_argument("--deadline-ms", type=int)
     a = ap.parse_args()
     if a.uid is not None:
         os.setgroups([])
@@ -79,8 +83,10 @@ def main():
             name = take()
             if name is None:
                 break
-            req = rawclient.frame(rawclient.body(rawclient.REQ_PASSWD_BYNAME,
-                                                 [rawclient.field(rawclient.F_NAME, name.encode())]))
+            fields = [rawclient.field(rawclient.F_NAME, name.encode())]
+            if a.deadline_ms is not None:
+                fields.append(rawclient.field(F_DEADLINE_MS, struct.pack(">I", a.deadline_ms)))
+            req = rawclient.frame(rawclient.body(rawclient.REQ_PASSWD_BYNAME, fields))
             t0 = time.monotonic()
             frames = None
             try:
