@@ -17,10 +17,12 @@ waits 10 s for the answer.  Prints one line:
     sent=N ok=N notfound=N unavail=N other=N closed=N p50_ms=X p90_ms=X max_ms=X
 
 (closed: no answer, the connection was closed; p50/p90/max over the
-requests that were answered).  Exit status 0.
+requests that were answered).  SIGTERM ends the flood early; the line is
+still printed.  Exit status 0.
 """
 import argparse
 import os
+import signal
 import socket
 import struct
 import sys
@@ -65,9 +67,13 @@ def main():
     times = []
     nxt = [0]
     end = time.monotonic() + a.seconds if a.seconds else None
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
 
     def take():
         with lock:
+            if stop.is_set():
+                return None
             if end is None and nxt[0] >= a.count:
                 return None
             if end is not None and time.monotonic() >= end:
