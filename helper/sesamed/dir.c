@@ -188,13 +188,10 @@ static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
  * throttled (the caller's uid is logged by the one that answers). */
 static void log_pool_wait(const struct dir *d, bool shared)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
-        unsigned quiet;
-
-        if (refusal_log_due(&rl, &quiet))
-                log_warning("no free directory connection (of %zu%s) before a request's time ran out; "
-                            "it is answered UNAVAIL (and %u more since the last message)",
-                            d->n, shared ? ", some kept for root and logins" : "", quiet);
+        log_refusal(LOG_WARNING,
+                    "no free directory connection (of %zu%s) before a request's time ran out; it is answered "
+                    "UNAVAIL",
+                    d->n, shared ? ", some kept for root and logins" : "");
 }
 
 /* A free connection for the calling thread's caller, under d->lock. */

@@ -162,13 +162,8 @@ int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int6
  * count of the others since. */
 static void log_dropped(const struct client *cl, uint16_t opcode)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
-        unsigned n;
-
-        if (refusal_log_due(&rl, &n))
-                log_notice("uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed "
-                           "(and %u more since the last message)",
-                           (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
 }
 
 /* A login request answered UNAVAIL (the directory down, busy, or too slow
@@ -176,13 +171,10 @@ static void log_dropped(const struct client *cl, uint16_t opcode)
  * in nsssrv.c. */
 static void log_unavail(const struct client *cl, uint16_t opcode)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
-        unsigned n;
-
-        if (refusal_log_due(&rl, &n))
-                log_warning("uid %u pid %d: request 0x%04x answered UNAVAIL: the directory could not answer "
-                            "in the caller's time (and %u more since the last message)",
-                            (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: request 0x%04x answered UNAVAIL: the directory could not answer in the "
+                    "caller's time",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
 }
 
 /*
@@ -193,17 +185,15 @@ static void log_unavail(const struct client *cl, uint16_t opcode)
  */
 static bool pam_metered(const struct client *cl, uint16_t opcode)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
         const struct sesame_conf *conf = cl->ctx->conf;
-        unsigned n;
 
         if (cl->cls != SOCK_PAM || opcode == SESAME_REQ_PING ||
             rate_take(cl->cred.uid, conf->rate_limit, conf->rate_burst, now_ms()))
                 return true;
-        if (refusal_log_due(&rl, &n))
-                log_warning("uid %u pid %d: request 0x%04x refused: over the rate limit of uids other than 0 "
-                            "(rate_limit = %u a second) (and %u more refusals since the last message)",
-                            (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, conf->rate_limit, n);
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: request 0x%04x refused: over the rate limit of uids other than 0 "
+                    "(rate_limit = %u a second)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, conf->rate_limit);
         return false;
 }
 

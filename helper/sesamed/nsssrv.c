@@ -262,30 +262,24 @@ static int request_key(const char *prefix, const struct proto_msg *req, char *ke
 /* Over its rate limit: logged (throttled) with the uid and the request. */
 static void log_over_rate(const struct client *cl, const char *key)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
-        unsigned quiet;
         char q[80];
 
-        if (refusal_log_due(&rl, &quiet))
-                log_warning("uid %u pid %d: lookup %s refused: over the rate limit of uids other than 0 "
-                            "(rate_limit = %u a second) (and %u more refusals since the last message)",
-                            (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
-                            cl->ctx->conf->rate_limit, quiet);
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: lookup %s refused: over the rate limit of uids other than 0 "
+                    "(rate_limit = %u a second)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
+                    cl->ctx->conf->rate_limit);
 }
 
 /* The directory cannot answer and nothing is cached: logged (throttled)
  * with the uid, so that the journal tells this from a flood. */
 static void log_unavail(const struct client *cl, const char *key, int r)
 {
-        static struct refusal_log rl = REFUSAL_LOG_INIT;
-        unsigned quiet;
         char q[80];
 
-        if (refusal_log_due(&rl, &quiet))
-                log_warning("uid %u pid %d: lookup %s answered UNAVAIL: the directory cannot answer (%s) "
-                            "(and %u more since the last message)",
-                            (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
-                            outcome_str(r), quiet);
+        log_refusal(LOG_WARNING, "uid %u pid %d: lookup %s answered UNAVAIL: the directory cannot answer (%s)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
+                    outcome_str(r));
 }
 
 static int serve(struct client *cl, const struct proto_msg *req, const char *prefix, lookup_fn fn)

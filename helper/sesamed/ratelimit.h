@@ -51,4 +51,14 @@ struct refusal_log {
  */
 bool refusal_log_due(struct refusal_log *l, unsigned *ret_quiet);
 
+/* Log a refusal at @level (LOG_*), throttled per call site: at most once
+ * every 10 s, with the count of those left unlogged since appended. */
+#define log_refusal(level, fmt, ...)                                                                     \
+        do {                                                                                             \
+                static struct refusal_log rl_ = REFUSAL_LOG_INIT;                                        \
+                unsigned quiet_;                                                                         \
+                if (refusal_log_due(&rl_, &quiet_))                                                      \
+                        log_msg(level, fmt " (and %u more since the last message)", __VA_ARGS__, quiet_); \
+        } while (0)
+
 #endif
