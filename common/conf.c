@@ -87,6 +87,7 @@ static const struct conf_key keys[] = {
         STR("ldap", "ca_file", CT_PATH, ca_file, NULL, CF_EMPTY_OK),
         NUM("ldap", "connect_timeout", CT_SECONDS, connect_timeout, "3", 1, 300),
         NUM("ldap", "timeout", CT_SECONDS, timeout, "6", 1, 600),
+        NUM("ldap", "idle_timeout", CT_SECONDS, idle_timeout, "60", 1, 86400),
         NUM("ldap", "page_size", CT_U32, page_size, "500", 1, 10000),
         STR("ldap", "user_base", CT_STRING, user_base, NULL, CF_EMPTY_OK),
         STR("ldap", "user_filter", CT_FILTER, user_filter, "(objectClass=posixAccount)", 0),
@@ -112,12 +113,15 @@ static const struct conf_key keys[] = {
         NUM("nss", "cache_ttl", CT_SECONDS, cache_ttl, "300", 0, 86400),
         NUM("nss", "negative_ttl", CT_SECONDS, negative_ttl, "60", 0, 86400),
         NUM("nss", "cache_max", CT_U32, cache_max, "200000", 100, 10000000),
+        NUM("nss", "negative_max", CT_U32, negative_max, "20000", 0, 10000000),
         STR("nss", "enumerate", CT_BOOL, enumerate, "yes", 0),
 
         NUM("daemon", "max_clients", CT_U32, max_clients, "256", 1, 10000),
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),
         NUM("daemon", "reconnect_interval", CT_SECONDS, reconnect_interval, "5", 1, 3600),
         NUM("daemon", "client_timeout", CT_SECONDS, client_timeout, "10", 1, 600),
+        NUM("daemon", "rate_limit", CT_U32, rate_limit, "20", 0, 100000),
+        NUM("daemon", "rate_burst", CT_U32, rate_burst, "200", 1, 1000000),
 
         STR("auth", "mail_login", CT_BOOL, mail_login, "yes", 0),
         NUM("auth", "max_failures", CT_U32, max_failures, "5", 1, 1000),

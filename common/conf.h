@@ -54,6 +54,7 @@ struct sesame_conf {
         char *ca_file;            /* CA bundle for ldaps:// and StartTLS; NULL: system default */
         uint32_t connect_timeout; /* seconds, default 3 */
         uint32_t timeout;         /* seconds per operation, default 6 */
+        uint32_t idle_timeout;    /* seconds a pooled connection may idle before it is replaced, default 60 */
         uint32_t page_size;       /* paged results, default 500 */
         char *user_base;          /* default: base */
         char *user_filter;        /* default (objectClass=posixAccount) */
@@ -79,7 +80,8 @@ struct sesame_conf {
         uint32_t min_gid;      /* default 1000 */
         uint32_t cache_ttl;    /* seconds, default 300 */
         uint32_t negative_ttl; /* seconds, default 60 */
-        uint32_t cache_max;    /* entries, default 200000 */
+        uint32_t cache_max;    /* answers with data, default 200000 */
+        uint32_t negative_max; /* not-found answers, on top, default 20000 */
         bool enumerate;        /* default true */
 
         /* [daemon] */
@@ -87,6 +89,8 @@ struct sesame_conf {
         uint32_t ldap_connections;   /* pool size, default 4 */
         uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */
         uint32_t client_timeout;     /* seconds a client may stay idle, default 10 */
+        uint32_t rate_limit;         /* directory requests a second per uid other than 0, default 20; 0: none */
+        uint32_t rate_burst;         /* ... of which this many at once, default 200 */
 
         /* [auth] */
         bool mail_login;              /* the login name may be the email address, default yes */

@@ -1,14 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cache.c - the answer cache (see cache.h): one hash table, and two
+ * recency lists, one for answers with data and one for not-found answers,
+ * each with its own cap.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cache.h"
+#include "sesame-proto.h"
 
 struct centry {
-        struct centry *next;             /* hash chain */
-        struct centry *older, *newer;    /* insertion order, for eviction */
+        struct centry *next;          /* hash chain */
+        struct centry *older, *newer; /* its kind's recency list */
         char *key;
         uint8_t *data;
         size_t len;
@@ -16,11 +22,17 @@ struct centry {
         int64_t expires;
 };
 
+/* The entries of one kind, least recently used first. */
+struct lru {
+        struct centry *oldest, *newest;
+        size_t count, max;
+};
+
 struct cache {
         pthread_mutex_t lock;
         struct centry **buckets;
-        size_t nbuckets, count, max;
-        struct centry *oldest, *newest;
+        size_t nbuckets;
+        struct lru found, notfound;
 };
 
 /* FNV-1a */
@@ -33,15 +45,16 @@ static size_t hash(const char *s)
         return (size_t)h;
 }
 
-struct cache *cache_new(size_t max)
+struct cache *cache_new(size_t max, size_t negative_max)
 {
         struct cache *c = calloc(1, sizeof(*c));
 
         if (!c)
                 return NULL;
-        c->max = max;
+        c->found.max = max;
+        c->notfound.max = negative_max;
         c->nbuckets = 1024;
-        while (c->nbuckets < max && c->nbuckets < (1u << 20))
+        while (c->nbuckets < max + negative_max && c->nbuckets < (1u << 20))
                 c->nbuckets *= 2;
         c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
         if (!c->buckets) {
@@ -59,6 +72,38 @@ static void centry_free(struct centry *e)
         free(e);
 }
 
+/* A not-found answer carries no data: its own kind. */
+static struct lru *lru_of(struct cache *c, const struct centry *e)
+{
+        return e->status == SESAME_ST_OK ? &c->found : &c->notfound;
+}
+
+static void lru_unlink(struct lru *l, struct centry *e)
+{
+        if (e->older)
+                e->older->newer = e->newer;
+        else
+                l->oldest = e->newer;
+        if (e->newer)
+                e->newer->older = e->older;
+        else
+                l->newest = e->older;
+        e->older = e->newer = NULL;
+        l->count--;
+}
+
+static void lru_push(struct lru *l, struct centry *e)
+{
+        e->older = l->newest;
+        e->newer = NULL;
+        if (l->newest)
+                l->newest->newer = e;
+        else
+                l->oldest = e;
+        l->newest = e;
+        l->count++;
+}
+
 static struct centry **find(struct cache *c, const char *key)
 {
         struct centry **p = &c->buckets[hash(key) & (c->nbuckets - 1)];
@@ -68,28 +113,26 @@ static struct centry **find(struct cache *c, const char *key)
         return p;
 }
 
-static void unlink_entry(struct cache *c, struct centry **slot)
+static void remove_entry(struct cache *c, struct centry **slot)
 {
         struct centry *e = *slot;
 
         *slot = e->next;
-        if (e->older)
-                e->older->newer = e->newer;
-        else
-                c->oldest = e->newer;
-        if (e->newer)
-                e->newer->older = e->older;
-        else
-                c->newest = e->older;
-        c->count--;
+        lru_unlink(lru_of(c, e), e);
         centry_free(e);
+}
+
+static void flush_lru(struct cache *c, struct lru *l)
+{
+        while (l->oldest)
+                remove_entry(c, find(c, l->oldest->key));
 }
 
 void cache_flush(struct cache *c)
 {
         (void)pthread_mutex_lock(&c->lock);
-        while (c->oldest)
-                unlink_entry(c, find(c, c->oldest->key));
+        flush_lru(c, &c->found);
+        flush_lru(c, &c->notfound);
         (void)pthread_mutex_unlock(&c->lock);
 }
 
@@ -121,6 +164,11 @@ int cache_get(struct cache *c, const char *key, int64_t now, uint8_t **ret_data,
                         *ret_len = e->len;
                         *ret_status = e->status;
                         *ret_fresh = now < e->expires;
+                        /* in use: the last to go, fresh or stale (a
+                         * stale one is what is served while the
+                         * directory is down) */
+                        lru_unlink(lru_of(c, e), e);
+                        lru_push(lru_of(c, e), e);
                         r = 0;
                 }
         }
@@ -131,6 +179,7 @@ int cache_get(struct cache *c, const char *key, int64_t now, uint8_t **ret_data,
 int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *data, size_t len, int64_t expires)
 {
         struct centry *e = calloc(1, sizeof(*e));
+        struct lru *l;
 
         if (!e || !(e->key = strdup(key)) || !(e->data = malloc(len ? len : 1))) {
                 if (e)
@@ -142,23 +191,25 @@ int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *
         e->len = len;
         e->status = status;
         e->expires = expires;
+        l = lru_of(c, e);
 
         (void)pthread_mutex_lock(&c->lock);
         struct centry **slot = find(c, key);
         if (*slot)
-                unlink_entry(c, slot);
-        while (c->count >= c->max && c->oldest)
-                unlink_entry(c, find(c, c->oldest->key));
+                remove_entry(c, slot);
+        /* only an entry of the same kind makes room: unknown names push
+         * out unknown names, never users and groups */
+        while (l->count >= l->max && l->oldest)
+                remove_entry(c, find(c, l->oldest->key));
+        if (l->max == 0) {
+                (void)pthread_mutex_unlock(&c->lock);
+                centry_free(e);
+                return 0;
+        }
         slot = find(c, key);
         e->next = *slot;
         *slot = e;
-        e->older = c->newest;
-        if (c->newest)
-                c->newest->newer = e;
-        else
-                c->oldest = e;
-        c->newest = e;
-        c->count++;
+        lru_push(l, e);
         (void)pthread_mutex_unlock(&c->lock);
         return 0;
 }
@@ -168,7 +219,7 @@ size_t cache_count(struct cache *c)
         size_t n;
 
         (void)pthread_mutex_lock(&c->lock);
-        n = c->count;
+        n = c->found.count + c->notfound.count;
         (void)pthread_mutex_unlock(&c->lock);
         return n;
 }

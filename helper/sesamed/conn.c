@@ -60,6 +60,7 @@ int client_end_ex(struct client *cl, uint32_t status, const char *message, uint3
                 return -EINVAL;
         if (locked_until && proto_put_u32(&w, SESAME_F_LOCKED_UNTIL, locked_until) != 0)
                 return -EINVAL;
+        cl->status = status;
         return client_send_frame(cl, &w);
 }
 

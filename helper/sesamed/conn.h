@@ -31,6 +31,7 @@ struct client {
         /* the request being served must be answered by then (monotonic
          * ms, util.h now_ms()); 0: no deadline but the per-operation ones */
         int64_t deadline;
+        uint32_t status; /* of the last END sent (the log of refusals) */
         uint8_t buf[SESAME_BUF_MAX];
 };
 

@@ -67,7 +67,7 @@ int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
         }
         x->dir = dir_new(conf);
         x->local = localdb_new(NULL, NULL);
-        x->cache = cache_new(conf->cache_max);
+        x->cache = cache_new(conf->cache_max, conf->negative_max);
         x->acct = (struct accounts){ conf, x->dir, x->local };
         if (!x->dir || !x->local || !x->cache) {
                 ctx_put(x);

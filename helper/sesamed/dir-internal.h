@@ -6,11 +6,23 @@
  * dir-user.c (binds as a user: password checks and changes).
  *
  * The static helpers here speak in negative errno values of their own
- * (-ETIME: the request's deadline passed before a step; -ETIMEDOUT: a
- * server did not answer in time; -ECONNRESET: a pooled connection is
- * dead; -EHOSTUNREACH: a connect failed; -EHOSTDOWN: no URI could be
- * used).  The public functions of dir.h turn them into outcome.h values
- * before they return, so none of these meanings leaves these files.
+ * (-ETIME: the request's deadline passed, before a step or during it;
+ * -ETIMEDOUT: a server did not answer within its own limit; -ECONNRESET:
+ * a pooled connection is dead; -EHOSTUNREACH: a connect failed;
+ * -EHOSTDOWN: no URI could be used).  The public functions of dir.h turn
+ * them into outcome.h values before they return, so none of these
+ * meanings leaves these files.
+ *
+ * What is known about each server (URI) is shared by the pool and the
+ * user binds:
+ *  - down: a connect to it failed (refused, unreachable, its name did not
+ *    resolve within connect_timeout, StartTLS failed, the service bind
+ *    failed): it is not tried for reconnect_interval seconds;
+ *  - suspect: an operation on an established connection got no answer
+ *    within its limit (a stuck connection, a silently dropped path): it is
+ *    tried after the others for reconnect_interval seconds.
+ * Only when every server is down does the directory fail fast; a request
+ * that runs out of its own time marks nothing.
  */
 #ifndef SESAMED_DIR_INTERNAL_H
 #define SESAMED_DIR_INTERNAL_H
@@ -26,6 +38,16 @@ struct sesame_conf;
 struct dir_conn {
         LDAP *ld;
         bool busy;
+        bool shared;    /* busy for a caller without the reserve */
+        size_t uri;     /* ld: the index in conf->uri it is connected to */
+        int64_t opened; /* ld: when it was connected (monotonic ms) */
+        int64_t used;   /* ld: when it was last given back */
+};
+
+/* What is known about one server (see above); monotonic ms, 0: nothing. */
+struct dir_server {
+        int64_t down_until;
+        int64_t suspect_until;
 };
 
 struct dir {
@@ -34,7 +56,9 @@ struct dir {
         pthread_cond_t cond;
         size_t n;
         struct dir_conn *conns;
-        int64_t down_until; /* fail fast until then (monotonic ms) */
+        size_t reserve;       /* connections kept for callers with the reserve */
+        size_t busy_shared;   /* connections busy for callers without it */
+        struct dir_server *servers; /* one per conf->uri */
         /* the bind password, in guarded memory that is readable only
          * while a bind uses it */
         pthread_mutex_t pw_lock;
@@ -45,6 +69,13 @@ struct dir {
 /* @secs, shortened to what is left until the calling thread's request
  * deadline (dir_deadline_set()); in ms, <= 0 when nothing is left. */
 int64_t dir_budget_ms(uint32_t secs);
+/* dir_caller_set() of the calling thread: its wait deadline (0: none),
+ * and whether it may use the reserved connections. */
+int64_t dir_wait_deadline(void);
+bool dir_may_use_reserve(void);
+/* The calling thread's deadline has passed (so a time-out just seen was
+ * the request's, not the server's). */
+bool dir_deadline_passed(void);
 /* @ms as a struct timeval, at least 1 ms. */
 struct timeval dir_tv_ms(int64_t ms);
 /* The configured connect and operation time limits of @ld. */
@@ -59,9 +90,20 @@ void dir_reset_timeouts(const struct sesame_conf *conf, LDAP *ld);
  */
 int dir_uri_connect(const struct sesame_conf *conf, const char *uri, LDAP **ret, int *ldrc);
 
-/* The pool is failing fast (no server was reachable a moment ago). */
-bool dir_fail_fast(struct dir *d);
-/* No server is reachable: fail fast for reconnect_interval. */
-void dir_mark_down(struct dir *d);
+/*
+ * The servers to try, in this order: those neither down nor suspect, in
+ * configuration order, then the suspect ones.  Fills @order (room for
+ * conf->n_uri) and returns how many; 0 when every server is down (the
+ * directory fails fast).
+ */
+size_t dir_server_order(struct dir *d, size_t *order);
+/* Server @i failed to connect: down for reconnect_interval (logged, with
+ * @why; and when that leaves none, that the directory fails fast). */
+void dir_server_down(struct dir *d, size_t i, const char *why);
+/* An operation on server @i got no answer in time: suspect for
+ * reconnect_interval (logged). */
+void dir_server_suspect(struct dir *d, size_t i);
+/* Server @i is neither down nor suspect (any more). */
+bool dir_server_healthy(struct dir *d, size_t i);
 
 #endif

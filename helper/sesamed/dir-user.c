@@ -29,31 +29,31 @@ static bool rc_unreachable(int rc)
 }
 
 /*
- * A fresh connection bound as @dn with @cred: the pool's URIs in order,
- * its options and StartTLS rule, under the request's deadline.
- * 0 and *ret; OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP (logged).
+ * A fresh connection bound as @dn with @cred: the pool's servers in the
+ * pool's order (dir_server_order(): one that is down is not waited for
+ * again, one that is suspect comes last), its options and StartTLS rule,
+ * under the request's deadline.  A server that does not connect is
+ * marked down for the pool too, one that does not answer the bind
+ * suspect.  0 and *ret; OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP
+ * (logged).
  */
 static int user_conn(struct dir *d, const char *dn, const struct berval *cred, LDAP **ret)
 {
         const struct sesame_conf *conf = d->conf;
-        bool timed_out = false;
+        size_t order[CONF_URIS_MAX], n;
 
         if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
                 return OUT_BAD_CREDENTIALS; /* never an anonymous or unauthenticated bind */
-        if (dir_fail_fast(d))
-                return OUT_UNAVAIL;
-        for (size_t i = 0; i < conf->n_uri; i++) {
-                const char *uri = conf->uri[i];
+        n = dir_server_order(d, order);
+        for (size_t k = 0; k < n; k++) {
+                const char *uri = conf->uri[order[k]];
                 LDAP *ld = NULL;
                 int rc = LDAP_SUCCESS, r = dir_uri_connect(conf, uri, &ld, &rc);
 
+                if (r == -ETIME)
+                        break;
                 if (r < 0) {
-                        if (r == -ETIME) {
-                                timed_out = true;
-                                break;
-                        }
-                        if (r == -EHOSTUNREACH)
-                                log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
                         continue;
                 }
                 rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, NULL, NULL,
@@ -66,7 +66,11 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
                 if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH)
                         return OUT_BAD_CREDENTIALS;
                 if (rc_unreachable(rc)) {
+                        if (dir_deadline_passed())
+                                break;
                         log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        if (rc == LDAP_TIMEOUT)
+                                dir_server_suspect(d, order[k]);
                         continue;
                 }
                 /* the server answered, with something else: it is not a
@@ -74,8 +78,6 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
                 log_error("%s: bind as %s: %s", uri, dn, ldap_err2string(rc));
                 return OUT_LDAP;
         }
-        if (!timed_out)
-                dir_mark_down(d);
         return OUT_UNAVAIL;
 }
 

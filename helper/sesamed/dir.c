@@ -4,6 +4,7 @@
  * service DN, and the searches and modifies made on them (see dir.h).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -18,9 +19,10 @@
 #include "log.h"
 #include "macro.h"
 #include "outcome.h"
+#include "ratelimit.h"
 #include "util.h"
 
-struct dir *dir_new(const struct sesame_conf *conf)
+struct dir *dir_new(struct sesame_conf *conf)
 {
         struct dir *d = calloc(1, sizeof(*d));
         pthread_condattr_t ca;
@@ -29,8 +31,10 @@ struct dir *dir_new(const struct sesame_conf *conf)
                 return NULL;
         d->conf = conf;
         d->n = conf->ldap_connections;
+        d->reserve = d->n > 1 ? MAX((size_t)1, d->n / 4) : 0;
         d->conns = calloc(d->n, sizeof(*d->conns));
-        if (!d->conns)
+        d->servers = calloc(conf->n_uri, sizeof(*d->servers));
+        if (!d->conns || !d->servers)
                 return dir_free(d);
         (void)pthread_mutex_init(&d->lock, NULL);
         (void)pthread_mutex_init(&d->pw_lock, NULL);
@@ -45,6 +49,9 @@ struct dir *dir_new(const struct sesame_conf *conf)
                         return dir_free(d);
                 memcpy(d->bindpw, conf->bindpw, d->bindpw_len + 1);
                 (void)sodium_mprotect_noaccess(d->bindpw);
+                /* the guarded copy is the only one: the plain one would
+                 * stay readable for the life of the generation */
+                conf->bindpw = erase_and_free(conf->bindpw);
         }
         return d;
 }
@@ -57,6 +64,7 @@ struct dir *dir_free(struct dir *d)
                 if (d->conns[i].ld)
                         (void)ldap_unbind_ext_s(d->conns[i].ld, NULL, NULL);
         free(d->conns);
+        free(d->servers);
         if (d->bindpw)
                 sodium_free(d->bindpw); /* wipes */
         (void)pthread_mutex_destroy(&d->lock);
@@ -83,104 +91,168 @@ static int bind_service(struct dir *d, LDAP *ld)
         return rc;
 }
 
-/* One handle to the first URI that works. */
-static int conn_open(struct dir *d, LDAP **ret)
+/*
+ * A connection for @c to the first server that connects and binds, in
+ * dir_server_order(); a server that does not is marked down.
+ * 0; -ETIME (the request's deadline passed); -EHOSTDOWN (none could be
+ * used, or every server is down: at once).
+ */
+static int conn_open(struct dir *d, struct dir_conn *c)
 {
         const struct sesame_conf *conf = d->conf;
+        size_t order[CONF_URIS_MAX], n = dir_server_order(d, order);
+        char why[256];
 
-        for (size_t i = 0; i < conf->n_uri; i++) {
-                const char *uri = conf->uri[i];
+        for (size_t k = 0; k < n; k++) {
+                const char *uri = conf->uri[order[k]];
                 LDAP *ld = NULL;
                 int rc = LDAP_SUCCESS, r = dir_uri_connect(conf, uri, &ld, &rc);
 
+                if (r == -ETIME)
+                        return -ETIME;
                 if (r < 0) {
-                        if (r == -ETIME)
-                                return -ETIMEDOUT;
-                        if (r == -EHOSTUNREACH)
-                                log_error("%s: %s", uri, ldap_err2string(rc));
+                        dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
                         continue;
                 }
                 rc = bind_service(d, ld);
                 if (rc != LDAP_SUCCESS) {
-                        log_error("%s: bind as '%s' failed: %s", uri,
-                                  conf->binddn ? conf->binddn : "(anonymous)", ldap_err2string(rc));
                         (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                        if (dir_deadline_passed())
+                                return -ETIME;
+                        (void)snprintf(why, sizeof(why), "bind as '%s' failed: %s",
+                                       conf->binddn ? conf->binddn : "(anonymous)", ldap_err2string(rc));
+                        dir_server_down(d, order[k], why);
                         continue;
                 }
                 log_info("connected to %s", uri);
                 dir_reset_timeouts(conf, ld); /* the full limits again for what follows */
-                *ret = ld;
+                c->ld = ld;
+                c->uri = order[k];
+                c->opened = c->used = now_ms();
                 return 0;
         }
         return -EHOSTDOWN;
 }
 
+/*
+ * @c's connection should be replaced before use: it has been idle longer
+ * than idle_timeout (firewalls and NAT drop idle connections without a
+ * word, and slapd's idletimeout closes them); or its server has since been
+ * marked down or suspect; or, failback, it has been on a later URI for
+ * reconnect_interval while an earlier one may answer again.
+ */
+static bool conn_stale(struct dir *d, const struct dir_conn *c, int64_t now)
+{
+        const struct sesame_conf *conf = d->conf;
+
+        if (now - c->used >= (int64_t)conf->idle_timeout * 1000) {
+                log_debug("%s: the connection was idle for %" PRId64 " s; replacing it", conf->uri[c->uri],
+                          (now - c->used) / 1000);
+                return true;
+        }
+        if (!dir_server_healthy(d, c->uri))
+                return true;
+        if (c->uri > 0 && now - c->opened >= (int64_t)conf->reconnect_interval * 1000)
+                for (size_t j = 0; j < c->uri; j++)
+                        if (dir_server_healthy(d, j))
+                                return true;
+        return false;
+}
+
+static void conn_drop(struct dir_conn *c)
+{
+        (void)ldap_unbind_ext_s(c->ld, NULL, NULL);
+        c->ld = NULL;
+}
+
+/* Give @c back; @broken: its connection is closed (dead, or an answer to
+ * an operation given up on may still come). */
+static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
+{
+        if (broken && c->ld)
+                conn_drop(c);
+        else if (c->ld)
+                c->used = now_ms();
+        (void)pthread_mutex_lock(&d->lock);
+        c->busy = false;
+        if (c->shared)
+                d->busy_shared--;
+        c->shared = false;
+        /* every waiter: the one woken must be one that may take it (a
+         * reserved connection is no use to a lookup of another user) */
+        (void)pthread_cond_broadcast(&d->cond);
+        (void)pthread_mutex_unlock(&d->lock);
+}
+
+/* All connections busy until the caller's time ran out: logged,
+ * throttled (the caller's uid is logged by the one that answers). */
+static void log_pool_wait(const struct dir *d, bool shared)
+{
+        log_refusal(LOG_WARNING,
+                    "no free directory connection (of %zu%s) before a request's time ran out; it is answered "
+                    "UNAVAIL",
+                    d->n, shared ? ", some kept for root and logins" : "");
+}
+
+/* A free connection for the calling thread's caller, under d->lock. */
+static struct dir_conn *conn_free(struct dir *d, bool shared)
+{
+        if (shared && d->busy_shared + d->reserve >= d->n)
+                return NULL;
+        for (size_t i = 0; i < d->n; i++)
+                if (!d->conns[i].busy)
+                        return &d->conns[i];
+        return NULL;
+}
+
 static int conn_acquire(struct dir *d, struct dir_conn **ret)
 {
         int64_t budget = dir_budget_ms(d->conf->timeout), deadline = now_ms() + budget;
-        struct dir_conn *c = NULL;
+        int64_t wait = dir_wait_deadline();
+        bool shared = !dir_may_use_reserve();
+        struct dir_conn *c;
         int r;
 
-        if (budget <= 0)
+        if (wait > 0)
+                deadline = MIN(deadline, wait);
+        if (budget <= 0 || deadline <= now_ms())
                 return OUT_UNAVAIL;
         (void)pthread_mutex_lock(&d->lock);
-        for (;;) {
-                for (size_t i = 0; i < d->n && !c; i++)
-                        if (!d->conns[i].busy)
-                                c = &d->conns[i];
-                if (c)
-                        break;
+        while (!(c = conn_free(d, shared))) {
                 struct timespec ts = { .tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000 };
-                if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT) {
+                if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT && !(c = conn_free(d, shared))) {
                         (void)pthread_mutex_unlock(&d->lock);
+                        log_pool_wait(d, shared);
                         return OUT_UNAVAIL;
                 }
-        }
-        if (!c->ld && now_ms() < d->down_until) {
-                (void)pthread_mutex_unlock(&d->lock);
-                return OUT_UNAVAIL;
+                if (c)
+                        break;
         }
         c->busy = true;
+        c->shared = shared;
+        if (shared)
+                d->busy_shared++;
         (void)pthread_mutex_unlock(&d->lock);
 
+        if (c->ld && conn_stale(d, c, now_ms()))
+                conn_drop(c);
         if (!c->ld) {
-                r = conn_open(d, &c->ld);
-                (void)pthread_mutex_lock(&d->lock);
-                if (r == -EHOSTDOWN) {
-                        if (now_ms() >= d->down_until)
-                                log_warning("no LDAP server reachable; failing fast for %u s",
-                                            d->conf->reconnect_interval);
-                        d->down_until = now_ms() + (int64_t)d->conf->reconnect_interval * 1000;
-                } else if (r == 0)
-                        d->down_until = 0;
+                r = conn_open(d, c);
                 if (r < 0) {
-                        c->busy = false;
-                        (void)pthread_cond_signal(&d->cond);
-                }
-                (void)pthread_mutex_unlock(&d->lock);
-                if (r < 0)
+                        conn_release(d, c, false);
                         return OUT_UNAVAIL; /* unreachable, or the request's time is up */
+                }
         }
         *ret = c;
         return 0;
 }
 
-static void conn_release(struct dir *d, struct dir_conn *c, bool broken, bool down)
+/* After an operation on @c: a server that did not answer is suspect. */
+static void conn_done(struct dir *d, struct dir_conn *c, int r)
 {
-        LDAP *old = NULL;
-
-        (void)pthread_mutex_lock(&d->lock);
-        if (broken) {
-                old = c->ld;
-                c->ld = NULL;
-        }
-        if (down)
-                d->down_until = now_ms() + (int64_t)d->conf->reconnect_interval * 1000;
-        c->busy = false;
-        (void)pthread_cond_signal(&d->cond);
-        (void)pthread_mutex_unlock(&d->lock);
-        if (old)
-                (void)ldap_unbind_ext_s(old, NULL, NULL);
+        if (r == -ETIMEDOUT)
+                dir_server_suspect(d, c->uri);
+        conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME);
 }
 
 static int map_rc(int rc, const char *filter)
@@ -198,8 +270,7 @@ static int map_rc(int rc, const char *filter)
         case LDAP_CONNECT_ERROR:
                 return -ECONNRESET;
         case LDAP_TIMEOUT:
-                log_warning("search %s: no answer in time", filter);
-                return -ETIMEDOUT;
+                return -ETIMEDOUT; /* search_on() says whose time it was */
         case LDAP_BUSY:
         case LDAP_UNAVAILABLE:
                 log_warning("search %s: %s", filter, ldap_err2string(rc));
@@ -208,6 +279,21 @@ static int map_rc(int rc, const char *filter)
                 log_error("search %s: %s", filter, ldap_err2string(rc));
                 return OUT_LDAP;
         }
+}
+
+/*
+ * -ETIMEDOUT of an operation that had @ms to run: when that was less than
+ * the configured timeout and the request's deadline has now passed, the
+ * time that ran out was the request's own (-ETIME), which says nothing
+ * about the server; otherwise the server did not answer (-ETIMEDOUT,
+ * logged).
+ */
+static int whose_timeout(const struct dir *d, int64_t ms, const char *op, const char *what)
+{
+        if (ms < (int64_t)d->conf->timeout * 1000 && dir_deadline_passed())
+                return -ETIME;
+        log_warning("%s %s: no answer within timeout (%u s)", op, what, d->conf->timeout);
+        return -ETIMEDOUT;
 }
 
 /* Reads the paged-results cookie of @res into @cookie (emptied when this
@@ -259,6 +345,8 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
                 if (ctrls[0])
                         ldap_control_free(ctrls[0]);
                 r = map_rc(rc, filter);
+                if (r == -ETIMEDOUT)
+                        r = whose_timeout(d, ms, "search", filter);
                 if (r != 0 || rc == LDAP_NO_SUCH_OBJECT) {
                         ldap_msgfree(res);
                         break;
@@ -286,10 +374,12 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
                 if (r != 0)
                         return r;
                 r = search_on(d, c->ld, base, scope, filter, attrs, paged, cb, userdata, &delivered);
-                conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
+                conn_done(d, c, r);
                 /* a pooled handle whose server went away (restart, idle
-                 * timeout): one more try on a fresh connection */
-                if (r == -ECONNRESET && !delivered && attempt == 0)
+                 * timeout) or stopped answering: one more try on a fresh
+                 * connection, to another server first if there is one (a
+                 * search is safe to repeat) */
+                if ((r == -ECONNRESET || r == -ETIMEDOUT) && !delivered && attempt == 0)
                         continue;
                 if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
                         return OUT_UNAVAIL;
@@ -304,7 +394,7 @@ int dir_ping(struct dir *d)
 
         if (r != 0)
                 return r;
-        conn_release(d, c, false, false);
+        conn_release(d, c, false);
         return 0;
 }
 
@@ -459,10 +549,8 @@ static int modify_on(struct dir *d, LDAP *ld, const char *dn, LDAPMod **mods, co
                 return map_mod_rc(rc, dn, NULL);
         struct timeval tv = dir_tv_ms(ms);
         rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
-        if (rc == 0) {
-                log_warning("modify %s: no answer in time", dn);
-                return -ETIMEDOUT;
-        }
+        if (rc == 0)
+                return whose_timeout(d, ms, "modify", dn);
         if (rc < 0) {
                 (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
                 return map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
@@ -489,7 +577,7 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                 if (r != 0)
                         return r;
                 r = modify_on(d, c->ld, dn, mods, attr, ret_value);
-                conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
+                conn_done(d, c, r);
                 /* a pooled handle whose server went away: once more on a
                  * fresh connection (see dir.h: callers' changes are safe
                  * to repeat) */

@@ -4,15 +4,19 @@
  * handles, each bound as the service DN, used one request at a time.
  *
  * Guarantees:
- *  - URIs are tried in configuration order; the first that connects (and,
- *    with starttls, completes StartTLS, and binds) is used.  A failed
- *    StartTLS or certificate check is an error, never a fallback to clear
- *    text.
- *  - Every operation is bounded: connect by connect_timeout, each LDAP
- *    operation by timeout.
- *  - When no URI can be reached, the pool fails fast (OUT_UNAVAIL) for
- *    reconnect_interval seconds instead of making every caller wait, then
- *    tries again by itself.
+ *  - URIs are tried in configuration order, those known to be down
+ *    skipped and those suspect last (dir-internal.h); the first that
+ *    connects (and, with starttls, completes StartTLS, and binds) is used.
+ *    A failed StartTLS or certificate check is an error, never a fallback
+ *    to clear text.  After a failover the pool goes back to an earlier
+ *    URI when it is no longer known to be down.
+ *  - Every operation is bounded: connect by connect_timeout (the name
+ *    lookup too), each LDAP operation by timeout.  Pooled connections
+ *    idle for idle_timeout are replaced; TCP keepalive finds dead ones.
+ *  - Only when every URI is down does the pool fail fast (OUT_UNAVAIL)
+ *    for reconnect_interval seconds instead of making every caller wait,
+ *    then it tries again by itself.  One stuck connection, one server
+ *    down or one request out of its own time does not.
  *  - A search that the server cut short (size, time or admin limit) is an
  *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock
@@ -38,7 +42,14 @@
 struct sesame_conf;
 struct dir;
 
-struct dir *dir_new(const struct sesame_conf *conf);
+/**
+ * dir_new() - the pool for @conf (no connection is opened yet).
+ * @conf: kept for the life of the pool; its bind password moves into
+ *        guarded memory (sodium_malloc, unreadable between binds), and
+ *        @conf->bindpw is wiped, freed and left NULL.
+ * Return: the pool, or NULL when out of memory.
+ */
+struct dir *dir_new(struct sesame_conf *conf);
 struct dir *dir_free(struct dir *d);
 
 /* Called for each entry: 0, or a negative errno that stops the search
@@ -67,6 +78,21 @@ int dir_ping(struct dir *d);
  * deadline passed fails with OUT_UNAVAIL without touching the network.
  */
 void dir_deadline_set(int64_t deadline);
+
+/**
+ * dir_caller_set() - who the calling thread works for, from now on:
+ * @wait_deadline: until when (CLOCK_MONOTONIC ms; 0: no bound but the
+ *                 operation timeout) a request may wait for a pooled
+ *                 connection: a caller's deadline bounds the wait even for
+ *                 a lookup whose operations, once started, are not cut
+ *                 short (dir_deadline_set(0)); a request whose caller has
+ *                 given up is dropped rather than queued
+ * @reserved:      it may use the pooled connections kept back for root
+ *                 and for logins: max(1, ldap_connections / 4) of them
+ *                 (none with a single connection), so that a flood of
+ *                 lookups by other users cannot hold them all
+ */
+void dir_caller_set(int64_t wait_deadline, bool reserved);
 
 /**
  * dir_read() - the entry @dn itself (base search, attributes @attrs);

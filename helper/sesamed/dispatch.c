@@ -4,7 +4,6 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -17,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "outcome.h"
+#include "ratelimit.h"
 #include "util.h"
 
 #define NSS SOCK_BIT(SOCK_NSS)
@@ -163,25 +163,39 @@ int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int6
  * count of the others since. */
 static void log_dropped(const struct client *cl, uint16_t opcode)
 {
-        static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-        static int64_t next;
-        static unsigned quiet;
-        int64_t now = now_ms();
-        unsigned n;
+        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
+}
 
-        (void)pthread_mutex_lock(&lock);
-        if (now < next) {
-                quiet++;
-                (void)pthread_mutex_unlock(&lock);
-                return;
-        }
-        n = quiet;
-        quiet = 0;
-        next = now + 10000;
-        (void)pthread_mutex_unlock(&lock);
-        log_notice("uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed "
-                   "(and %u more since the last message)",
-                   (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, n);
+/* A login request answered UNAVAIL (the directory down, busy, or too slow
+ * for the caller's time), logged with the uid, throttled: lookups say so
+ * in nsssrv.c. */
+static void log_unavail(const struct client *cl, uint16_t opcode)
+{
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: request 0x%04x answered UNAVAIL: the directory could not answer in the "
+                    "caller's time",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
+}
+
+/*
+ * A pam.sock request of a uid other than 0 takes a token of its rate
+ * limit (ratelimit.h): each one costs binds and searches.  Over the limit,
+ * it is answered UNAVAIL (pam_sesame: PAM_AUTHINFO_UNAVAIL, never
+ * success), and that is logged, throttled, with the uid.
+ */
+static bool pam_metered(const struct client *cl, uint16_t opcode)
+{
+        const struct sesame_conf *conf = cl->ctx->conf;
+
+        if (cl->cls != SOCK_PAM || opcode == SESAME_REQ_PING ||
+            rate_take(cl->cred.uid, conf->rate_limit, conf->rate_burst, now_ms()))
+                return true;
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: request 0x%04x refused: over the rate limit of uids other than 0 "
+                    "(rate_limit = %u a second)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, conf->rate_limit);
+        return false;
 }
 
 void dispatch_serve(struct client *cl)
@@ -211,13 +225,26 @@ void dispatch_serve(struct client *cl)
                         log_dropped(cl, msg.opcode);
                         return;
                 }
+                if (!pam_metered(cl, msg.opcode)) {
+                        if (client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0)
+                                return;
+                        continue;
+                }
                 /* bound the directory work of the request; but a lookup,
                  * once started, runs to the end of its own per-operation
                  * limits: its answer goes into the cache, where the
-                 * caller's retry finds it */
+                 * caller's retry finds it.  Waiting for a pooled
+                 * connection ends with the caller's time, whatever the
+                 * request; and lookups of users other than root leave
+                 * the reserved connections to root and logins. */
                 dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
+                dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+                cl->status = UINT32_MAX;
                 r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
                 dir_deadline_set(0);
+                dir_caller_set(0, true);
+                if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
+                        log_unavail(cl, msg.opcode);
                 /* the request may have held a password or a code */
                 if (cl->cls != SOCK_NSS)
                         sodium_memzero(cl->buf, sizeof(cl->buf));

@@ -21,6 +21,7 @@
 #include "outcome.h"
 #include "ctx.h"
 #include "dispatch.h"
+#include "ratelimit.h"
 #include "util.h"
 
 struct bbuf {
@@ -264,6 +265,29 @@ static int request_key(const char *prefix, const struct proto_msg *req, char *ke
         return snprintf(key, size, "%s:%s", prefix, v) < (int)size ? 0 : -ERANGE;
 }
 
+/* Over its rate limit: logged (throttled) with the uid and the request. */
+static void log_over_rate(const struct client *cl, const char *key)
+{
+        char q[80];
+
+        log_refusal(LOG_WARNING,
+                    "uid %u pid %d: lookup %s refused: over the rate limit of uids other than 0 "
+                    "(rate_limit = %u a second)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
+                    cl->ctx->conf->rate_limit);
+}
+
+/* The directory cannot answer and nothing is cached: logged (throttled)
+ * with the uid, so that the journal tells this from a flood. */
+static void log_unavail(const struct client *cl, const char *key, int r)
+{
+        char q[80];
+
+        log_refusal(LOG_WARNING, "uid %u pid %d: lookup %s answered UNAVAIL: the directory cannot answer (%s)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, str_quote(key, strlen(key), q, sizeof(q)),
+                    outcome_str(r));
+}
+
 static int serve(struct client *cl, const struct proto_msg *req, const char *prefix, lookup_fn fn)
 {
         struct daemon_ctx *x = cl->ctx;
@@ -281,6 +305,13 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
         if (have && fresh)
                 goto send_cached;
+        /* what the cache cannot answer costs directory work: metered */
+        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
+                log_over_rate(cl, key);
+                if (have)
+                        goto send_cached;
+                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
+        }
 
         r = fn(&x->acct, req, &out);
         st = outcome_status(r);
@@ -298,6 +329,8 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
                 goto send_cached;
         }
+        if (st == SESAME_ST_UNAVAIL)
+                log_unavail(cl, key, r);
         return client_end(cl, st, NULL);
 
 send_cached:

@@ -166,6 +166,13 @@ _slapd_is_ours() {
     [[ $cmd == *"-f $dir/slapd.conf "* ]]
 }
 
+# true if PID is gone (or a zombie): a process that has exited
+_slapd_gone() {
+    local state
+    state=$(sed -e 's/^.*) //' -e 's/ .*//' "/proc/$1/stat" 2>/dev/null) || return 0
+    [[ $state == Z || $state == X || -z $state ]]
+}
+
 # print the pid of DIR's running slapd, fail if none
 _slapd_pid() {
     local dir=$1 f pid
@@ -409,7 +416,9 @@ _slapd_launch() {
     lpid=$(<"$dir/slapd.launch.pid") || return 1
     deadline=$(($(_slapd_now_ms) + _SLAPD_START_TIMEOUT * 1000))
     while :; do
-        if ! _slapd_is_ours "$lpid" "$dir"; then
+        # (a child that has not exec'd slapd yet, which a loaded machine
+        # may leave for a while, is still starting: not ours yet, not gone)
+        if ! _slapd_is_ours "$lpid" "$dir" && _slapd_gone "$lpid"; then
             if [[ $(tail -n 30 "$dir/slapd.log") == *"Address already in use"* ]]; then
                 return 2
             fi
@@ -427,6 +436,7 @@ _slapd_launch() {
         fi
         if (($(_slapd_now_ms) > deadline)); then
             _slapd_err "slapd (pid $lpid) not answering after ${_SLAPD_START_TIMEOUT}s; killing it"
+            # (the child of our launch: slapd, or not exec'd yet)
             kill -KILL "$lpid" 2>/dev/null || true
             tail -n 15 "$dir/slapd.log" >&2
             return 1

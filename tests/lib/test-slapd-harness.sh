@@ -38,7 +38,7 @@ fi
 unset LDAPURI LDAPBASE LDAPBINDDN LDAPRC LDAPCONF LDAPTLS_CACERT \
     LDAPTLS_CACERTDIR LDAPTLS_REQCERT LDAPTLS_CERT LDAPTLS_KEY || true
 
-PLAN=32
+PLAN=33
 echo "1..$PLAN"
 N=0
 FAILED=0
@@ -373,7 +373,30 @@ check "slapd.sh start (command mode, custom LDIF) runs a 2nd instance in paralle
 check "slapd.sh stop (command mode)" \
     eval '"$HERE/slapd.sh" stop "$WORK/ldap2" && ! "$HERE/slapd.sh" status "$WORK/ldap2" >/dev/null'
 
-# --- 30-31: stop ------------------------------------------------------------
+# --- 30: a slapd that a loaded machine execs late ---------------------------
+# slapd_start reads the launched pid at once; on a busy machine the child
+# may not have exec'd slapd yet.  Such a process is waited for, not taken
+# for a slapd that exited during startup.
+slow_exec() {
+    local d3=$WORK/ldap3 bin=$WORK/slowbin real
+    real=$(command -v slapd)
+    mkdir -p "$bin"
+    cat >"$bin/slapd" <<EOF
+#!/bin/bash
+# the real slapd, exec'd 1 s late and under another name until then
+SLOW_SLAPD_ARGS=\$(printf '%s\n' "\$@") exec -a slow-start /bin/bash -c \
+    'sleep 1; mapfile -t a <<<"\$SLOW_SLAPD_ARGS"; exec $real "\${a[@]}"'
+EOF
+    chmod 0755 "$bin/slapd"
+    PATH="$bin:$PATH" "$HERE/slapd.sh" start "$d3" "$WORK/tiny.ldif" >/dev/null 2>"$WORK/start3.log" || {
+        cat "$WORK/start3.log"
+        return 1
+    }
+    "$HERE/slapd.sh" stop "$d3" >/dev/null
+}
+check "a slapd exec'd late is waited for" slow_exec
+
+# --- 31-32: stop ------------------------------------------------------------
 STOP_PID=$SLAPD_PID
 check "slapd_stop" slapd_stop "$D"
 stopped() {
@@ -392,7 +415,7 @@ stopped() {
 }
 check "stopped: process gone, port closed, socket removed" stopped
 
-# --- 32: the fixture generator ----------------------------------------------
+# --- 33: the fixture generator ----------------------------------------------
 fixture_ok() {
     local t0 a b
     t0=$(now_ms)

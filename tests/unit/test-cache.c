@@ -2,8 +2,9 @@
 /*
  * test-cache.c - helper/sesamed/cache.c: sesamed's answer cache.  Fresh
  * until its expiry time, stale (but still returned, for when the
- * directory is down) after it; negative answers like any other; at most
- * @max entries, the oldest dropped first; flush.
+ * directory is down) after it; negative answers with a cap of their own,
+ * so that junk names cannot push real entries out; at most @max answers
+ * with data, the least recently used dropped first; flush.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,7 +71,7 @@ static void assert_absent(struct cache *c, const char *key)
 
 static void absent(void **state _unused_)
 {
-        struct cache *c = cache_new(8);
+        struct cache *c = cache_new(8, 8);
 
         assert_non_null(c);
         assert_absent(c, "pn:alice");
@@ -80,7 +81,7 @@ static void absent(void **state _unused_)
 
 static void ttl_fresh_and_expired(void **state _unused_)
 {
-        struct cache *c = cache_new(8);
+        struct cache *c = cache_new(8, 8);
         struct got g;
 
         put_str(c, "pn:alice", "frame", T0 + 5000);
@@ -109,7 +110,7 @@ static void ttl_fresh_and_expired(void **state _unused_)
 
 static void negative_entries(void **state _unused_)
 {
-        struct cache *c = cache_new(8);
+        struct cache *c = cache_new(8, 8);
         struct got g;
 
         /* a NOTFOUND answer has no data frames */
@@ -135,7 +136,7 @@ static void negative_entries(void **state _unused_)
 
 static void copies(void **state _unused_)
 {
-        struct cache *c = cache_new(8);
+        struct cache *c = cache_new(8, 8);
         uint8_t v[4] = { 1, 2, 3, 4 };
         struct got g;
 
@@ -153,7 +154,7 @@ static void copies(void **state _unused_)
 
 static void eviction_at_max(void **state _unused_)
 {
-        struct cache *c = cache_new(3);
+        struct cache *c = cache_new(3, 3);
 
         put_str(c, "k1", "1", T0 + 1000);
         put_str(c, "k2", "2", T0 + 1000);
@@ -179,7 +180,7 @@ static void eviction_at_max(void **state _unused_)
 static void many_keys(void **state _unused_)
 {
         const size_t n = 5000;
-        struct cache *c = cache_new(n);
+        struct cache *c = cache_new(n, 16);
         char key[32], value[32];
 
         for (size_t i = 0; i < n; i++) {
@@ -193,16 +194,97 @@ static void many_keys(void **state _unused_)
                 (void)snprintf(value, sizeof(value), "v%zu", i);
                 assert_has(c, key, value);
         }
+        /* pu:10000 was just read: the least recently used is pu:10001 */
         put_str(c, "pu:x", "x", T0 + 1000);
         assert_int_equal(cache_count(c), n);
-        assert_absent(c, "pu:10000");
-        assert_has(c, "pu:10001", "v1");
+        assert_absent(c, "pu:10001");
+        assert_has(c, "pu:10000", "v0");
+        assert_has(c, "pu:10002", "v2");
+        cache_free(c);
+}
+
+/* A lookup makes an entry the most recently used: what people use stays,
+ * whatever else is asked for. */
+static void lookups_refresh(void **state _unused_)
+{
+        struct cache *c = cache_new(3, 3);
+
+        put_str(c, "k1", "1", T0 + 1000);
+        put_str(c, "k2", "2", T0 + 1000);
+        put_str(c, "k3", "3", T0 + 1000);
+        assert_has(c, "k1", "1");
+        put_str(c, "k4", "4", T0 + 1000);
+        assert_absent(c, "k2");
+        assert_has(c, "k1", "1");
+        assert_has(c, "k3", "3");
+        assert_has(c, "k4", "4");
+        /* a stale entry read is refreshed too: it is what is served when
+         * the directory is down */
+        assert_has(c, "k3", "3");
+        put_str(c, "k5", "5", T0 + 1000);
+        put_str(c, "k6", "6", T0 + 1000);
+        assert_has(c, "k3", "3");
+        assert_absent(c, "k1");
+        assert_absent(c, "k4");
+        cache_free(c);
+}
+
+static void put_negative(struct cache *c, const char *key)
+{
+        assert_int_equal(cache_put(c, key, SESAME_ST_NOTFOUND, NULL, 0, T0 + 1000), 0);
+}
+
+/* Not-found answers have a cap of their own: any number of unknown names
+ * evicts no answer with data. */
+static void negative_cap(void **state _unused_)
+{
+        struct cache *c = cache_new(5, 2);
+        char key[32];
+        struct got g;
+
+        for (int i = 0; i < 5; i++) {
+                (void)snprintf(key, sizeof(key), "pn:user%d", i);
+                put_str(c, key, "entry", T0 + 1000);
+        }
+        for (int i = 0; i < 1000; i++) {
+                (void)snprintf(key, sizeof(key), "pn:junk%d", i);
+                put_negative(c, key);
+        }
+        assert_int_equal(cache_count(c), 5 + 2);
+        for (int i = 0; i < 5; i++) {
+                (void)snprintf(key, sizeof(key), "pn:user%d", i);
+                assert_has(c, key, "entry");
+        }
+        assert_absent(c, "pn:junk997");
+        g = get(c, "pn:junk998", T0);
+        assert_int_equal(g.r, 0);
+        assert_int_equal(g.status, SESAME_ST_NOTFOUND);
+        free(g.data);
+        g = get(c, "pn:junk999", T0);
+        assert_int_equal(g.r, 0);
+        free(g.data);
+        /* and answers with data do not evict not-found ones either */
+        put_str(c, "pn:user5", "entry", T0 + 1000);
+        assert_int_equal(cache_count(c), 5 + 2);
+        assert_absent(c, "pn:user0");
+        g = get(c, "pn:junk999", T0);
+        assert_int_equal(g.r, 0);
+        free(g.data);
+        /* a name that turns up moves from one kind to the other */
+        put_str(c, "pn:junk999", "entry", T0 + 1000);
+        assert_int_equal(cache_count(c), 5 + 1);
+        assert_absent(c, "pn:user1");
+        put_negative(c, "pn:user2");
+        put_negative(c, "pn:junk0");
+        assert_int_equal(cache_count(c), 4 + 2);
+        assert_absent(c, "pn:junk998");
+        assert_has(c, "pn:user3", "entry");
         cache_free(c);
 }
 
 static void flush(void **state _unused_)
 {
-        struct cache *c = cache_new(8);
+        struct cache *c = cache_new(8, 8);
 
         put_str(c, "pn:alice", "a", T0 + 1000);
         put_str(c, "pn:bob", "b", T0 + 1000);
@@ -227,6 +309,7 @@ int main(void)
                 cmocka_unit_test(absent),          cmocka_unit_test(ttl_fresh_and_expired),
                 cmocka_unit_test(negative_entries), cmocka_unit_test(copies),
                 cmocka_unit_test(eviction_at_max), cmocka_unit_test(many_keys),
+                cmocka_unit_test(lookups_refresh), cmocka_unit_test(negative_cap),
                 cmocka_unit_test(flush),
         };
 
