@@ -110,15 +110,18 @@ EOF
 
 # --- the stand-in ------------------------------------------------------------
 # fake_start MODE [UID]: fakesesamed.py answering pam.sock and admin.sock
-# in MODE, listening on them as UID (default 0); nss.sock always as root
+# in MODE, listening on them as UID (default 0); nss.sock always as root.
+# FAKE_SOCKETS: the sockets (default: nss.sock pam.sock admin.sock).
 fake_start() {
-        local i
+        local i sock
+        local -a socks=()
         rm -f /run/sesame/*.sock "$T/fake.out"
         : >"$T/fake.log"
+        for sock in ${FAKE_SOCKETS:-nss.sock pam.sock admin.sock}; do
+                socks+=("/run/sesame/$sock")
+        done
         "$PYTHON3" "$HARNESS_LIB/fakesesamed.py" --uid "${2:-0}" --root-nss --mode "$1" --passwd-field '*' \
-                --log "$T/fake.log" \
-                --lifetime 500 /run/sesame/nss.sock /run/sesame/pam.sock /run/sesame/admin.sock \
-                >"$T/fake.out" 2>&1 &
+                --log "$T/fake.log" --lifetime 500 "${socks[@]}" >"$T/fake.out" 2>&1 &
         FAKE_PID=$!
         for i in $(seq 1 100); do
                 grep -qx ready "$T/fake.out" 2>/dev/null && return 0
@@ -228,11 +231,34 @@ done
 diag "stand-in: the right answer, from a process that is not root"
 stacks_refuse ok 65534
 
+# --- no pam.sock, while lookups of the user still succeed ---------------------
+# Without sesamed its users do not resolve, and pam_sesame's account phase
+# then answers PAM_AUTHINFO_UNAVAIL, which the profile ignores so that
+# local accounts are left to pam_unix.  Where something else still
+# resolves them (nscd's cache; here the stand-in's nss.sock), a stopped
+# sesamed lets a directory account through common-account: with an SSH
+# key, that is a login nobody checked.
+diag "stand-in: nss.sock only, no pam.sock"
+FAKE_SOCKETS=nss.sock fake_start ok
+check "alice resolves, with no pam.sock" "alice:*:4242:4242:Forged:/forged:/bin/sh yes" \
+        "$(getent passwd alice) $(test -e /run/sesame/pam.sock || echo yes)"
+export STACK_ASKED=no
+for s in faillock required die; do
+        stack_run refused 6000 "$AUTH_IN" "$s" alice authenticate
+        stack_run refused 6000 "" "$s" alice acct_mgmt
+        stack_run refused 6000 "$CHPW_IN" "$s" alice chauthtok
+        stack_run refused 6000 "" "$s" alice open_session
+done
+stack_run refused 6000 "$AUTH_IN" debian alice authenticate
+STACK_TODO="no pam.sock is taken for \"not a directory user\" (authinfo_unavail=ignore)" \
+        stack_run refused 6000 "" debian alice acct_mgmt
+stack_run refused 6000 "$CHPW_IN" debian alice chauthtok
+fake_stop
+
 # --- the real sesamed and slapd: the right person gets in -----------------------
 SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
 sesamed_config >"$T/sesame.conf"
 sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
-export STACK_ASKED=no
 
 # enrol USER: a TOTP seed activated with oathtool's code of the step
 # before now (so that the code of this step is fresh); its base32 secret

@@ -58,17 +58,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rawclient as rc  # noqa: E402  (the protocol's encoder for tests)
 
 FORGED_ID = 4242
-PASSWD_FIELD = ["x"]
 
 
-def answer(opcode, fields):
+def answer(opcode, fields, passwd_field="x"):
     """The forged answer frames for a request: bytes."""
     name = fields.get(rc.TAG["NAME"]) or fields.get(rc.TAG["LOGIN"]) or b"forged"
     u32 = rc.fu32
     s = rc.fstr
     end = rc.frame(rc.body(rc.ANS_END, [u32("STATUS", 0)]))
     if opcode in (0x0002, 0x0004, 0x0006):  # PASSWD_BYNAME, _BYUID, _ENUM
-        entry = [s("NAME", name), s("PASSWD", PASSWD_FIELD[0]), u32("UID", FORGED_ID), u32("GID", FORGED_ID),
+        entry = [s("NAME", name), s("PASSWD", passwd_field), u32("UID", FORGED_ID), u32("GID", FORGED_ID),
                  s("GECOS", "Forged"), s("HOME", "/forged"), s("SHELL", "/bin/sh")]
         return rc.frame(rc.body(0x0003, entry)) + end
     if opcode in (0x0008, 0x000A, 0x000C):  # GROUP_BYNAME, _BYGID, _ENUM
@@ -118,7 +117,7 @@ def mangled(mode, opcode, fields):
     return None
 
 
-def serve(conn, name, mode, log, lock):
+def serve(conn, name, mode, passwd_field, log, lock):
     with conn:
         req = read_request(conn)
         with lock:
@@ -128,7 +127,7 @@ def serve(conn, name, mode, log, lock):
             log.write("%s request 0x%04x\n" % (name, req[0] & 0xFFFF))
         if mode == "close" and name != "nss.sock":
             return
-        data = answer(*req) if name == "nss.sock" else mangled(mode, *req)
+        data = answer(*req, passwd_field) if name == "nss.sock" else mangled(mode, *req)
         try:
             if data:
                 conn.sendall(data)
@@ -168,7 +167,7 @@ def read_request(conn):
 
 def main():
     args, uid, log_path, lifetime = sys.argv[1:], None, None, 120.0
-    paths, mode, root_nss = [], "ok", False
+    paths, mode, root_nss, passwd_field = [], "ok", False, "x"
     while args:
         a = args.pop(0)
         if a == "--uid" and args:
@@ -180,7 +179,7 @@ def main():
         elif a == "--mode" and args:
             mode = args.pop(0)
         elif a == "--passwd-field" and args:
-            PASSWD_FIELD[0] = args.pop(0)
+            passwd_field = args.pop(0)
         elif a == "--root-nss":
             root_nss = True
         else:
@@ -214,7 +213,8 @@ def main():
         ready, _, _ = select.select(list(listeners), [], [], 0.5)
         for s in ready:
             conn, _ = s.accept()
-            threading.Thread(target=serve, args=(conn, listeners[s], mode, log, lock), daemon=True).start()
+            threading.Thread(target=serve, args=(conn, listeners[s], mode, passwd_field, log, lock),
+                             daemon=True).start()
     return 0
 
 
