@@ -113,6 +113,16 @@ struct sesame_conf {
         char *hook_program; /* run for the events below; NULL: none */
         char *hook_events;  /* blank-separated event names; NULL: none */
         uint32_t hook_timeout; /* seconds before a hook is killed, default 10 */
+
+        /* [web] self-service through sesame-web */
+        char *web_user;              /* the user sesame-web runs as: the only non-root peer of web.sock */
+        char *web_base_url;          /* links in mails start with it; default http://127.0.0.1:8470 */
+        char *web_app_name;          /* the name in mails and pages, default "Sesame" */
+        uint32_t web_reset_lifetime;   /* seconds a reset link lives, default 1800 */
+        uint32_t web_confirm_lifetime; /* seconds a confirmation link lives, default 172800 */
+
+        /* [mail] */
+        char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */
 };
 
 /**

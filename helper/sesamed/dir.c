@@ -66,7 +66,7 @@ struct dir *dir_free(struct dir *d)
         return NULL;
 }
 
-static int bind_service(struct dir *d, LDAP *ld)
+int dir_bind_service(struct dir *d, LDAP *ld)
 {
         struct berval cred = { 0, NULL };
         int rc;
@@ -100,7 +100,7 @@ static int conn_open(struct dir *d, LDAP **ret)
                                 log_error("%s: %s", uri, ldap_err2string(rc));
                         continue;
                 }
-                rc = bind_service(d, ld);
+                rc = dir_bind_service(d, ld);
                 if (rc != LDAP_SUCCESS) {
                         log_error("%s: bind as '%s' failed: %s", uri,
                                   conf->binddn ? conf->binddn : "(anonymous)", ldap_err2string(rc));

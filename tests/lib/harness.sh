@@ -279,7 +279,7 @@ nss_order() {
 # sesamed_config: a configuration for the running slapd on stdout.
 # Variables: URI BINDDN BINDPW_FILE CA_FILE STARTTLS GROUP_SCHEMA CACHE_TTL
 # RECONNECT; EXTRA_LDAP EXTRA_NSS EXTRA_DAEMON EXTRA_AUTH EXTRA_TOTP
-# EXTRA_PASSWORD EXTRA_HOOKS (lines added to that section; every key may
+# EXTRA_PASSWORD EXTRA_HOOKS EXTRA_WEB EXTRA_MAIL (lines added to that section; every key may
 # appear once in the file, so set keys through these rather than by
 # appending another [section]); TOTP_KEY_FILE (default $TOTP_KEY; empty:
 # no key_file line).
@@ -313,6 +313,10 @@ ${EXTRA_TOTP:-}
 ${EXTRA_PASSWORD:-}
 [hooks]
 ${EXTRA_HOOKS:-}
+[web]
+${EXTRA_WEB:-}
+[mail]
+${EXTRA_MAIL:-}
 EOF
 }
 
