@@ -144,10 +144,14 @@ static const struct conf_key keys[] = {
         NUM("hooks", "timeout", CT_SECONDS, hook_timeout, "10", 1, 3600),
 
         STR("web", "user", CT_STRING, web_user, "sesame-web", 0),
+        STR("web", "listen", CT_STRING, web_listen, "127.0.0.1:8470", 0),
         STR("web", "base_url", CT_URL, web_base_url, "http://127.0.0.1:8470", 0),
         STR("web", "app_name", CT_STRING, web_app_name, "Sesame", 0),
         NUM("web", "reset_lifetime", CT_SECONDS, web_reset_lifetime, "1800", 1, 86400),
         NUM("web", "confirm_lifetime", CT_SECONDS, web_confirm_lifetime, "172800", 1, 1209600),
+        NUM("web", "rate_window", CT_SECONDS, web_rate_window, "900", 1, 86400),
+        NUM("web", "rate_per_address", CT_U32, web_rate_per_address, "20", 1, 100000),
+        NUM("web", "rate_per_account", CT_U32, web_rate_per_account, "3", 1, 1000),
 
         STR("mail", "spool_dir", CT_PATH, mail_spool_dir, "/var/spool/sesame", 0),
 };

@@ -16,12 +16,14 @@ packages=(
         gcc meson ninja-build pkg-config binutils gettext
         libldap2-dev libsodium-dev liboath-dev libsystemd-dev libpam0g-dev
         libqrencode-dev libcmocka-dev
-        # sesame-web, to come (-Dsesame_web=true checks for them)
+        # sesame-web
         libcurl4-openssl-dev libmicrohttpd-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
         openssh-server openssh-client python3-paramiko libpam-modules
         python3 util-linux procps iproute2 coreutils passwd systemd
+        # sesame-web's tests: an HTTP client and a real SMTP server
+        curl python3-aiosmtpd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -34,17 +34,7 @@ spooled() { find "$SPOOL/new" -type f 2>/dev/null | wc -l; }
 # next_mail: the text of the next message not taken before, waiting for it
 # (a request is answered before its mail is written) at most 5 s; each
 # request below makes at most one, and its mail is taken before the next
-SEEN=$T/seen-mails
-: >"$SEEN"
-new_mails() { comm -13 <(sort "$SEEN") <(ls -1 "$SPOOL/new" 2>/dev/null | sort); }
-has_new() { [ -n "$(new_mails)" ]; }
-next_mail() {
-        local f
-        wait_for 5 has_new || { echo "no new mail"; return 1; }
-        f=$(new_mails | head -n 1)
-        echo "$f" >>"$SEEN"
-        cat "$SPOOL/new/$f"
-}
+next_mail() { spool_next_mail "$SPOOL"; }
 # token_of MAIL-TEXT: the token of its link
 token_of() { sed -n 's/^Link: .*?token=//p' <<<"$1"; }
 # binds USER PASSWORD: ldapwhoami as the user succeeds

@@ -531,3 +531,17 @@ wait_for() {
                 sleep 0.1
         done
 }
+
+# spool_next_mail SPOOL: the text of the next message in SPOOL/new that no
+# earlier call took (remembered in $T/seen-mails), waiting for it at most
+# 5 s (sesamed answers a request for a link before it writes the mail).
+spool_next_mail() {
+        local spool=$1 f
+        touch "$T/seen-mails"
+        _spool_new() { comm -13 <(sort "$T/seen-mails") <(ls -1 "$spool/new" 2>/dev/null | sort); }
+        _spool_has_new() { [ -n "$(_spool_new)" ]; }
+        wait_for 5 _spool_has_new || { echo "no new mail in $spool"; return 1; }
+        f=$(_spool_new | head -n 1)
+        echo "$f" >>"$T/seen-mails"
+        cat "$spool/new/$f"
+}
