@@ -42,6 +42,7 @@ enum conf_type {
         CT_SCHEMA,  /* enum conf_group_schema */
         CT_TOTP_ALG, /* enum conf_totp_alg */
         CT_URL,     /* http:// or https:// URL, printable ASCII, no query or fragment */
+        CT_SMTP_URL, /* smtp:// or smtps:// URL, printable ASCII */
 };
 
 /* Names of the enum-valued types, in enum order. */
@@ -154,6 +155,14 @@ static const struct conf_key keys[] = {
         NUM("web", "rate_per_account", CT_U32, web_rate_per_account, "3", 1, 1000),
 
         STR("mail", "spool_dir", CT_PATH, mail_spool_dir, "/var/spool/sesame", 0),
+        STR("mail", "smtp_url", CT_SMTP_URL, mail_smtp_url, "smtp://localhost", 0),
+        STR("mail", "starttls", CT_BOOL, mail_starttls, "yes", 0),
+        STR("mail", "ca_file", CT_PATH, mail_ca_file, NULL, CF_EMPTY_OK),
+        STR("mail", "user", CT_STRING, mail_user, NULL, CF_EMPTY_OK),
+        STR("mail", "password_file", CT_PATH, mail_password_file, NULL, CF_EMPTY_OK),
+        STR("mail", "from", CT_STRING, mail_from, "sesame@localhost", 0),
+        STR("mail", "template_dir", CT_PATH, mail_template_dir, "/etc/sesame/mail", 0),
+        NUM("mail", "retry_interval", CT_SECONDS, mail_retry_interval, "60", 1, 3600),
 };
 
 #define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
@@ -161,7 +170,7 @@ static const struct conf_key keys[] = {
 
 static bool is_string_type(enum conf_type t)
 {
-        return t == CT_STRING || t == CT_PATH || t == CT_FILTER || t == CT_ATTR || t == CT_URL;
+        return t == CT_STRING || t == CT_PATH || t == CT_FILTER || t == CT_ATTR || t == CT_URL || t == CT_SMTP_URL;
 }
 
 static bool is_blank(char ch)
@@ -286,6 +295,14 @@ static int check_string(const struct conf_key *k, const char *v, char *why)
                 return check_filter(k, v, why);
         case CT_URL:
                 return check_url(k, v, why);
+        case CT_SMTP_URL:
+                if (strncasecmp(v, "smtp://", 7) != 0 && strncasecmp(v, "smtps://", 8) != 0)
+                        return errf(why, WHY_MAX, -EINVAL, "%s is not an smtp:// or smtps:// URL", show(k, v, q));
+                for (size_t i = 0; v[i]; i++)
+                        if (v[i] <= 0x20 || v[i] >= 0x7f)
+                                return errf(why, WHY_MAX, -EINVAL, "%s: blanks and control characters are not "
+                                            "allowed", show(k, v, q));
+                return 0;
         case CT_ATTR:
                 /* it goes into LDAP filters: nothing that could change one */
                 for (size_t i = 0; v[i]; i++)

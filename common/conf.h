@@ -127,6 +127,14 @@ struct sesame_conf {
 
         /* [mail] */
         char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */
+        char *mail_smtp_url;      /* smtp://host[:port] or smtps://...; default smtp://localhost */
+        bool mail_starttls;       /* smtp://: STARTTLS required, never cleartext; default yes */
+        char *mail_ca_file;       /* CA bundle for the SMTP server; NULL: system default */
+        char *mail_user;          /* SMTP AUTH user; NULL: no AUTH */
+        char *mail_password_file; /* its password, a root-only file (read as root at start) */
+        char *mail_from;          /* the From address, default sesame@localhost */
+        char *mail_template_dir;  /* templates that override the shipped ones, /etc/sesame/mail */
+        uint32_t mail_retry_interval; /* seconds before the first retry, doubling up to an hour; 60 */
 };
 
 /**

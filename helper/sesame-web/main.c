@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * main.c - sesame-web: read sesame.conf, listen on [web] listen, drop to
- * the [web] user when started as root, serve until SIGTERM or SIGINT.
+ * the [web] user when started as root, serve the pages and send the
+ * spooled mails until SIGTERM or SIGINT.
  *
  * The configuration is parsed by the same code as sesamed's, but the
  * bind password file is never read: sesame-web has no business with the
@@ -24,10 +25,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "config.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "mailer.h"
 #include "macro.h"
 #include "safefile.h"
 #include "util.h"
@@ -156,8 +160,11 @@ int main(int argc, char **argv)
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (load_conf(path, &c) < 0)
                 return EXIT_FAILURE;
+        if (sodium_init() < 0)
+                return log_error("libsodium did not initialise"), EXIT_FAILURE;
         fd = listen_on(c->web_listen);
-        if (fd < 0 || drop_privileges(c->web_user) < 0 || guard_init() < 0)
+        /* the SMTP password file is root's: read before the drop */
+        if (fd < 0 || mailer_init(c) < 0 || drop_privileges(c->web_user) < 0 || guard_init() < 0)
                 return EXIT_FAILURE;
         (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         /* the HTTP threads inherit the mask: only sigwait() sees these */
@@ -167,7 +174,7 @@ int main(int argc, char **argv)
         sigaddset(&set, SIGPIPE);
         (void)pthread_sigmask(SIG_BLOCK, &set, NULL);
         d = http_start(c, fd);
-        if (!d)
+        if (!d || mailer_start() < 0)
                 return EXIT_FAILURE;
         log_info("listening on %s (uid %u); links start with %s", c->web_listen, (unsigned)getuid(), c->web_base_url);
         do
@@ -175,6 +182,7 @@ int main(int argc, char **argv)
         while (sig == SIGPIPE);
         log_info("signal %d: exiting", sig);
         http_stop(d);
+        mailer_stop();
         conf_free(c);
         return EXIT_SUCCESS;
 }
