@@ -185,6 +185,18 @@ N=$(spooled)
 ok "CR/LF in the login name: OK, as any unknown name" web web-reset-request $'alice@example.test\r\nBcc: x@evil.test'
 sleep 0.5
 check "... and nothing spooled" "$N" "$(spooled)"
+# a user who may edit their own mail attribute puts a line break in it
+ok "the directory takes an address with CR LF for dave" slapd_ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+replace: mail
+mail:: $(printf 'dave@example.test\r\nBcc: x@evil.test' | base64 -w0)
+EOF
+N=$(spooled)
+ok "a reset for dave: OK, as for anyone" web web-reset-request dave
+sleep 0.5
+check "... but nothing spooled" "$N" "$(spooled)"
+ok "... and why is logged" grep -q "password reset requested for .*dave.*no mail" "$T/sesamed.log"
 ok "no spool file has a Bcc line" sh -c "! grep -rqi '^Bcc' '$SPOOL'"
 
 ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
