@@ -24,9 +24,16 @@ local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
 PORT=$(_slapd_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
 BASE="https://login.example.test/self"
 URL="http://127.0.0.1:$PORT"
+SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
+# The links are read from the spool, so sesame-web's sender must leave the
+# mails there: it sends to a port where nothing listens, and a mail stays
+# in the spool until a server accepts it (test-web-mail.sh sends them).
 EXTRA_WEB="base_url = $BASE
 listen = 127.0.0.1:$PORT
-rate_per_account = 3" EXTRA_MAIL="spool_dir = $SPOOL" sesamed_config >"$T/sesame.conf"
+rate_per_account = 3" EXTRA_MAIL="spool_dir = $SPOOL
+smtp_url = smtp://127.0.0.1:1
+template_dir = $SRC/conf/mail
+retry_interval = 3600" sesamed_config >"$T/sesame.conf"
 sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
 
 "$SESAME_WEB" -f -c "$T/sesame.conf" >>"$T/sesame-web.log" 2>&1 &
