@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * call.h - one call to sesamed, the same for every client (libnss_sesame,
- * pam_sesame, sesamectl): connect with the checks of client.h, send one
+ * pam_sesame, sesamectl, sesame-web): connect with the checks of client.h, send one
  * request frame carrying the client's deadline (SESAME_F_DEADLINE_MS), and
  * read the answer frames up to END before that one absolute deadline.
  *
@@ -32,6 +32,7 @@
 #define CALL_SOCKET_NSS SESAME_RUNDIR "/nss.sock"
 #define CALL_SOCKET_PAM SESAME_RUNDIR "/pam.sock"
 #define CALL_SOCKET_ADMIN SESAME_RUNDIR "/admin.sock"
+#define CALL_SOCKET_WEB SESAME_RUNDIR "/web.sock"
 
 /* What an END frame says. */
 struct call_end {

@@ -41,6 +41,8 @@ enum conf_type {
         CT_BOOL,    /* yes/no, true/false, on/off, 1/0 */
         CT_SCHEMA,  /* enum conf_group_schema */
         CT_TOTP_ALG, /* enum conf_totp_alg */
+        CT_URL,     /* http:// or https:// URL, printable ASCII, no query or fragment */
+        CT_SMTP_URL, /* smtp:// or smtps:// URL, printable ASCII */
 };
 
 /* Names of the enum-valued types, in enum order. */
@@ -74,7 +76,8 @@ struct conf_key {
 #define NUM(sec, k, t, field, d, lo, hi) K(sec, k, t, field, d, lo, hi, 0)
 
 /* Sections in file order; conf_dump() prints keys[] in this order. */
-static const char *const sections[] = { "ldap", "map", "nss", "daemon", "auth", "totp", "password", "hooks" };
+static const char *const sections[] = { "ldap", "map", "nss", "daemon", "auth", "totp", "password", "hooks",
+                                        "web", "mail" };
 /* "[ldap], [map], ..." fits, with room for a few more (more is cut short) */
 #define SECTIONS_TEXT_MAX 160
 
@@ -144,6 +147,26 @@ static const struct conf_key keys[] = {
         STR("hooks", "program", CT_PATH, hook_program, NULL, CF_EMPTY_OK),
         STR("hooks", "events", CT_STRING, hook_events, NULL, CF_EMPTY_OK),
         NUM("hooks", "timeout", CT_SECONDS, hook_timeout, "10", 1, 3600),
+
+        STR("web", "user", CT_STRING, web_user, "sesame-web", 0),
+        STR("web", "listen", CT_STRING, web_listen, "127.0.0.1:8470", 0),
+        STR("web", "base_url", CT_URL, web_base_url, "http://127.0.0.1:8470", 0),
+        STR("web", "app_name", CT_STRING, web_app_name, "Sesame", 0),
+        NUM("web", "reset_lifetime", CT_SECONDS, web_reset_lifetime, "1800", 1, 86400),
+        NUM("web", "confirm_lifetime", CT_SECONDS, web_confirm_lifetime, "172800", 1, 1209600),
+        NUM("web", "rate_window", CT_SECONDS, web_rate_window, "900", 1, 86400),
+        NUM("web", "rate_per_address", CT_U32, web_rate_per_address, "20", 1, 100000),
+        NUM("web", "rate_per_account", CT_U32, web_rate_per_account, "3", 1, 1000),
+
+        STR("mail", "spool_dir", CT_PATH, mail_spool_dir, "/var/spool/sesame", 0),
+        STR("mail", "smtp_url", CT_SMTP_URL, mail_smtp_url, "smtp://localhost", 0),
+        STR("mail", "starttls", CT_BOOL, mail_starttls, "yes", 0),
+        STR("mail", "ca_file", CT_PATH, mail_ca_file, NULL, CF_EMPTY_OK),
+        STR("mail", "user", CT_STRING, mail_user, NULL, CF_EMPTY_OK),
+        STR("mail", "password_file", CT_PATH, mail_password_file, NULL, CF_EMPTY_OK),
+        STR("mail", "from", CT_STRING, mail_from, "sesame@localhost", 0),
+        STR("mail", "template_dir", CT_PATH, mail_template_dir, "/etc/sesame/mail", 0),
+        NUM("mail", "retry_interval", CT_SECONDS, mail_retry_interval, "60", 1, 3600),
 };
 
 #define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))
@@ -151,7 +174,7 @@ static const struct conf_key keys[] = {
 
 static bool is_string_type(enum conf_type t)
 {
-        return t == CT_STRING || t == CT_PATH || t == CT_FILTER || t == CT_ATTR;
+        return t == CT_STRING || t == CT_PATH || t == CT_FILTER || t == CT_ATTR || t == CT_URL || t == CT_SMTP_URL;
 }
 
 static bool is_blank(char ch)
@@ -241,6 +264,27 @@ static int check_filter(const struct conf_key *k, const char *v, char *why)
         return 0;
 }
 
+/* Links in mails are this URL plus a path: it must be absolute, and hold
+ * nothing a mail or an HTML attribute would have to escape. */
+static int check_url(const struct conf_key *k, const char *v, char *why)
+{
+        char q[QUOTE_MAX];
+        size_t n = strlen(v);
+
+        if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
+                return errf(why, WHY_MAX, -EINVAL, "%s is not an http:// or https:// URL", show(k, v, q));
+        if (n <= (v[4] == ':' ? 7u : 8u) || v[n - 1] == '/')
+                return errf(why, WHY_MAX, -EINVAL, "%s: a host is needed, and no '/' at the end",
+                            show(k, v, q));
+        for (size_t i = 0; i < n; i++)
+                if (v[i] <= 0x20 || v[i] >= 0x7f || strchr("?#\"'<>\\`", v[i]))
+                        return errf(why, WHY_MAX, -EINVAL,
+                                    "%s: blanks, control characters, quotes, '<', '>', '?' and '#' "
+                                    "are not allowed",
+                                    show(k, v, q));
+        return 0;
+}
+
 static int check_string(const struct conf_key *k, const char *v, char *why)
 {
         char q[QUOTE_MAX];
@@ -253,6 +297,16 @@ static int check_string(const struct conf_key *k, const char *v, char *why)
                 return 0;
         case CT_FILTER:
                 return check_filter(k, v, why);
+        case CT_URL:
+                return check_url(k, v, why);
+        case CT_SMTP_URL:
+                if (strncasecmp(v, "smtp://", 7) != 0 && strncasecmp(v, "smtps://", 8) != 0)
+                        return errf(why, WHY_MAX, -EINVAL, "%s is not an smtp:// or smtps:// URL", show(k, v, q));
+                for (size_t i = 0; v[i]; i++)
+                        if (v[i] <= 0x20 || v[i] >= 0x7f)
+                                return errf(why, WHY_MAX, -EINVAL, "%s: blanks and control characters are not "
+                                            "allowed", show(k, v, q));
+                return 0;
         case CT_ATTR:
                 /* it goes into LDAP filters: nothing that could change one */
                 for (size_t i = 0; v[i]; i++)

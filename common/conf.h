@@ -117,6 +117,28 @@ struct sesame_conf {
         char *hook_program; /* run for the events below; NULL: none */
         char *hook_events;  /* blank-separated event names; NULL: none */
         uint32_t hook_timeout; /* seconds before a hook is killed, default 10 */
+
+        /* [web] self-service through sesame-web */
+        char *web_user;              /* the user sesame-web runs as: the only non-root peer of web.sock */
+        char *web_listen;            /* sesame-web's address: IPv4:port or [IPv6]:port, 127.0.0.1:8470 */
+        char *web_base_url;          /* links in mails start with it; default http://127.0.0.1:8470 */
+        char *web_app_name;          /* the name in mails and pages, default "Sesame" */
+        uint32_t web_reset_lifetime;   /* seconds a reset link lives, default 1800 */
+        uint32_t web_confirm_lifetime; /* seconds a confirmation link lives, default 172800 */
+        uint32_t web_rate_window;      /* seconds the rate limits count over, default 900 */
+        uint32_t web_rate_per_address; /* form posts per client address in the window, default 20 */
+        uint32_t web_rate_per_account; /* link mails asked per login name in the window, default 3 */
+
+        /* [mail] */
+        char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */
+        char *mail_smtp_url;      /* smtp://host[:port] or smtps://...; default smtp://localhost */
+        bool mail_starttls;       /* smtp://: STARTTLS required, never cleartext; default yes */
+        char *mail_ca_file;       /* CA bundle for the SMTP server; NULL: system default */
+        char *mail_user;          /* SMTP AUTH user; NULL: no AUTH */
+        char *mail_password_file; /* its password, a root-only file (read as root at start) */
+        char *mail_from;          /* the From address, default sesame@localhost */
+        char *mail_template_dir;  /* templates that override the shipped ones, /etc/sesame/mail */
+        uint32_t mail_retry_interval; /* seconds before the first retry, doubling up to an hour; 60 */
 };
 
 /**

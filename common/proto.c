@@ -66,6 +66,7 @@ static const struct tag_info tag_table[SESAME_F__MAX + 1] = {
         [SESAME_F_ACTION] = { T_U32, 4 },
         [SESAME_F_RECOVERY_LEFT] = { T_U32, 4 },
         [SESAME_F_DEADLINE_MS] = { T_U32, 4 },
+        [SESAME_F_TOKEN] = { T_STR, SESAME_TOKEN_MAX },
 };
 
 /* The duplicate check keeps one bit per tag in a uint64_t. */
@@ -152,6 +153,12 @@ static const struct op_schema op_table[] = {
                   [SESAME_F_TTY] = OPT,
                   DEADLINE,
           } },
+        { SESAME_REQ_WEB_RESET_REQUEST, { [SESAME_F_LOGIN] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
+        { SESAME_REQ_WEB_RESET_CHECK, { [SESAME_F_TOKEN] = REQ, DEADLINE } },
+        { SESAME_REQ_WEB_RESET_REDEEM,
+          { [SESAME_F_TOKEN] = REQ, [SESAME_F_NEWPASSWORD] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
+        { SESAME_REQ_WEB_CONFIRM_REQUEST, { [SESAME_F_LOGIN] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
+        { SESAME_REQ_WEB_CONFIRM_REDEEM, { [SESAME_F_TOKEN] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
         { SESAME_ANS_END,
           {
                   [SESAME_F_STATUS] = REQ,

@@ -15,6 +15,9 @@
  *   pam.sock    mode 0666  logins (pam_sesame); a non-root peer may only
  *                          act on its own account (SO_PEERCRED)
  *   admin.sock  mode 0600  sesamectl (root only)
+ *   web.sock    mode 0666  sesame-web: only root and the uid of the
+ *                          configured [web] user (SO_PEERCRED); anybody
+ *                          else is closed on without an answer
  * Clients check that the socket is owned by root before sending anything.
  *
  * Frame
@@ -131,6 +134,32 @@
  * SESAME_REQ_UNLOCK         LOGIN          -> END
  * SESAME_REQ_CHECK          (none)         -> END  (LDAP bind, key file)
  *
+ * Requests and answers (web.sock, for sesame-web)
+ * ------------------------------------------------
+ * sesame-web asks on behalf of anonymous visitors, so none of these says
+ * whether an account exists, and none answers with data about one.
+ * Tokens are made and checked by sesamed alone: it writes the mail with
+ * the link into the mail spool itself, so a token reaches sesame-web only
+ * when a visitor brings it back.
+ *
+ * SESAME_REQ_WEB_RESET_REQUEST   LOGIN, RHOST?        -> END
+ *     "Forgot password" for a user name or an address.  Always OK (the
+ *     answer is sent before the account is even looked up): when the
+ *     account exists and has an address, a reset mail is spooled.
+ * SESAME_REQ_WEB_RESET_CHECK     TOKEN                -> END
+ *     Is this a live reset token?  OK, or REFUSED with REASON TOKEN.
+ * SESAME_REQ_WEB_RESET_REDEEM    TOKEN, NEWPASSWORD, RHOST?  -> END
+ *     Spend the token (once: of two redeems exactly one wins) and set the
+ *     password as sesamed's service DN; every other outstanding link dies
+ *     and Sesame's failure count is cleared.  REFUSED/TOKEN: not a live
+ *     token; BAD_PASSWORD with the rules in MESSAGE (the token is not
+ *     spent then).
+ * SESAME_REQ_WEB_CONFIRM_REQUEST LOGIN, RHOST?        -> END
+ *     "Resend confirmation": always OK; a mail is spooled when the account
+ *     exists, has an address and it is not confirmed yet.
+ * SESAME_REQ_WEB_CONFIRM_REDEEM  TOKEN, RHOST?        -> END
+ *     Mark the address confirmed.  REFUSED/TOKEN: not a live token.
+ *
  * Answers
  * -------
  * SESAME_ANS_END       STATUS, MESSAGE?, REASON?, LOCKED_UNTIL?
@@ -196,6 +225,11 @@
 #define SESAME_REQ_ACCOUNT       0x0202
 #define SESAME_REQ_CHAUTHTOK     0x0204
 #define SESAME_REQ_SESSION       0x0206
+#define SESAME_REQ_WEB_RESET_REQUEST   0x0300
+#define SESAME_REQ_WEB_RESET_CHECK     0x0302
+#define SESAME_REQ_WEB_RESET_REDEEM    0x0304
+#define SESAME_REQ_WEB_CONFIRM_REQUEST 0x0306
+#define SESAME_REQ_WEB_CONFIRM_REDEEM  0x0308
 
 /* Answers: odd. */
 #define SESAME_ANS_END     0x0001
@@ -244,7 +278,8 @@
 #define SESAME_F_ACTION  31 /* U32        SESAME_SESSION_*            */
 #define SESAME_F_RECOVERY_LEFT 32 /* U32  unused recovery codes       */
 #define SESAME_F_DEADLINE_MS 33 /* U32    ms the client will still wait (any request) */
-#define SESAME_F__MAX    33
+#define SESAME_F_TOKEN   34 /* STR   128  a reset or confirmation token (secret) */
+#define SESAME_F__MAX    34
 
 #define SESAME_NAME_MAX 256
 #define SESAME_TEXT_MAX 1024
@@ -252,6 +287,7 @@
 #define SESAME_PASSWORD_MAX 512 /* longer is refused, never truncated */
 #define SESAME_CODE_MAX 64
 #define SESAME_SECRET_MAX 128
+#define SESAME_TOKEN_MAX 128
 
 /* STATUS values */
 #define SESAME_ST_OK       0
@@ -272,6 +308,8 @@
 #define SESAME_R_ROLE           6 /* lacks a role the service requires */
 #define SESAME_R_NO_TOTP        7 /* TOTP_MODE required but no seed enrolled */
 #define SESAME_R_CODE_NEEDED    8 /* (AUTH_FAILED) the account has TOTP and no code was given */
+#define SESAME_R_TOKEN          9 /* not a live token: unknown, tampered, expired, spent, or made
+                                   * for another purpose (which one is not told) */
 
 /* TOTP_MODE values */
 #define SESAME_TOTP_OFF      0 /* no code is checked */

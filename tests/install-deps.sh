@@ -16,7 +16,7 @@ packages=(
         gcc meson ninja-build pkg-config binutils gettext
         libldap2-dev libsodium-dev liboath-dev libsystemd-dev libpam0g-dev
         libqrencode-dev libcmocka-dev
-        # sesame-web, to come (-Dsesame_web=true checks for them)
+        # sesame-web
         libcurl4-openssl-dev libmicrohttpd-dev
         # tests and demo
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
@@ -24,6 +24,8 @@ packages=(
         python3 util-linux procps iproute2 coreutils passwd systemd
         # the Debian packages and their install test (tests/install)
         debhelper dpkg-dev lintian
+        # sesame-web's tests: an HTTP client and a real SMTP server
+        curl python3-aiosmtpd
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -20,6 +20,7 @@ enum sock_class {
         SOCK_NSS,
         SOCK_PAM,
         SOCK_ADMIN,
+        SOCK_WEB,
         SOCK__MAX,
 };
 

@@ -3,7 +3,8 @@
  * dir-internal.h - what the three parts of the directory code share:
  * dir.c (the pool of service connections, searches and modifies),
  * dir-conn.c (connecting to one URI: options, time limits, StartTLS) and
- * dir-user.c (binds as a user: password checks and changes).
+ * dir-user.c (binds as a user: password checks and changes) and dir-web.c
+ * (a password set by the service DN, for the reset links).
  *
  * The static helpers here speak in negative errno values of their own
  * (-ETIME: the request's deadline passed, before a step or during it;
@@ -105,5 +106,13 @@ void dir_server_down(struct dir *d, size_t i, const char *why);
 void dir_server_suspect(struct dir *d, size_t i);
 /* Server @i is neither down nor suspect (any more). */
 bool dir_server_healthy(struct dir *d, size_t i);
+
+/* Bind @ld as the service DN ([ldap] binddn; anonymous without one):
+ * an LDAP result code. */
+int dir_bind_service(struct dir *d, LDAP *ld);
+
+/* A server's diagnostic @text made printable (control characters become
+ * blanks) into @msg, for the user; none, or invalid UTF-8: @fallback. */
+void dir_copy_diag(const char *text, const char *fallback, char *msg, size_t size);
 
 #endif

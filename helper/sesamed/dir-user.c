@@ -95,9 +95,7 @@ int dir_user_bind(struct dir *d, const char *dn, const char *password)
         return r;
 }
 
-/* @text made printable (control characters become blanks) into @msg;
- * invalid UTF-8 is replaced by @fallback. */
-static void copy_diag(const char *text, const char *fallback, char *msg, size_t size)
+void dir_copy_diag(const char *text, const char *fallback, char *msg, size_t size)
 {
         size_t n = 0;
 
@@ -131,7 +129,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
         if (old.bv_len == 0)
                 return OUT_BAD_CREDENTIALS;
         if (new.bv_len == 0) {
-                copy_diag(NULL, "The new password is empty.", msg, msgsize);
+                dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
                 return OUT_PASSWORD_POLICY;
         }
         r = user_conn(d, dn, &old, &ld);
@@ -172,7 +170,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
         case LDAP_UNWILLING_TO_PERFORM:
         case LDAP_INVALID_SYNTAX:
                 /* a password policy said no: its words are for the user */
-                copy_diag(text, "The directory refused the new password.", msg, msgsize);
+                dir_copy_diag(text, "The directory refused the new password.", msg, msgsize);
                 log_info("password change for %s refused by the directory: %s", dn, ldap_err2string(err));
                 r = OUT_PASSWORD_POLICY;
                 break;

@@ -74,7 +74,7 @@ struct dir *dir_free(struct dir *d)
         return NULL;
 }
 
-static int bind_service(struct dir *d, LDAP *ld)
+int dir_bind_service(struct dir *d, LDAP *ld)
 {
         struct berval cred = { 0, NULL };
         int rc;
@@ -114,7 +114,7 @@ static int conn_open(struct dir *d, struct dir_conn *c)
                         dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
                         continue;
                 }
-                rc = bind_service(d, ld);
+                rc = dir_bind_service(d, ld);
                 if (rc != LDAP_SUCCESS) {
                         (void)ldap_unbind_ext_s(ld, NULL, NULL);
                         if (dir_deadline_passed())

@@ -18,15 +18,18 @@
 #include "outcome.h"
 #include "ratelimit.h"
 #include "util.h"
+#include "websrv.h"
 
 #define NSS SOCK_BIT(SOCK_NSS)
 #define PAM SOCK_BIT(SOCK_PAM)
 #define ADMIN SOCK_BIT(SOCK_ADMIN)
+#define WEB SOCK_BIT(SOCK_WEB)
 
 static const enum peer_policy peer_policy[SOCK__MAX] = {
         [SOCK_NSS] = PEER_ANYONE,
         [SOCK_PAM] = PEER_ANYONE,
         [SOCK_ADMIN] = PEER_ROOT,
+        [SOCK_WEB] = PEER_WEB,
 };
 
 static const struct dispatch_entry dispatch[] = {
@@ -57,6 +60,14 @@ static const struct dispatch_entry dispatch[] = {
         { SESAME_REQ_ACCOUNT, PAM, D_ACCOUNT | D_SELF, handle_account, NULL },
         { SESAME_REQ_CHAUTHTOK, PAM, D_ACCOUNT | D_SELF, handle_chauthtok, NULL },
         { SESAME_REQ_SESSION, PAM, D_ACCOUNT | D_SELF, handle_session, NULL },
+        /* self-service for anonymous visitors, through sesame-web: the
+         * handlers look accounts up themselves (no D_ACCOUNT), since
+         * their answers must not tell whether one exists */
+        { SESAME_REQ_WEB_RESET_REQUEST, WEB, 0, handle_web_reset_request, NULL },
+        { SESAME_REQ_WEB_RESET_CHECK, WEB, 0, handle_web_reset_check, NULL },
+        { SESAME_REQ_WEB_RESET_REDEEM, WEB, 0, handle_web_reset_redeem, NULL },
+        { SESAME_REQ_WEB_CONFIRM_REQUEST, WEB, 0, handle_web_confirm_request, NULL },
+        { SESAME_REQ_WEB_CONFIRM_REDEEM, WEB, 0, handle_web_confirm_redeem, NULL },
 };
 
 enum peer_policy dispatch_peer_policy(enum sock_class cls)
@@ -64,9 +75,11 @@ enum peer_policy dispatch_peer_policy(enum sock_class cls)
         return cls < SOCK__MAX ? peer_policy[cls] : PEER_ROOT;
 }
 
-const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid)
+const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid, uid_t web_uid)
 {
         if (cls >= SOCK__MAX || (peer_policy[cls] == PEER_ROOT && uid != 0))
+                return NULL;
+        if (peer_policy[cls] == PEER_WEB && uid != 0 && (web_uid == DISPATCH_NO_UID || uid != web_uid))
                 return NULL;
         for (size_t i = 0; i < ELEMENTSOF(dispatch); i++)
                 if (dispatch[i].opcode == opcode)
@@ -212,7 +225,8 @@ void dispatch_serve(struct client *cl)
                         log_debug("uid %u: %s; closing", (unsigned)cl->cred.uid, proto_strerror(r));
                         return;
                 }
-                d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid);
+                d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid,
+                                       cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
                 if (!d) {
                         log_notice("uid %u pid %d: request 0x%04x not allowed here; closing",
                                    (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);

@@ -7,9 +7,10 @@
  * OpenSSH's monitor: the sockets it may arrive on and whether it names an
  * account.  The loop authorises a request before any handler runs:
  *
- *  1. the socket's peer policy (admin.sock: root only; nss.sock and
- *     pam.sock: anyone) and the opcode's socket classes: a request that
- *     fails either closes the connection without an answer;
+ *  1. the socket's peer policy (admin.sock: root only; web.sock: root and
+ *     the [web] user; nss.sock and pam.sock: anyone) and the opcode's
+ *     socket classes: a request that fails either closes the connection
+ *     without an answer;
  *  2. D_ACCOUNT: the LOGIN field is resolved to an account here, once,
  *     by one rule (resolve_login()); a LOGIN that names no account is answered
  *     here (the entry's @unresolved hook may log it first);
@@ -35,7 +36,12 @@
 enum peer_policy {
         PEER_ANYONE, /* any uid may connect (mode 0666) */
         PEER_ROOT,   /* uid 0 only */
+        PEER_WEB,    /* uid 0 and the uid of the [web] user */
 };
+
+/* "No such uid" for a web uid that could not be resolved: then web.sock
+ * admits root alone. */
+#define DISPATCH_NO_UID ((uid_t)-1)
 
 enum dispatch_flags {
         D_ACCOUNT = 1u << 0, /* LOGIN names an account: resolved before the handler runs */
@@ -73,10 +79,11 @@ enum peer_policy dispatch_peer_policy(enum sock_class cls);
 /**
  * dispatch_authorise() - step 1: may a peer running as @uid send @opcode
  * on a socket of class @cls?
+ * @web_uid: the uid of the [web] user (PEER_WEB), or DISPATCH_NO_UID
  * Return: the table entry, or NULL (unknown opcode, wrong socket, or a
  * peer the socket's policy does not admit).
  */
-const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid);
+const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class cls, uid_t uid, uid_t web_uid);
 
 /**
  * dispatch_may_target() - step 3: may a peer running as @uid act on the
@@ -139,5 +146,11 @@ int handle_totp_disable(struct call *c);
 int handle_recovery_codes(struct call *c);
 int handle_unlock(struct call *c);
 int handle_check(struct call *c);
+/* websrv.c */
+int handle_web_reset_request(struct call *c);
+int handle_web_reset_check(struct call *c);
+int handle_web_reset_redeem(struct call *c);
+int handle_web_confirm_request(struct call *c);
+int handle_web_confirm_redeem(struct call *c);
 
 #endif

@@ -21,6 +21,10 @@ static const struct listener defs[LISTENERS] = {
         { "nss.sock", SOCK_NSS, 0666, -1, false },
         { "pam.sock", SOCK_PAM, 0666, -1, false },
         { "admin.sock", SOCK_ADMIN, 0600, -1, false },
+        /* 0666 rather than a group of its own: the [web] user is named in
+         * sesame.conf and may change on reload, the socket's group would
+         * not; the peer policy checks the uid of every connection */
+        { "web.sock", SOCK_WEB, 0666, -1, false },
 };
 
 static int create_socket(const char *dir, const struct listener *def)

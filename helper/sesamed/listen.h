@@ -8,6 +8,8 @@
  *   nss.sock    0666  SOCK_NSS
  *   pam.sock    0666  SOCK_PAM
  *   admin.sock  0600  SOCK_ADMIN
+ *   web.sock    0666  SOCK_WEB (who may talk there is the peer policy's
+ *                     to decide: root and the [web] user only)
  */
 #ifndef SESAMED_LISTEN_H
 #define SESAMED_LISTEN_H
@@ -25,7 +27,7 @@ struct listener {
         bool passed; /* by systemd: not ours to unlink */
 };
 
-#define LISTENERS 3
+#define LISTENERS 4
 
 /**
  * listen_open() - fill @ls with a listening, non-blocking socket per

@@ -34,11 +34,13 @@
 #define RC_CONTEXT "sesamerc" /* crypto_kdf_CONTEXTBYTES == 8 */
 #define RC_SUBKEY_ID 1
 #define RC_CHARS 12
+#define TK_SUBKEY_ID 2 /* the MAC key of reset and confirmation tokens */
 static const char rc_alphabet[] = "abcdefghjkmnpqrstuvwxyz23456789"; /* no i, l, o, 0, 1 */
 
 struct seal_key {
         unsigned char box[crypto_secretbox_KEYBYTES];
         unsigned char rc[crypto_generichash_BYTES];
+        unsigned char tk[crypto_generichash_BYTES];
 };
 
 _Static_assert(crypto_secretbox_KEYBYTES == SEAL_KEY_LEN, "secretbox key size");
@@ -86,7 +88,8 @@ static int key_load(const char *path, struct seal_key **ret, char *err, size_t e
         if (!k)
                 return errf(err, errsize, -ENOMEM, "%s: out of memory", path ? path : "(null)");
         r = key_read(path, k->box, err, errsize);
-        if (r >= 0 && crypto_kdf_derive_from_key(k->rc, sizeof(k->rc), RC_SUBKEY_ID, RC_CONTEXT, k->box) != 0)
+        if (r >= 0 && (crypto_kdf_derive_from_key(k->rc, sizeof(k->rc), RC_SUBKEY_ID, RC_CONTEXT, k->box) != 0 ||
+                       crypto_kdf_derive_from_key(k->tk, sizeof(k->tk), TK_SUBKEY_ID, RC_CONTEXT, k->box) != 0))
                 r = errf(err, errsize, -EIO, "%s: key derivation failed", path);
         if (r >= 0 && sodium_mprotect_readonly(k) != 0)
                 r = errf(err, errsize, -errno, "%s: cannot protect the key: %m", path);
@@ -254,4 +257,11 @@ out:
         sodium_memzero(norm, sizeof(norm));
         sodium_memzero(h, sizeof(h));
         return r;
+}
+
+int seal_token_mac(const struct seal_key *k, const uint8_t *msg, size_t len, uint8_t out[SEAL_MAC_LEN])
+{
+        if (!k)
+                return -EINVAL;
+        return crypto_generichash(out, SEAL_MAC_LEN, msg, len, k->tk, sizeof(k->tk)) == 0 ? 0 : -EIO;
 }

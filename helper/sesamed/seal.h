@@ -18,6 +18,10 @@
  * derived from the master key with crypto_kdf, context "sesamerc"), so a
  * directory dump does not reveal them.  Comparing normalises: lower case,
  * blanks and dashes dropped.
+ *
+ * Tokens (reset and confirmation links, tokens.h) are authenticated with
+ * a keyed BLAKE2b-256 whose key is derived the same way (subkey 2), so a
+ * token key never is the key of anything else.
  */
 #ifndef SESAMED_SEAL_H
 #define SESAMED_SEAL_H
@@ -29,6 +33,7 @@
 #define RECOVERY_CODES 10
 #define RECOVERY_CODE_LEN 15  /* "xxxx-xxxx-xxxx" + NUL */
 #define RECOVERY_HASH_LEN 65  /* 64 hex + NUL */
+#define SEAL_MAC_LEN 32       /* seal_token_mac() */
 
 struct seal_key;
 
@@ -54,5 +59,9 @@ void recovery_new(char out[RECOVERY_CODE_LEN]);
 /* Keyed hash of a typed code, normalised; -EINVAL if it does not have the
  * shape of a recovery code once normalised (12 chars of the alphabet). */
 int recovery_hash(const struct seal_key *k, const char *code, char out[RECOVERY_HASH_LEN]);
+
+/* Keyed BLAKE2b-256 of @msg with the token subkey: 0, or -EINVAL (no
+ * key) / -EIO. */
+int seal_token_mac(const struct seal_key *k, const uint8_t *msg, size_t len, uint8_t out[SEAL_MAC_LEN]);
 
 #endif

@@ -28,7 +28,7 @@ pam_service pw <<EOF
 auth     required pam_sesame.so totp=off
 EOF
 
-# mail_lookup ADDRESS: PASSWD_BYMAIL on admin.sock (what sesame-web uses);
+# mail_lookup ADDRESS: PASSWD_BYMAIL on admin.sock (root's lookup by address);
 # prints the user name, or the status name (NOTFOUND, UNAVAIL, ...)
 mail_lookup() {
         "$PYTHON3" -B - "$HARNESS_LIB" "$1" <<'EOF'

@@ -199,9 +199,9 @@ ok "the schema is in cn=schema,cn=config" \
         sh -c "ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H '$LDAPI' -b cn=schema,cn=config '(cn=*sesame)' olcObjectClasses \
                 | grep -q \"NAME 'sesameAccount'\""
 ok "ldapmodify -Y EXTERNAL -f acl-example.ldif" ext ldapmodify -f "$SCHEMA_DIR/acl-example.ldif"
-ok "the three rules come first in the database" \
+ok "the four rules come first in the database" \
         sh -c "ldapsearch -LLL -o ldif-wrap=no -Q -Y EXTERNAL -H '$LDAPI' -b 'olcDatabase={1}mdb,cn=config' -s base olcAccess \
-                | grep '^olcAccess:' | head -3 | grep -c sesame | grep -qx 3"
+                | grep '^olcAccess:' | head -4 | grep -c sesame | grep -qx 4"
 
 # --- 4: the attributes behave as declared ------------------------------------
 P="ou=people,dc=example,dc=com"

@@ -283,7 +283,7 @@ nss_order() {
 # sesamed_config: a configuration for the running slapd on stdout.
 # Variables: URI BINDDN BINDPW_FILE CA_FILE STARTTLS GROUP_SCHEMA CACHE_TTL
 # RECONNECT; EXTRA_LDAP EXTRA_NSS EXTRA_DAEMON EXTRA_AUTH EXTRA_TOTP
-# EXTRA_PASSWORD EXTRA_HOOKS (lines added to that section; every key may
+# EXTRA_PASSWORD EXTRA_HOOKS EXTRA_WEB EXTRA_MAIL (lines added to that section; every key may
 # appear once in the file, so set keys through these rather than by
 # appending another [section]); TOTP_KEY_FILE (default $TOTP_KEY; empty:
 # no key_file line).
@@ -317,6 +317,10 @@ ${EXTRA_TOTP:-}
 ${EXTRA_PASSWORD:-}
 [hooks]
 ${EXTRA_HOOKS:-}
+[web]
+${EXTRA_WEB:-}
+[mail]
+${EXTRA_MAIL:-}
 EOF
 }
 
@@ -546,4 +550,18 @@ wait_for() {
                 [ $(($(date +%s%N) / 1000000)) -lt "$end" ] || return 1
                 sleep 0.1
         done
+}
+
+# spool_next_mail SPOOL: the text of the next message in SPOOL/new that no
+# earlier call took (remembered in $T/seen-mails), waiting for it at most
+# 5 s (sesamed answers a request for a link before it writes the mail).
+spool_next_mail() {
+        local spool=$1 f
+        touch "$T/seen-mails"
+        _spool_new() { comm -13 <(sort "$T/seen-mails") <(ls -1 "$spool/new" 2>/dev/null | sort); }
+        _spool_has_new() { [ -n "$(_spool_new)" ]; }
+        wait_for 5 _spool_has_new || { echo "no new mail in $spool"; return 1; }
+        f=$(_spool_new | head -n 1)
+        echo "$f" >>"$T/seen-mails"
+        cat "$spool/new/$f"
 }

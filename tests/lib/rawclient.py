@@ -51,6 +51,11 @@ Commands (secrets may come from a file: --password-file, --new-password-file,
   totp-disable LOGIN
   recovery-codes LOGIN
   unlock LOGIN
+  web-reset-request LOGIN [--rhost H]       (web.sock)
+  web-reset-check TOKEN
+  web-reset-redeem TOKEN --new-password P|--new-password-file F [--rhost H]
+  web-confirm-request LOGIN [--rhost H]
+  web-confirm-redeem TOKEN [--rhost H]
 """
 import os
 import socket
@@ -141,6 +146,8 @@ REQ = {
     "user-show": 0x0110, "totp-enroll": 0x0112, "totp-activate": 0x0114,
     "totp-disable": 0x0116, "recovery-codes": 0x0118, "unlock": 0x011A,
     "auth": 0x0200, "account": 0x0202, "chauthtok": 0x0204, "session": 0x0206,
+    "web-reset-request": 0x0300, "web-reset-check": 0x0302, "web-reset-redeem": 0x0304,
+    "web-confirm-request": 0x0306, "web-confirm-redeem": 0x0308,
 }
 ANS_NAMES = {0x0001: "END", 0x0003: "PASSWD", 0x0005: "GROUP", 0x0007: "MEMBERS",
              0x0009: "GIDS", 0x000B: "USER", 0x000D: "USERINFO", 0x000F: "TOTP",
@@ -157,12 +164,13 @@ FIELDS = {
     25: ("FAILURES", "u"), 26: ("LOCKED_UNTIL", "u"), 27: ("TOTP_ALG", "u"),
     28: ("TOTP_DIGITS", "u"), 29: ("SECRET", "s"), 30: ("URI", "s"),
     31: ("ACTION", "u"), 32: ("RECOVERY_LEFT", "u"), 33: ("DEADLINE_MS", "u"),
+    34: ("TOKEN", "s"),
 }
 TAG = {name: tag for tag, (name, _) in FIELDS.items()}
 STATUS = ["OK", "NOTFOUND", "UNAVAIL", "DENIED", "INTERNAL", "AUTH_FAILED",
           "REFUSED", "BAD_PASSWORD"]
 REASON = {1: "LOCKED", 2: "PPOLICY_LOCKED", 3: "DISABLED", 4: "EXPIRED",
-          5: "UNCONFIRMED", 6: "ROLE", 7: "NO_TOTP", 8: "CODE_NEEDED"}
+          5: "UNCONFIRMED", 6: "ROLE", 7: "NO_TOTP", 8: "CODE_NEEDED", 9: "TOKEN"}
 FLAGS = ["CONFIRMED", "LOCKED", "PPOLICY_LOCKED", "TOTP", "TOTP_PENDING",
          "DISABLED", "EXPIRED"]
 ALGS = ["SHA1", "SHA256", "SHA512"]
@@ -243,14 +251,19 @@ def build_request(cmd, argv, deadline_ms=None):
         "session": {"service": False, "rhost": False, "tty": False},
         "totp-enroll": {"alg": False, "digits": False},
         "totp-activate": {"code": False, "code-file": False},
+        "web-reset-request": {"rhost": False},
+        "web-reset-redeem": {"new-password": False, "new-password-file": False, "rhost": False},
+        "web-confirm-request": {"rhost": False},
+        "web-confirm-redeem": {"rhost": False},
     }.get(cmd, {})
     opts, pos = parse_opts(argv, spec)
     nargs = 0 if cmd in ("ping", "check") else 2 if cmd == "session" else 1
     if len(pos) != nargs:
         raise Usage("%s takes %d argument(s)" % (cmd, nargs))
     fields = []
+    web_token = cmd in ("web-reset-check", "web-reset-redeem", "web-confirm-redeem")
     if nargs:
-        fields.append(fstr("LOGIN", pos[0]))
+        fields.append(fstr("TOKEN" if web_token else "LOGIN", pos[0]))
     service = opts.get("service", "rawclient")
     if cmd == "auth":
         fields.append(fstr("PASSWORD", secret(opts, "password") or b""))
@@ -275,6 +288,11 @@ def build_request(cmd, argv, deadline_ms=None):
             fields.append(fu32("TOTP_ALG", number(opts["alg"], {"sha1": 0, "sha256": 1, "sha512": 2})))
         if "digits" in opts:
             fields.append(fu32("TOTP_DIGITS", number(opts["digits"])))
+    elif cmd == "web-reset-redeem":
+        new = secret(opts, "new-password")
+        if new is None:
+            raise Usage("web-reset-redeem needs --new-password or --new-password-file")
+        fields.append(fstr("NEWPASSWORD", new))
     elif cmd == "totp-activate":
         code = secret(opts, "code")
         if code is None:

@@ -537,7 +537,7 @@ static void test_err_unknown_section(void **state)
         fails("# x\n\n[global]\n", NAME ":3: ", "unknown section [global]");
         /* the message lists every section there is, in file order */
         fails("[tot]\n", NAME ":1: ",
-              "unknown section [tot] (known: [ldap], [map], [nss], [daemon], [auth], [totp], [password], [hooks])");
+              "unknown section [tot] (known: [ldap], [map], [nss], [daemon], [auth], [totp], [password], [hooks], [web], [mail])");
 }
 
 static void test_err_bad_section_header(void **state)

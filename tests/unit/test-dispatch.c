@@ -22,6 +22,7 @@
 #define N SOCK_BIT(SOCK_NSS)
 #define P SOCK_BIT(SOCK_PAM)
 #define A SOCK_BIT(SOCK_ADMIN)
+#define W SOCK_BIT(SOCK_WEB)
 
 static const struct expect {
         uint16_t opcode;
@@ -50,12 +51,33 @@ static const struct expect {
         { SESAME_REQ_ACCOUNT, P, true, true },
         { SESAME_REQ_CHAUTHTOK, P, true, true },
         { SESAME_REQ_SESSION, P, true, true },
+        /* anonymous visitors through sesame-web: no account is resolved
+         * by the table, whose refusal would tell that it exists */
+        { SESAME_REQ_WEB_RESET_REQUEST, W, false, false },
+        { SESAME_REQ_WEB_RESET_CHECK, W, false, false },
+        { SESAME_REQ_WEB_RESET_REDEEM, W, false, false },
+        { SESAME_REQ_WEB_CONFIRM_REQUEST, W, false, false },
+        { SESAME_REQ_WEB_CONFIRM_REDEEM, W, false, false },
 };
 
 #define OWNER 1000u  /* uidNumber of the account a request names */
 #define STRANGER 1001u
+#define WEB_UID 990u /* the uid of the [web] user */
 
-static const uid_t callers[] = { 0, OWNER, STRANGER, 65534 };
+static const uid_t callers[] = { 0, OWNER, STRANGER, 65534, WEB_UID };
+
+/* Does the policy of socket class @cls admit a peer running as @uid? */
+static bool admits(int cls, uid_t uid)
+{
+        switch (dispatch_peer_policy((enum sock_class)cls)) {
+        case PEER_ANYONE:
+                return true;
+        case PEER_WEB:
+                return uid == 0 || uid == WEB_UID;
+        default:
+                return uid == 0;
+        }
+}
 
 /* Does the protocol define request opcode @op?  The decoder says so: an
  * empty frame of a known opcode fails for another reason, or not at all. */
@@ -81,9 +103,19 @@ static void test_peer_policies(void **state)
         assert_int_equal(dispatch_peer_policy(SOCK_NSS), PEER_ANYONE);
         assert_int_equal(dispatch_peer_policy(SOCK_PAM), PEER_ANYONE);
         assert_int_equal(dispatch_peer_policy(SOCK_ADMIN), PEER_ROOT);
+        assert_int_equal(dispatch_peer_policy(SOCK_WEB), PEER_WEB);
         /* a class out of range admits nobody but root, and nothing */
         assert_int_equal(dispatch_peer_policy(SOCK__MAX), PEER_ROOT);
-        assert_null(dispatch_authorise(SESAME_REQ_PING, SOCK__MAX, 0));
+        assert_null(dispatch_authorise(SESAME_REQ_PING, SOCK__MAX, 0, WEB_UID));
+        /* web.sock: root and the web uid; without a web uid, root alone,
+         * and "no uid" is never a peer's uid that matches */
+        assert_non_null(dispatch_authorise(SESAME_REQ_WEB_RESET_REQUEST, SOCK_WEB, WEB_UID, WEB_UID));
+        assert_null(dispatch_authorise(SESAME_REQ_WEB_RESET_REQUEST, SOCK_WEB, WEB_UID, DISPATCH_NO_UID));
+        assert_null(dispatch_authorise(SESAME_REQ_WEB_RESET_REQUEST, SOCK_WEB, DISPATCH_NO_UID, DISPATCH_NO_UID));
+        assert_non_null(dispatch_authorise(SESAME_REQ_WEB_RESET_REQUEST, SOCK_WEB, 0, DISPATCH_NO_UID));
+        /* the web uid is nobody special on the other sockets */
+        assert_null(dispatch_authorise(SESAME_REQ_PING, SOCK_ADMIN, WEB_UID, WEB_UID));
+        assert_null(dispatch_authorise(SESAME_REQ_AUTH, SOCK_WEB, WEB_UID, WEB_UID));
 }
 
 /* Every request opcode the protocol knows has a policy, here and in the
@@ -102,7 +134,7 @@ static void test_every_opcode_has_a_policy(void **state)
                 if (!expected_find((uint16_t)op))
                         fail_msg("request 0x%04x has no expected policy in this test", op);
                 for (int cls = 0; cls < SOCK__MAX; cls++)
-                        any |= dispatch_authorise((uint16_t)op, (enum sock_class)cls, 0) != NULL;
+                        any |= dispatch_authorise((uint16_t)op, (enum sock_class)cls, 0, WEB_UID) != NULL;
                 if (!any)
                         fail_msg("request 0x%04x is allowed on no socket: it has no entry in dispatch.c", op);
         }
@@ -111,7 +143,7 @@ static void test_every_opcode_has_a_policy(void **state)
                 assert_true(opcode_known(expected[i].opcode));
         /* answers are never requests */
         for (int cls = 0; cls < SOCK__MAX; cls++)
-                assert_null(dispatch_authorise(SESAME_ANS_END, (enum sock_class)cls, 0));
+                assert_null(dispatch_authorise(SESAME_ANS_END, (enum sock_class)cls, 0, WEB_UID));
 }
 
 /* Every opcode x socket x caller: allowed or not, and on whose account. */
@@ -126,10 +158,10 @@ static void test_matrix(void **state)
                 for (int cls = 0; cls < SOCK__MAX; cls++) {
                         for (size_t k = 0; k < sizeof(callers) / sizeof(callers[0]); k++) {
                                 uid_t uid = callers[k];
-                                bool admitted = dispatch_peer_policy((enum sock_class)cls) == PEER_ANYONE || uid == 0;
+                                bool admitted = admits(cls, uid);
                                 bool want = (e->classes & SOCK_BIT(cls)) && admitted;
                                 const struct dispatch_entry *d =
-                                        dispatch_authorise(e->opcode, (enum sock_class)cls, uid);
+                                        dispatch_authorise(e->opcode, (enum sock_class)cls, uid, WEB_UID);
 
                                 if ((d != NULL) != want)
                                         fail_msg("request 0x%04x on socket class %d from uid %u: %s, expected %s",
@@ -160,7 +192,7 @@ static void test_matrix(void **state)
  * caller's account even though the caller may send the request. */
 static void test_self_rule(void **state)
 {
-        const struct dispatch_entry *d = dispatch_authorise(SESAME_REQ_AUTH, SOCK_PAM, STRANGER);
+        const struct dispatch_entry *d = dispatch_authorise(SESAME_REQ_AUTH, SOCK_PAM, STRANGER, WEB_UID);
 
         (void)state;
         assert_non_null(d);

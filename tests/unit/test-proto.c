@@ -142,6 +142,12 @@ static const struct mspec all_opcodes[] = {
           3,
           { { SESAME_F_NAME, "alice", 0 }, { SESAME_F_SECRET, "JBSWY3DP", 0 }, { SESAME_F_URI, "otpauth://", 0 } } },
         { SESAME_ANS_CODES, 0, { { 0 } } },
+        /* web.sock */
+        { SESAME_REQ_WEB_RESET_REQUEST, 1, { { SESAME_F_LOGIN, "alice@example.org", 0 } } },
+        { SESAME_REQ_WEB_RESET_CHECK, 1, { { SESAME_F_TOKEN, "AQIDBA", 0 } } },
+        { SESAME_REQ_WEB_RESET_REDEEM, 2, { { SESAME_F_TOKEN, "AQIDBA", 0 }, { SESAME_F_NEWPASSWORD, "pw", 0 } } },
+        { SESAME_REQ_WEB_CONFIRM_REQUEST, 2, { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_RHOST, "192.0.2.7", 0 } } },
+        { SESAME_REQ_WEB_CONFIRM_REDEEM, 1, { { SESAME_F_TOKEN, "AQIDBA", 0 } } },
 };
 
 static size_t encode_spec(const struct mspec *ms, uint8_t *buf, size_t cap)
@@ -789,6 +795,15 @@ static const struct {
               { SESAME_F_SERVICE, "sshd", 0 },
               { SESAME_F_TOTP_MODE, NULL, SESAME_TOTP_OPTIONAL },
               { SESAME_F_DEADLINE_MS, NULL, 9500 } } } },
+        /* 00 22: TOKEN (tag 34); 00 0e: NEWPASSWORD (tag 14) */
+        { "web-reset-redeem.bin",
+          { SESAME_REQ_WEB_RESET_REDEEM,
+            3,
+            { { SESAME_F_TOKEN, "AQIDBA", 0 },
+              { SESAME_F_NEWPASSWORD, "N3w-Passw0rd", 0 },
+              { SESAME_F_RHOST, "::1", 0 } } } },
+        { "web-reset-request.bin",
+          { SESAME_REQ_WEB_RESET_REQUEST, 1, { { SESAME_F_LOGIN, "alice@example.org", 0 } } } },
 };
 
 static void test_golden(void **state)

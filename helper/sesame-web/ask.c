@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * ask.c - sesame-web's requests on web.sock, through the one call layer
+ * (common/call.h), which checks that the socket and its peer are root's.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "call.h"
+#include "log.h"
+#include "macro.h"
+#include "proto.h"
+#include "util.h"
+#include "web.h"
+
+uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, const char *newpw,
+                     const char *rhost, char *msg, size_t msgsize)
+{
+        uint8_t frame[SESAME_BUF_MAX];
+        struct call c = CALL_INIT;
+        struct call_end end = { .status = SESAME_ST_INTERNAL };
+        struct proto_writer w;
+        int r = 0;
+
+        proto_begin(&w, frame, sizeof(frame), opcode);
+        if (login)
+                r = proto_put_str(&w, SESAME_F_LOGIN, login);
+        if (r == 0 && token)
+                r = proto_put_str(&w, SESAME_F_TOKEN, token);
+        if (r == 0 && newpw)
+                r = proto_put_str(&w, SESAME_F_NEWPASSWORD, newpw);
+        if (r == 0 && rhost && *rhost)
+                r = proto_put_str(&w, SESAME_F_RHOST, rhost);
+        if (r == 0)
+                r = call_collect(&c, CALL_SOCKET_WEB, &w, now_ms() + WEB_CALL_MS, 0, NULL, NULL, &end);
+        erase(frame, sizeof(frame));
+        if (r != 0) {
+                log_error("request 0x%04x: sesamed could not be asked: %s%s%s", opcode, proto_strerror(r),
+                          c.why ? ": " : "", c.why ? c.why : "");
+                return SESAME_ST_INTERNAL;
+        }
+        if (msg && msgsize)
+                (void)snprintf(msg, msgsize, "%s", end.message);
+        return end.status;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dir-web.c - a password set by the service DN (dir-web.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "conf.h"
+#include "dir-internal.h"
+#include "dir-web.h"
+#include "dir.h"
+#include "log.h"
+#include "util.h"
+
+/* A fresh connection bound as the service DN, to the first server that
+ * takes it, in the pool's order (dir_server_order(): one that is down is
+ * not waited for again, and one that does not connect is marked down):
+ * 0 and *@ret, or OUT_UNAVAIL. */
+static int service_conn(struct dir *d, LDAP **ret)
+{
+        const struct sesame_conf *conf = d->conf;
+        size_t order[CONF_URIS_MAX], n = dir_server_order(d, order);
+
+        for (size_t k = 0; k < n; k++) {
+                const char *uri = conf->uri[order[k]];
+                LDAP *ld = NULL;
+                int rc = LDAP_SUCCESS, r = dir_uri_connect(conf, uri, &ld, &rc);
+
+                if (r == -ETIME)
+                        return OUT_UNAVAIL;
+                if (r < 0) {
+                        dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
+                        continue;
+                }
+                rc = dir_bind_service(d, ld);
+                if (rc == LDAP_SUCCESS) {
+                        *ret = ld;
+                        return 0;
+                }
+                log_error("%s: bind as the service DN for a password reset: %s", uri, ldap_err2string(rc));
+                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        }
+        return OUT_UNAVAIL;
+}
+
+static int map_err(int err, const char *dn, const char *text, char *msg, size_t msgsize)
+{
+        switch (err) {
+        case LDAP_SUCCESS:
+                return 0;
+        case LDAP_CONSTRAINT_VIOLATION:
+        case LDAP_UNWILLING_TO_PERFORM:
+        case LDAP_INVALID_SYNTAX:
+                dir_copy_diag(text, "The directory refused the new password.", msg, msgsize);
+                log_info("password reset for %s refused by the directory: %s", dn, ldap_err2string(err));
+                return OUT_PASSWORD_POLICY;
+        case LDAP_INSUFFICIENT_ACCESS:
+                log_error("password reset for %s: %s (the ACLs must give the service DN write access to "
+                          "userPassword)",
+                          dn, ldap_err2string(err));
+                return OUT_ACCESS;
+        case LDAP_SERVER_DOWN:
+        case LDAP_TIMEOUT:
+        case LDAP_BUSY:
+        case LDAP_UNAVAILABLE:
+                return OUT_UNAVAIL;
+        default:
+                log_error("password reset for %s: %s", dn, ldap_err2string(err));
+                return OUT_LDAP;
+        }
+}
+
+int dir_set_password(struct dir *d, const char *dn, const char *newpw, char *msg, size_t msgsize)
+{
+        struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
+        struct berval user = { dn ? strlen(dn) : 0, (char *)(uintptr_t)dn };
+        LDAPMessage *res = NULL;
+        LDAP *ld = NULL;
+        char *text = NULL;
+        int64_t ms;
+        int msgid, rc, err = LDAP_OTHER, r;
+
+        if (msg && msgsize)
+                msg[0] = '\0';
+        if (new.bv_len == 0 || user.bv_len == 0) {
+                dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
+                return OUT_PASSWORD_POLICY;
+        }
+        r = service_conn(d, &ld);
+        if (r != 0)
+                return r;
+        ms = dir_budget_ms(d->conf->timeout);
+        r = OUT_UNAVAIL;
+        if (ms <= 0)
+                goto out;
+        rc = ldap_passwd(ld, &user, NULL, &new, NULL, NULL, &msgid);
+        if (rc != LDAP_SUCCESS) {
+                r = map_err(rc, dn, NULL, msg, msgsize);
+                goto out;
+        }
+        struct timeval tv = dir_tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc <= 0) {
+                log_warning("password reset for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
+                goto out;
+        }
+        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
+        res = NULL;
+        r = rc != LDAP_SUCCESS ? OUT_LDAP : map_err(err, dn, text, msg, msgsize);
+out:
+        ldap_msgfree(res);
+        ldap_memfree(text);
+        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        return r;
+}
