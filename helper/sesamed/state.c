@@ -310,20 +310,16 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
         return 0;
 }
 
-int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
-                         bool *ret_locked, int64_t *ret_until)
+int state_count_attempt(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                        uint32_t *ret_count)
 {
         struct failure_plan plan;
         bool fresh;
         uint32_t count = 0;
-        int64_t until;
         int r = OUT_CONFLICT;
 
         state_failure_plan(s, c, now, &plan);
         fresh = plan.new_window;
-
-        *ret_locked = false;
-        *ret_until = 0;
         for (int attempt = 0; attempt < 3 && r == OUT_CONFLICT; attempt++) {
                 if (fresh) {
                         r = start_window(d, s, now);
@@ -344,30 +340,38 @@ int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct
                 return r;
         s->has_failures = true;
         s->failures = count;
-        /* the count the directory returned, which other logins failing
-         * at the same time may have raised beyond the plan's */
-        if (state_failure_locks(count, c, now, &until)) {
-                struct mods m = { 0 };
-
-                mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
-                r = state_modify(d, s, &m, true);
-                if (r != 0)
-                        return r;
-                s->has_locked_until = true;
-                s->locked_until = until;
-                *ret_locked = true;
-                *ret_until = until;
-        }
+        *ret_count = count;
         return 0;
 }
 
-int state_reset_failures(struct dir *d, struct acct_state *s)
+int state_lock(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now)
+{
+        struct mods m = { 0 };
+        int64_t until = now + (int64_t)c->lockout_time;
+        int r;
+
+        mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
+        r = state_modify(d, s, &m, true);
+        if (r != 0)
+                return r;
+        s->has_locked_until = true;
+        s->locked_until = until;
+        return 0;
+}
+
+/* Remove count, time and lock; with @cas only if the count is still
+ * the value @s holds (deleting that value fails otherwise). */
+static int clear_failures(struct dir *d, struct acct_state *s, bool cas)
 {
         struct mods m = { 0 };
         int r;
 
-        if (s->has_failures)
-                mods_add(&m, LDAP_MOD_REPLACE, A_FAILURES, NULL);
+        if (s->has_failures) {
+                if (cas)
+                        mods_add_int(&m, LDAP_MOD_DELETE, A_FAILURES, s->failures);
+                else
+                        mods_add(&m, LDAP_MOD_REPLACE, A_FAILURES, NULL);
+        }
         if (s->has_failure_time)
                 mods_add(&m, LDAP_MOD_REPLACE, A_FAILTIME, NULL);
         if (s->has_locked_until)
@@ -375,14 +379,21 @@ int state_reset_failures(struct dir *d, struct acct_state *s)
         if (m.n == 0)
                 return 0;
         r = state_modify(d, s, &m, false);
+        if (cas && r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* counted again since: not ours to clear */
         if (r == 0)
                 s->has_failures = s->has_failure_time = s->has_locked_until = false;
         return r;
 }
 
+int state_reset_failures(struct dir *d, struct acct_state *s)
+{
+        return clear_failures(d, s, true);
+}
+
 int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
 {
-        int r = state_reset_failures(d, s);
+        int r = clear_failures(d, s, false);
 
         *ret_ppolicy = true;
         if (r != 0)
