@@ -40,6 +40,7 @@ enum peer_policy {
 enum dispatch_flags {
         D_ACCOUNT = 1u << 0, /* LOGIN names an account: resolved before the handler runs */
         D_SELF = 1u << 1,    /* a caller that is not root may name its own account only */
+        D_MAIL = 1u << 2,    /* D_ACCOUNT: LOGIN may be an email address, tried after the name */
 };
 
 /* One request being handled. */
