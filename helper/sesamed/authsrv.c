@@ -488,12 +488,31 @@ out:
         state_done(&st);
 }
 
+/* Hold a failed AUTH back until AUTH_FAILURE_FLOOR_MS after its work
+ * began, but never past the caller's deadline. */
+static void failure_floor(const struct call *c)
+{
+        int64_t until = c->started + AUTH_FAILURE_FLOOR_MS;
+        int64_t now = now_ms();
+
+        if (c->cl->deadline > 0)
+                until = MIN(until, c->cl->deadline);
+        while (now < until) {
+                struct timespec ts = { .tv_sec = (until - now) / 1000, .tv_nsec = (until - now) % 1000 * 1000000 };
+
+                (void)nanosleep(&ts, NULL);
+                now = now_ms();
+        }
+}
+
 /* LOGIN named no account (or, to a caller that is not root, an address
  * that is not its own). */
 void auth_unresolved(struct call *c, int r)
 {
         struct req_common rc;
 
+        /* answered after the floor, as a wrong password is */
+        failure_floor(c);
         if (r != OUT_NOTFOUND)
                 return;
         req_common_parse(c->req, &rc);
@@ -514,6 +533,8 @@ int handle_auth(struct call *c)
                 rq.code[0] = '\0';
         auth_run(c, &rq, &o);
         explicit_bzero(&rq, sizeof(rq));
+        if (o.status != SESAME_ST_OK)
+                failure_floor(c);
         return answer(c->cl, &o);
 }
 

@@ -125,6 +125,7 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
         if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
         c->login = login;
+        c->started = now_ms();
         r = resolve_login(cl, d, login, &pw);
         if (r != 0) {
                 if (r != OUT_NOTFOUND && r != OUT_DENIED)

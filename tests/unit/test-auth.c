@@ -156,7 +156,8 @@ static struct ans call(uint16_t opcode, handler_fn fn, const struct fake_entry *
         assert_int_equal(proto_recv(fx->cl.fd, fx->cl.buf, sizeof(fx->cl.buf), &req, now_ms() + 2000), 0);
 
         fake_pwrec(e, &pw);
-        struct call c = { .cl = &fx->cl, .x = &fx->x, .req = &req, .login = e->name, .pw = &pw };
+        struct call c = { .cl = &fx->cl, .x = &fx->x, .req = &req, .login = e->name, .pw = &pw,
+                          .started = now_ms() };
         assert_int_equal(fn(&c), 0);
 
         for (;;) {
@@ -578,6 +579,56 @@ static void lock_is_for_passwords_only(void **state _unused_)
         assert_refused(account(e, NULL), SESAME_R_DISABLED);
 }
 
+/* LOGIN that names nobody, answered as dispatch.c answers it. */
+static struct ans auth_unknown(const char *login)
+{
+        uint8_t frame[SESAME_BUF_MAX];
+        struct proto_writer w;
+        struct proto_msg req, m;
+        struct ans a = { .status = UINT32_MAX };
+        size_t len;
+
+        proto_begin(&w, frame, sizeof(frame), SESAME_REQ_AUTH);
+        assert_int_equal(proto_put_str(&w, SESAME_F_LOGIN, login), 0);
+        assert_int_equal(proto_put_str(&w, SESAME_F_PASSWORD, "guess"), 0);
+        assert_int_equal(proto_put_str(&w, SESAME_F_SERVICE, "login"), 0);
+        assert_int_equal(proto_put_u32(&w, SESAME_F_TOTP_MODE, SESAME_TOTP_OFF), 0);
+        assert_int_equal(proto_end(&w, &len), 0);
+        assert_int_equal(proto_send(fx->peer, frame, len, now_ms() + 2000), 0);
+        assert_int_equal(proto_recv(fx->cl.fd, fx->cl.buf, sizeof(fx->cl.buf), &req, now_ms() + 2000), 0);
+        struct call c = { .cl = &fx->cl, .x = &fx->x, .req = &req, .login = login, .started = now_ms() };
+        auth_unresolved(&c, OUT_NOTFOUND);
+        assert_int_equal(client_end(&fx->cl, SESAME_ST_NOTFOUND, NULL), 0);
+        assert_int_equal(proto_recv(fx->peer, frame, sizeof(frame), &m, now_ms() + 2000), 0);
+        assert_int_equal(m.opcode, SESAME_ANS_END);
+        a.status = proto_get_u32(&m, SESAME_F_STATUS, UINT32_MAX);
+        return a;
+}
+
+/* A failure is answered no sooner than the floor after the request
+ * came, whether the account exists or not, so that the time of the
+ * answer does not tell.  (Only the lower bound is asserted here: the
+ * two distributions are the benchmark's to show.) */
+static void failures_answered_after_the_floor(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        int64_t t0;
+        struct ans a;
+
+        t0 = now_ms();
+        a = auth(e, &(struct req){ .password = "guess" });
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_true(now_ms() - t0 >= AUTH_FAILURE_FLOOR_MS);
+        t0 = now_ms();
+        a = auth_unknown("nosuchuser");
+        assert_int_equal(a.status, SESAME_ST_NOTFOUND);
+        assert_true(now_ms() - t0 >= AUTH_FAILURE_FLOOR_MS);
+        /* a success is not held back */
+        t0 = now_ms();
+        assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_OK);
+        assert_true(now_ms() - t0 < AUTH_FAILURE_FLOOR_MS);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -599,6 +650,7 @@ int main(void)
                 T(attempts_counted_before_bind),
                 T(success_keeps_a_fresh_lock),
                 T(lock_is_for_passwords_only),
+                T(failures_answered_after_the_floor),
         };
 #undef T
 
