@@ -156,23 +156,65 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         return 0;
 }
 
+/* Whether the entry came back: the filter of state_read() let it. */
+struct state_search {
+        struct acct_state *s;
+        bool seen;
+};
+
+static int state_search_entry(LDAP *ld, LDAPMessage *e, void *userdata)
+{
+        struct state_search *q = userdata;
+
+        if (q->seen)
+                return 0;
+        q->seen = true;
+        return state_entry(ld, e, q->s);
+}
+
+/*
+ * The filter of state_read(): true of every entry, for each attribute
+ * the decisions need, "(|(A=*)(!(A=*)))", present or absent, but
+ * Undefined where the service DN may not search it, which drops the
+ * entry from the result.  So an attribute an access rule hides from
+ * the service DN is never taken for an absent one: the state cannot be
+ * read at all.  (pwdAccountLockedTime is not among them: without the
+ * ppolicy overlay it is an unknown attribute, Undefined everywhere, and
+ * the directory enforces its own lock at the bind anyway.)
+ */
+#define SEARCHABLE(a) "(|(" a "=*)(!(" a "=*)))"
+static const char state_filter[] =
+        "(&(objectClass=*)" SEARCHABLE(A_DISABLED) SEARCHABLE(A_CONFIRMED) SEARCHABLE(A_SHADOWEXPIRE)
+        SEARCHABLE(A_SECRET) SEARCHABLE(A_LASTSTEP) SEARCHABLE(A_RECOVERY) SEARCHABLE(A_FAILURES)
+        SEARCHABLE(A_FAILTIME) SEARCHABLE(A_LOCKED) ")";
+#undef SEARCHABLE
+
 int state_read(struct dir *d, const char *dn, struct acct_state *ret)
 {
         char *attrs[] = { S(A_CLASS),    S(A_DISABLED),  S(A_CONFIRMED), S(A_STAMP),   S(A_SECRET),
                           S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
                           S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
                           NULL };
+        struct state_search q = { .s = ret };
         int r;
 
         *ret = (struct acct_state){ .last_step = -1 };
         ret->dn = strdup(dn);
         if (!ret->dn)
                 return -ENOMEM;
-        r = dir_read(d, dn, attrs, state_entry, ret);
-        /* the entry was found by a lookup a moment ago: if its state
-         * cannot be read now, nothing about the account can be decided
-         * (never "no such user", which the account phase would pass) */
-        return r == OUT_NOTFOUND ? OUT_ACCESS : r;
+        r = dir_search(d, dn, LDAP_SCOPE_BASE, state_filter, attrs, false, state_search_entry, &q);
+        if (r == OUT_NOTFOUND || (r == 0 && !q.seen)) {
+                /* the entry was found by a lookup a moment ago: if its
+                 * state cannot be read now (gone since, or an attribute
+                 * hidden from the service DN), nothing about the account
+                 * can be decided (never "no such user", which the account
+                 * phase would pass) */
+                log_warning("%s: its state cannot be read: the entry is gone, or an access rule hides one of "
+                            "the attributes sesamed needs from the service DN (sesamectl check names them)",
+                            dn);
+                return OUT_ACCESS;
+        }
+        return r;
 }
 
 /* ---------------------------------------------------------------- write */
