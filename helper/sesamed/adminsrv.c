@@ -377,7 +377,7 @@ static int new_recovery_codes(struct call *c, struct target *t, uint8_t *frame, 
         proto_begin(w, frame, size, SESAME_ANS_CODES);
         for (size_t i = 0; i < RECOVERY_CODES; i++) {
                 recovery_new(codes[i]);
-                if (recovery_hash(c->x->key, codes[i], hashes[i]) < 0 ||
+                if (recovery_hash(c->x->key, t->pw->dn, codes[i], hashes[i]) < 0 ||
                     proto_put_str(w, SESAME_F_CODE, codes[i]) != 0)
                         goto out;
                 hv[i] = hashes[i];

@@ -359,7 +359,7 @@ static bool auth_recovery(struct client *cl, const struct auth_req *rq, const st
 {
         struct daemon_ctx *x = cl->ctx;
         char hash[RECOVERY_HASH_LEN];
-        int r = recovery_hash(x->key, rq->code, hash);
+        int r = recovery_hash(x->key, pw->dn, rq->code, hash);
 
         if (r < 0 || !has_recovery(st, hash)) {
                 auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
