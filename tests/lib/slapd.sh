@@ -157,13 +157,19 @@ _slapd_absdir() {
     }
 }
 
-# true if PID is a live (not zombie) process running DIR's slapd.conf
-_slapd_is_ours() {
-    local pid=$1 dir=$2 state cmd
+# true if PID is a live (not zombie) process
+_slapd_alive() {
+    local pid=$1 state
     [[ $pid =~ ^[0-9]+$ ]] || return 1
     [[ -r /proc/$pid/stat ]] || return 1
     state=$(sed -e 's/^.*) //' -e 's/ .*//' "/proc/$pid/stat" 2>/dev/null) || return 1
-    [[ $state != Z && $state != X && -n $state ]] || return 1
+    [[ $state != Z && $state != X && -n $state ]]
+}
+
+# true if PID is a live (not zombie) process running DIR's slapd.conf
+_slapd_is_ours() {
+    local pid=$1 dir=$2 cmd
+    _slapd_alive "$pid" || return 1
     cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
     [[ $cmd == *"-f $dir/slapd.conf "* ]]
 }
@@ -418,7 +424,9 @@ _slapd_launch() {
     lpid=$(<"$dir/slapd.launch.pid") || return 1
     deadline=$(($(_slapd_now_ms) + _SLAPD_START_TIMEOUT * 1000))
     while :; do
-        if ! _slapd_is_ours "$lpid" "$dir"; then
+        # (alive but not ours yet: the forked shell has not exec'd slapd,
+        # which on a loaded machine can take a while)
+        if ! _slapd_is_ours "$lpid" "$dir" && ! _slapd_alive "$lpid"; then
             if [[ $(tail -n 30 "$dir/slapd.log") == *"Address already in use"* ]]; then
                 return 2
             fi
