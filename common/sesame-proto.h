@@ -295,6 +295,9 @@
 #define SESAME_UF_TOTP_PENDING   (1u << 4) /* enrolled, not yet activated */
 #define SESAME_UF_DISABLED       (1u << 5)
 #define SESAME_UF_EXPIRED        (1u << 6)
+/* a lock or the last TOTP step lies further ahead than any right clock
+ * could have written it (ignored by the login rules) */
+#define SESAME_UF_CLOCK_AHEAD    (1u << 7)
 
 /* Codec errors: positive; system errors are reported as -errno. */
 #define SESAME_E_TRUNCATED     1

@@ -99,12 +99,23 @@ static int userinfo_build(const struct daemon_ctx *x, const struct target *t, ch
 {
         int64_t now = (int64_t)time(NULL);
         uint32_t flags = 0, failures = state_failures(&t->st, x->conf, now);
-        bool bad = false;
+        struct totp_params p = { 0 };
+        uint8_t seed[TOTP_SEED_MAX];
+        size_t slen = 0;
+        bool bad = false, seed_ok = t->st.totp_secret && x->key &&
+                                    open_seed(x->key, t->pw->name, t->st.totp_secret, &p, seed, &slen) == 0;
 
+        sodium_memzero(seed, sizeof(seed)); /* only its parameters are shown */
+        if (t->st.totp_secret && x->key && !seed_ok)
+                log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied from another "
+                          "entry)",
+                          t->pw->name);
         if (t->st.confirmed)
                 flags |= SESAME_UF_CONFIRMED;
-        if (state_locked(&t->st, now))
+        if (state_locked(&t->st, x->conf, now))
                 flags |= SESAME_UF_LOCKED;
+        if (state_implausible(&t->st, x->conf, now, seed_ok ? p.period : 0))
+                flags |= SESAME_UF_CLOCK_AHEAD;
         if (t->st.ppolicy_locked)
                 flags |= SESAME_UF_PPOLICY_LOCKED;
         if (t->st.totp_secret)
@@ -128,21 +139,11 @@ static int userinfo_build(const struct daemon_ctx *x, const struct target *t, ch
                 bad |= proto_put_u32(w, SESAME_F_LOGIN_COUNT, t->st.login_count) != 0;
         if (failures > 0)
                 bad |= proto_put_u32(w, SESAME_F_FAILURES, failures) != 0;
-        if (state_locked(&t->st, now))
+        if (state_locked(&t->st, x->conf, now))
                 bad |= proto_put_u32(w, SESAME_F_LOCKED_UNTIL, clamp_u32(t->st.locked_until)) != 0;
-        if (t->st.totp_secret && x->key) {
-                struct totp_params p;
-                uint8_t seed[TOTP_SEED_MAX];
-                size_t slen = 0;
-
-                if (open_seed(x->key, t->pw->name, t->st.totp_secret, &p, seed, &slen) == 0) {
-                        bad |= proto_put_u32(w, SESAME_F_TOTP_ALG, p.alg) != 0;
-                        bad |= proto_put_u32(w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
-                } else
-                        log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied "
-                                  "from another entry)",
-                                  t->pw->name);
-                sodium_memzero(seed, sizeof(seed));
+        if (seed_ok) {
+                bad |= proto_put_u32(w, SESAME_F_TOTP_ALG, p.alg) != 0;
+                bad |= proto_put_u32(w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
         }
         bad |= proto_put_u32(w, SESAME_F_RECOVERY_LEFT, (uint32_t)t->st.n_recovery) != 0;
         for (size_t i = 0; !bad && i < n_roles; i++) {

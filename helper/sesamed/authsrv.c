@@ -219,7 +219,7 @@ static void auth_failure(struct client *cl, const struct req_common *rc, const s
         emit(cl, EV_LOGIN_FAILED, pw->name, rc, why);
         o->status = SESAME_ST_AUTH_FAILED;
         o->reason = reason;
-        if (!state_failure_locks(st->failures, x->conf, now, &until) || state_locked(st, now))
+        if (!state_failure_locks(st->failures, x->conf, now, &until) || state_locked(st, x->conf, now))
                 return;
         r = state_lock(x->dir, x->conf, st, now);
         if (r != 0) {
@@ -246,7 +246,7 @@ static int check_password(struct client *cl, const struct req_common *rc, const 
         uint32_t count = 0;
         int r;
 
-        if (state_locked(st, now)) {
+        if (state_locked(st, x->conf, now)) {
                 emit(cl, EV_LOGIN_FAILED, pw->name, rc, "locked");
                 o->status = SESAME_ST_AUTH_FAILED;
                 return OUT_DENIED;
@@ -338,7 +338,8 @@ static bool auth_totp(struct client *cl, const struct auth_req *rq, const struct
 {
         struct daemon_ctx *x = cl->ctx;
         int64_t step = -1;
-        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
+        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window,
+                         state_last_step(st, now, p->period), &step);
 
         if (r == -EACCES) {
                 auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);

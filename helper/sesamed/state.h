@@ -70,8 +70,21 @@ struct acct_state {
 
 void state_done(struct acct_state *s);
 
-/* sesameLockedUntil is in the future. */
-bool state_locked(const struct acct_state *s, int64_t now);
+/* How far ahead of this host's clock another host's clock may have run
+ * when it wrote a time: a lock that ends later than now + lockout_time
+ * + this, or a TOTP step later than now + this, was written by a clock
+ * that was wrong, and is ignored (sesamectl user show flags it). */
+#define STATE_CLOCK_SKEW_MAX 300
+
+/* sesameLockedUntil is in the future, and not implausibly far. */
+bool state_locked(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
+/* The last TOTP step for the replay check: -1 (none) instead of a step
+ * implausibly far ahead for @period; INT64_MAX stays (no step at all:
+ * every code refused). */
+int64_t state_last_step(const struct acct_state *s, int64_t now, uint32_t period);
+/* A lock or (when @period is known, not 0) a TOTP step implausibly far
+ * ahead, which the rules above ignore. */
+bool state_implausible(const struct acct_state *s, const struct sesame_conf *c, int64_t now, uint32_t period);
 /* shadowExpire is set and today (days since the epoch) >= it. */
 bool state_expired(const struct acct_state *s, int64_t now);
 /* Failures in the current window (0 when the window has passed). */
@@ -82,7 +95,8 @@ uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c,
 struct failure_plan {
         bool new_window; /* start a new window (count 1 from @now): there is
                           * none, it is older than failure_window, a lock
-                          * has ended since, or its time is in the future */
+                          * has ended since, or its time (or its lock's)
+                          * is implausibly far in the future */
         uint32_t count;  /* the count after this attempt, as far as @s knows */
         bool lock;       /* @count reaches max_failures: lock ... */
         int64_t until;   /* ... until now + lockout_time (0 when not) */

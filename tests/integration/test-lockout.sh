@@ -124,6 +124,18 @@ pam_expect "counter not writable: after $((3 * MAXF)) guesses the right password
 check "... no password of them reached the directory" "0" "$(binds_since "$LINE" readonly)"
 ok "... the log says why" grep -q "user readonly: the attempt cannot be counted" "$T/sesamed.log"
 
+# --- a lock written by a clock 30 years ahead ---------------------------------------
+add_user farlock 10304 || { echo "Bail out! ldapadd of farlock"; exit 1; }
+printf '%s\n' "dn: uid=farlock,$P" "changetype: modify" "replace: sesameLockedUntil" \
+        "sesameLockedUntil: $(($(date +%s) + 30 * 365 * 86400 + 600))" | slapd_ldapmodify >/dev/null ||
+        { echo "Bail out! ldapmodify of farlock"; exit 1; }
+ok "sesamectl user show flags a lock 30 years ahead" \
+        sh -c "timeout 30 '$SESAMECTL' user show farlock | grep -q '^clock ahead: *yes'"
+ok "... and does not call the account locked" \
+        sh -c "timeout 30 '$SESAMECTL' user show farlock | grep -q '^locked: *no'"
+pam_expect "such a lock is no lock: the right password logs in" ok "$(pw farlock)" pw farlock authenticate
+check "... and the login removed it" "" "$(attr farlock sesameLockedUntil)"
+
 ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
 
 done_testing
