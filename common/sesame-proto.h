@@ -272,6 +272,8 @@
 #define SESAME_R_ROLE           6 /* lacks a role the service requires */
 #define SESAME_R_NO_TOTP        7 /* TOTP_MODE required but no seed enrolled */
 #define SESAME_R_CODE_NEEDED    8 /* (AUTH_FAILED) the account has TOTP and no code was given */
+#define SESAME_R_MUST_CHANGE    9 /* (ACCOUNT) the directory's policy wants a new password now (pwdReset) */
+#define SESAME_R_PASSWORD_EXPIRED 10 /* (AUTH, CHAUTHTOK) the right password, expired, no grace logins left */
 
 /* TOTP_MODE values */
 #define SESAME_TOTP_OFF      0 /* no code is checked */

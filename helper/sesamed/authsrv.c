@@ -231,16 +231,33 @@ static void auth_failure(struct client *cl, const struct req_common *rc, const s
         emit(cl, EV_LOCKOUT, pw->name, rc, why);
 }
 
+/* A right password (and code): forget the attempts this login counted,
+ * unless other attempts were counted since. */
+static void forget_failures(struct daemon_ctx *x, const struct pwrec *pw, struct acct_state *st)
+{
+        int r;
+
+        if (!st->has_failures && !st->has_failure_time && !st->has_locked_until)
+                return;
+        r = state_reset_failures(x->dir, st);
+        if (r == OUT_CONFLICT)
+                log_debug("user %s: failures were counted meanwhile; they stay", pw->name);
+        else if (r != 0)
+                log_warning("user %s: the failure count could not be reset: %s", pw->name, outcome_str(r));
+}
+
 /*
- * The password of AUTH and CHAUTHTOK: 0 when it is right; else @o holds
- * the answer.  The check is counted before it is made, so that at most
+ * The password of AUTH and CHAUTHTOK: 0 when it is right (what the
+ * directory's password policy said about it in @pp); else @o holds the
+ * answer.  The check is counted before it is made, so that at most
  * max_failures checks per window reach the directory however many run
  * at once; a check that cannot be counted is not made (fail closed).  A
  * locked account gets the answer of a wrong password, so that a
  * guesser learns nothing; the journal says why.
  */
 static int check_password(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
-                          struct acct_state *st, int64_t now, const char *password, struct verdict *o)
+                          struct acct_state *st, int64_t now, const char *password, struct dir_ppolicy *pp,
+                          struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
         uint32_t count = 0;
@@ -275,29 +292,29 @@ static int check_password(struct client *cl, const struct req_common *rc, const 
                         log_warning("user %s: the lock could not be written: %s", pw->name, outcome_str(r));
                 return OUT_DENIED;
         }
-        r = dir_user_bind(x->dir, pw->dn, password);
+        r = dir_user_bind(x->dir, pw->dn, password, pp);
+        if (r == OUT_BAD_CREDENTIALS && pp->expired) {
+                /* the right password, which the directory's policy says
+                 * has expired (no grace logins left): no failure */
+                forget_failures(x, pw, st);
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "password-expired");
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_PASSWORD_EXPIRED;
+                o->message = "Your password has expired; ask an administrator to reset it.";
+                return r;
+        }
         if (r == OUT_BAD_CREDENTIALS) {
-                auth_failure(cl, rc, pw, st, now, "bad-password", 0, o);
+                /* a lock of the directory's policy answers as a wrong
+                 * password, as sesamed's own does (slapd says accountLocked
+                 * only with ppolicy_use_lockout; else the lock's attribute
+                 * tells the journal) */
+                auth_failure(cl, rc, pw, st, now,
+                             pp->locked || st->ppolicy_locked ? "ppolicy-locked" : "bad-password", 0, o);
                 return r;
         }
         if (r != 0)
                 o->status = outcome_status(r);
         return r;
-}
-
-/* A right password (and code): forget the attempts this login counted,
- * unless other attempts were counted since. */
-static void forget_failures(struct daemon_ctx *x, const struct pwrec *pw, struct acct_state *st)
-{
-        int r;
-
-        if (!st->has_failures && !st->has_failure_time && !st->has_locked_until)
-                return;
-        r = state_reset_failures(x->dir, st);
-        if (r == OUT_CONFLICT)
-                log_debug("user %s: failures were counted meanwhile; they stay", pw->name);
-        else if (r != 0)
-                log_warning("user %s: the failure count could not be reset: %s", pw->name, outcome_str(r));
 }
 
 static bool has_recovery(const struct acct_state *st, const char *hash)
@@ -442,6 +459,7 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         struct daemon_ctx *x = c->x;
         const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
+        struct dir_ppolicy pp;
         int64_t now = (int64_t)time(NULL);
         const char *why;
         int r;
@@ -456,12 +474,9 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->status = outcome_status(r);
                 goto out;
         }
-        if (st.ppolicy_locked) {
-                refuse_ppolicy(o);
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "ppolicy-locked");
-                goto out;
-        }
-        if (check_password(cl, &rq->c, pw, &st, now, rq->password, o) != 0)
+        /* (a lock of the directory's policy is the directory's to
+         * decide, at the bind: it may have ended) */
+        if (check_password(cl, &rq->c, pw, &st, now, rq->password, &pp, o) != 0)
                 goto out;
         if (!auth_code(cl, rq, pw, &st, now, o))
                 goto out;
@@ -483,6 +498,12 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         forget_failures(x, pw, &st);
         if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
+        if (pp.grace >= 0) {
+                (void)snprintf(o->msgbuf, sizeof(o->msgbuf),
+                               "Your password has expired; %d more logins with it remain. Change it now.",
+                               (int)pp.grace);
+                o->message = o->msgbuf;
+        }
         emit(cl, EV_LOGIN, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK */
 out:
@@ -561,9 +582,16 @@ static void account_run(struct call *c, const struct req_common *rc, struct verd
         why = refuse_state(x, &st, now, o);
         if (why) {
                 /* said above */
-        } else if (st.ppolicy_locked) {
+        } else if (st.ppolicy_admin_lock) {
+                /* only the policy's administrative lock: its lock after
+                 * failures, like sesamed's, guards passwords only */
                 refuse_ppolicy(o);
                 why = "ppolicy-locked";
+        } else if (st.must_change) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_MUST_CHANGE;
+                o->message = "You must change your password now.";
+                why = "must-change";
         } else {
                 r = check_roles(x, c->req, pw);
                 if (r == OUT_NOTFOUND) {
@@ -619,12 +647,8 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct verdi
                 o->status = outcome_status(r);
                 goto out;
         }
-        if (st.ppolicy_locked) {
-                refuse_ppolicy(o);
-                goto out;
-        }
         /* the old password, checked (and counted) like a login */
-        if (check_password(cl, &rq->c, pw, &st, now, rq->oldpw, o) != 0)
+        if (check_password(cl, &rq->c, pw, &st, now, rq->oldpw, &(struct dir_ppolicy){ 0 }, o) != 0)
                 goto out;
         forget_failures(x, pw, &st);
         /* an account that may not log in may not set a password either */

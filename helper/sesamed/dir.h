@@ -75,16 +75,29 @@ void dir_deadline_set(int64_t deadline);
  */
 int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void *userdata);
 
+/* What the directory's password policy said about a bind (the password
+ * policy response control, draft-behera-ldap-password-policy). */
+struct dir_ppolicy {
+        bool must_change; /* changeAfterReset: bound, but the password must be changed now */
+        bool expired;     /* passwordExpired: the password is right but expired (bind refused) */
+        bool locked;      /* accountLocked: the policy's lock refused the bind */
+        int32_t grace;    /* expired, this many grace logins remain after this one; -1: none */
+        int32_t expire_s; /* the password expires in this many seconds; -1: not said */
+};
+
 /**
  * dir_user_bind() - check a password: a simple bind as @dn on a fresh
  * connection of its own (the same URIs, failover, TLS settings and time
- * limits as the pool; never a pooled connection).  An empty password is
- * refused without contacting the directory (an empty simple bind would be
- * an anonymous bind).  The password is never logged.
+ * limits as the pool; never a pooled connection), with the password
+ * policy request control; what the policy said goes to @ret_pp (may be
+ * NULL).  An empty password is refused without contacting the directory
+ * (an empty simple bind would be an anonymous bind).  The password is
+ * never logged.
  * Return: 0, OUT_BAD_CREDENTIALS (invalidCredentials, or an empty
- * password), OUT_UNAVAIL, OUT_LDAP.
+ * password; @ret_pp tells an expired password or a policy lock apart),
+ * OUT_UNAVAIL, OUT_LDAP.
  */
-int dir_user_bind(struct dir *d, const char *dn, const char *password);
+int dir_user_bind(struct dir *d, const char *dn, const char *password, struct dir_ppolicy *ret_pp);
 
 /**
  * dir_passwd() - change a password with the Password Modify extended

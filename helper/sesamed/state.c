@@ -35,6 +35,9 @@
 #define A_LOGINS "sesameLoginCount"
 #define A_PPOLICY "pwdAccountLockedTime"
 #define A_SHADOWEXPIRE "shadowExpire"
+#define A_PWDRESET "pwdReset"
+/* pwdAccountLockedTime of a lock that only an administrator lifts */
+#define PPOLICY_ADMIN_LOCK "000001010000Z"
 #define CLASS "sesameAccount"
 
 /* libldap takes char * where it only reads */
@@ -111,6 +114,8 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         s->disabled = disabled && strcasecmp(disabled, "TRUE") == 0;
         s->confirmed = present(ld, e, A_CONFIRMED);
         s->ppolicy_locked = present(ld, e, A_PPOLICY);
+        s->ppolicy_admin_lock = has_value(ld, e, A_PPOLICY, PPOLICY_ADMIN_LOCK);
+        s->must_change = has_value(ld, e, A_PWDRESET, "TRUE");
         s->has_shadow_expire = get_i64(ld, e, A_SHADOWEXPIRE, &s->shadow_expire) && s->shadow_expire >= 0;
         s->token_stamp = dir_get_first(ld, e, A_STAMP);
         s->totp_secret = dir_get_first(ld, e, A_SECRET);
@@ -194,7 +199,7 @@ int state_read(struct dir *d, const char *dn, struct acct_state *ret)
         char *attrs[] = { S(A_CLASS),    S(A_DISABLED),  S(A_CONFIRMED), S(A_STAMP),   S(A_SECRET),
                           S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
                           S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
-                          NULL };
+                          S(A_PWDRESET), NULL };
         struct state_search q = { .s = ret };
         int r;
 

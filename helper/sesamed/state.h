@@ -45,6 +45,8 @@ struct acct_state {
         bool disabled;           /* sesameDisabled: TRUE */
         bool confirmed;          /* sesameEmailConfirmed present */
         bool ppolicy_locked;     /* pwdAccountLockedTime present */
+        bool ppolicy_admin_lock; /* ... and 000001010000Z: until an administrator lifts it */
+        bool must_change;        /* pwdReset: TRUE (ppolicy: changed by an administrator) */
         bool has_shadow_expire;
         int64_t shadow_expire;   /* days since the epoch */
         char *token_stamp;       /* sesameTokenStamp, or NULL */

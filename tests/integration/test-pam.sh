@@ -216,11 +216,15 @@ ok "shadowExpire = today: expired" expiry_edge 0 "pamtester: $PAM_TEXT_ACCT_EXPI
 ok "shadowExpire = tomorrow: not yet" expiry_edge 1 "pamtester: account management done."
 if [ "$SLAPD_PPOLICY" = 1 ]; then
         ldap_set pplocked "add: pwdAccountLockedTime" "pwdAccountLockedTime: 000001010000Z"
-        pam_expect "ppolicy-locked account (pwdAccountLockedTime): auth gives PAM_MAXTRIES" "$PAM_TEXT_MAXTRIES" \
-                "$(pw pplocked)" pw pplocked authenticate
+        # (the directory decides at the bind, and a lock is answered as
+        # a wrong password: it says nothing before a right password)
+        pam_expect "ppolicy-locked account (pwdAccountLockedTime): auth refused as a wrong password" \
+                "$PAM_TEXT_AUTH_ERR" "$(pw pplocked)" pw pplocked authenticate
+        ok "... the journal says why" \
+                grep -q "SESAME_EVENT=login-failed .*USER=pplocked .*REASON=ppolicy-locked" "$T/sesamed.log"
+        pam_expect "ppolicy's administrative lock (000001010000Z): account phase PAM_PERM_DENIED" \
+                "$PAM_TEXT_PERM_DENIED" "" acct pplocked acct_mgmt
         ok "... 'Your account is locked by the password policy.'" grep_out "locked by the password policy"
-        pam_expect "ppolicy-locked account: account phase PAM_PERM_DENIED" "$PAM_TEXT_PERM_DENIED" \
-                "" acct pplocked acct_mgmt
 else
         diag "slapd has no ppolicy overlay: pwdAccountLockedTime checks skipped"
 fi

@@ -69,10 +69,12 @@ static struct fake_entry *by_dn(const char *dn)
 
 /* ------------------------------------------------------------ dir.c */
 
-int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password)
+int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password, struct dir_ppolicy *ret_pp)
 {
         struct fake_entry *e = by_dn(dn);
 
+        if (ret_pp)
+                *ret_pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
         if (fake_dir.unavail)
                 return OUT_UNAVAIL;
         if (!password || !*password)
@@ -88,7 +90,7 @@ int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password)
 int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize)
 {
         struct fake_entry *e = by_dn(dn);
-        int r = dir_user_bind(d, dn, oldpw);
+        int r = dir_user_bind(d, dn, oldpw, NULL);
 
         if (msg && msgsize)
                 msg[0] = '\0';
