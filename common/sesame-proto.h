@@ -129,7 +129,8 @@
  * SESAME_REQ_RECOVERY_CODES LOGIN          -> ANS_CODES END
  *     Ten new single-use codes; the old ones stop working.
  * SESAME_REQ_UNLOCK         LOGIN          -> END
- * SESAME_REQ_CHECK          (none)         -> END  (LDAP bind, key file)
+ * SESAME_REQ_CHECK          LOGIN?         -> END  (LDAP bind, key file; with LOGIN:
+ *                                                  that account's state readable and writable)
  *
  * Answers
  * -------

@@ -444,11 +444,35 @@ int handle_unlock(struct call *c)
 
 /* ---------------------------------------------------------------- CHECK */
 
+/* CHECK with LOGIN: whether the service DN may read and write the state
+ * of that account (state_check_access()); the attributes it may not, by
+ * name. */
+static int check_account(struct call *c, const char *login)
+{
+        struct daemon_ctx *x = c->x;
+        struct pwrec pw = { 0 };
+        char msg[SESAME_TEXT_MAX];
+        int r = acct_user_byname(&x->acct, login, &pw);
+
+        if (r != 0)
+                return client_end(c->cl, outcome_status(r), "no such user");
+        r = state_check_access(x->dir, pw.dn, msg, sizeof(msg));
+        if (r == OUT_ACCESS)
+                log_warning("user %s: the service DN may not do what sesamed needs: %s", pw.name, msg);
+        pwrec_done(&pw);
+        if (r == OUT_ACCESS)
+                return client_end(c->cl, SESAME_ST_DENIED, msg);
+        if (r != 0)
+                return client_end(c->cl, outcome_status(r), "the account's state cannot be checked");
+        return client_end(c->cl, SESAME_ST_OK,
+                          "directory reachable, TOTP key loaded, the account's state readable and writable");
+}
+
 int handle_check(struct call *c)
 {
         struct client *cl = c->cl;
         struct daemon_ctx *x = cl->ctx;
-        char msg[SESAME_TEXT_MAX];
+        char msg[SESAME_TEXT_MAX], login[SESAME_NAME_MAX + 1];
         int r = dir_ping(x->dir);
 
         if (r != 0)
@@ -457,6 +481,8 @@ int handle_check(struct call *c)
                 (void)snprintf(msg, sizeof(msg), "TOTP key not loaded: %s", x->key_error);
                 return client_end(cl, SESAME_ST_INTERNAL, msg);
         }
+        if (req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
+                return check_account(c, login);
         return client_end(cl, SESAME_ST_OK, "directory reachable, TOTP key loaded");
 }
 

@@ -167,6 +167,13 @@ struct state_search {
         bool seen;
 };
 
+/* The entry came back (state_check_access(): nothing is read). */
+static int probe_entry(LDAP *ld _unused_, LDAPMessage *e _unused_, void *userdata)
+{
+        ((struct state_search *)userdata)->seen = true;
+        return 0;
+}
+
 static int state_search_entry(LDAP *ld, LDAPMessage *e, void *userdata)
 {
         struct state_search *q = userdata;
@@ -220,6 +227,73 @@ int state_read(struct dir *d, const char *dn, struct acct_state *ret)
                 return OUT_ACCESS;
         }
         return r;
+}
+
+/* Append @name to the list in @msg. */
+static void add_name(char *msg, size_t size, const char *name)
+{
+        size_t n = strlen(msg);
+
+        (void)snprintf(msg + n, size - n, "%s%s", n && msg[n - 1] != ' ' ? ", " : "", name);
+}
+
+struct access_probe {
+        const char *attr;
+        const char *absent; /* a value of its syntax that no entry has */
+};
+
+int state_check_access(struct dir *d, const char *dn, char *msg, size_t size)
+{
+        static const char *const readable[] = { A_DISABLED, A_CONFIRMED, A_SHADOWEXPIRE, A_SECRET, A_LASTSTEP,
+                                                A_RECOVERY, A_FAILURES,  A_FAILTIME,     A_LOCKED };
+        static const struct access_probe writable[] = {
+                { A_FAILURES, "-1" },        { A_FAILTIME, "-1" },
+                { A_LOCKED, "-1" },          { A_LASTSTEP, "-1" },
+                { A_SECRET, "-" },           { A_PENDING, "-" },
+                { A_RECOVERY, "-" },         { A_STAMP, "-" },
+                { A_LASTLOGIN, "19700101000000Z" }, { A_LOGINS, "-1" },
+        };
+        char *attrs[] = { S("1.1"), NULL };
+        bool bad = false, first = true;
+        int r;
+
+        (void)snprintf(msg, size, "not readable: ");
+        for (size_t i = 0; i < ELEMENTSOF(readable); i++) {
+                _cleanup_free_ char *f = NULL;
+                struct state_search q = { .s = NULL };
+
+                if (asprintf(&f, "(|(%s=*)(!(%s=*)))", readable[i], readable[i]) < 0)
+                        return -ENOMEM;
+                r = dir_search(d, dn, LDAP_SCOPE_BASE, f, attrs, false, probe_entry, &q);
+                if (r != 0 && r != OUT_NOTFOUND)
+                        return r;
+                if (r == OUT_NOTFOUND || !q.seen) {
+                        add_name(msg, size, readable[i]);
+                        bad = true;
+                }
+        }
+        if (!bad)
+                msg[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(writable); i++) {
+                char *v[] = { S(writable[i].absent), NULL };
+                LDAPMod m = { .mod_op = LDAP_MOD_DELETE, .mod_type = S(writable[i].attr), .mod_values = v };
+                LDAPMod *mods[] = { &m, NULL };
+
+                r = dir_modify(d, dn, mods);
+                if (r == OUT_NO_VALUE || r == 0)
+                        continue;
+                if (r != OUT_ACCESS)
+                        return r;
+                if (first) {
+                        size_t n = strlen(msg);
+
+                        (void)snprintf(msg + n, size - n, "%snot writable: ", bad ? "; " : "");
+                        first = false;
+                }
+                add_name(msg, size, writable[i].attr);
+                bad = true;
+        }
+        return bad ? OUT_ACCESS : 0;
 }
 
 /* ---------------------------------------------------------------- write */

@@ -111,6 +111,16 @@ bool state_failure_locks(uint32_t count, const struct sesame_conf *c, int64_t no
 
 /* ------------------------------------------------ the directory (state.c) */
 
+/*
+ * Whether the service DN may read every attribute of @dn that the login
+ * decisions need, and write every one sesamed writes, without changing
+ * anything (a write is tried as the delete of a value no entry has: the
+ * directory checks its access rules first, then finds no such value).
+ * 0 when it may; OUT_ACCESS with the names of the attributes it may not
+ * read or write in @msg; another outcome when that cannot be told.
+ */
+int state_check_access(struct dir *d, const char *dn, char *msg, size_t size);
+
 /* Read the state of @dn (an entry a lookup has just found).  0;
  * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
  * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */

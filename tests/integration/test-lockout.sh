@@ -123,6 +123,14 @@ pam_expect "counter not writable: after $((3 * MAXF)) guesses the right password
         "$PAM_TEXT_AUTHINFO_UNAVAIL" "$(pw readonly)" pw readonly authenticate
 check "... no password of them reached the directory" "0" "$(binds_since "$LINE" readonly)"
 ok "... the log says why" grep -q "user readonly: the attempt cannot be counted" "$T/sesamed.log"
+OUT=$(timeout 30 "$SESAMECTL" check-access readonly 2>&1)
+rc=$?
+diag "sesamectl check-access readonly: $OUT"
+check "sesamectl check-access readonly fails" "1" "$rc"
+ok "... naming what the service DN may not write" \
+        grep -q "not writable: sesameFailureCount, sesameFailureTime, sesameLockedUntil\$" <<<"$OUT"
+ok "sesamectl check-access racer: readable and writable" sesamectl_run check-access racer
+check "... and the probe changed nothing" "$(attr racer sesameFailureCount)" "$(attr racer sesameFailureCount)"
 
 # --- a lock written by a clock 30 years ahead ---------------------------------------
 add_user farlock 10304 || { echo "Bail out! ldapadd of farlock"; exit 1; }

@@ -65,6 +65,11 @@ ok_fail "expired, unreadable: the account phase refuses" pamtester_run "" acct h
 ok_fail "locked, unreadable: the right password is not accepted" \
         pamtester_run "$(pw hiddenlock)"$'\n' optional hiddenlock authenticate
 ok "the log says why" grep -q "user hiddenseed: cannot read its state" "$T/sesamed.log"
+ok "sesamectl check-access hiddenseed names the attribute it may not read" \
+        sh -c "timeout 30 '$SESAMECTL' check-access hiddenseed 2>&1 | grep -q 'not readable: sesameTotpSecret'"
+ok "sesamectl check-access hiddenlock too" \
+        sh -c "timeout 30 '$SESAMECTL' check-access hiddenlock 2>&1 | grep -q 'not readable: sesameLockedUntil'"
+ok "sesamectl check-access visible: nothing to say" sesamectl_run check-access visible
 pam_expect "an account whose state is readable: logs in" ok "$(pw visible)"$'\n' optional visible authenticate
 pam_expect "... and passes the account phase" ok "" acct visible acct_mgmt
 
