@@ -15,7 +15,6 @@ harness_init "$@"
 for f in "$PAM_SESAME" "$SESAMED"; do
         [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
 done
-P="ou=people,dc=example,dc=test"
 
 SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
 CACHE_TTL=0 EXTRA_NSS="negative_ttl = 0" sesamed_config >"$T/sesame.conf"
@@ -39,17 +38,7 @@ pam_service acct-strict <<PAM
 account  required pam_sesame.so
 PAM
 
-# add NAME UIDNUMBER LDIF-LINES...: a new account, password <Name>-Passw0rd!
-add() {
-        local u=$1 n=$2
-        shift 2
-        printf '%s\n' "dn: uid=$u,$P" "objectClass: top" "objectClass: person" \
-                "objectClass: organizationalPerson" "objectClass: inetOrgPerson" "objectClass: posixAccount" \
-                "objectClass: sesameAccount" "uid: $u" "cn: $u" "sn: Example" "uidNumber: $n" \
-                "gidNumber: 10000" "homeDirectory: /home/$n" "loginShell: /bin/bash" \
-                "userPassword: ${u^}-Passw0rd!" "$@" | slapd_ldapmodify -a >/dev/null
-}
-add "eve@corp" 10401 "sesameDisabled: TRUE" || { echo "Bail out! ldapadd of eve@corp"; exit 1; }
+ldap_add_user "eve@corp" 10401 "sesameDisabled: TRUE" || { echo "Bail out! ldapadd of eve@corp"; exit 1; }
 
 check "NSS: eve@corp is a user" "eve@corp:10401" "$(getent passwd eve@corp | cut -d: -f1,3)"
 pam_expect "account phase: eve@corp, disabled, is refused (not an unknown user)" "$PAM_TEXT_PERM_DENIED" "" \
@@ -60,12 +49,11 @@ pam_expect "auth: her own password finds her, and she is refused (disabled)" "$P
 ok "... saying why" grep -qF "has been disabled" "$T/pam.out"
 
 # --- another entry has eve@corp as its address --------------------------------
-add mallet 10402 "mail: eve@corp" || { echo "Bail out! ldapadd of mallet"; exit 1; }
+ldap_add_user mallet 10402 "mail: eve@corp" || { echo "Bail out! ldapadd of mallet"; exit 1; }
 pam_expect "account phase: still eve@corp's own state (disabled)" "$PAM_TEXT_PERM_DENIED" "" acct eve@corp acct_mgmt
 pam_expect "auth: mallet's password under the name eve@corp is wrong" "$PAM_TEXT_AUTH_ERR" "Mallet-Passw0rd!" \
         pw eve@corp authenticate
-check "... mallet's failures untouched" "" "$(slapd_ldapsearch -b "uid=mallet,$P" -s base sesameFailureCount |
-        sed -n 's/^sesameFailureCount: //p')"
+check "... mallet's failures untouched" "" "$(ldap_root_attr mallet sesameFailureCount)"
 
 # --- addresses still work where no user has that name ------------------------------
 pam_expect "login by the address m.user@example.test is mailuser" ok "Mailuser-Passw0rd!" pw m.user@example.test \

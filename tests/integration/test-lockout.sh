@@ -38,15 +38,7 @@ pam_service pw <<PAM
 auth     required pam_sesame.so totp=off
 PAM
 
-pw() { printf '%s-Passw0rd!' "${1^}"; }
-# add_user NAME UIDNUMBER: a new account with the fixture's password rule
-add_user() {
-        printf '%s\n' "dn: uid=$1,$P" "objectClass: top" "objectClass: person" \
-                "objectClass: organizationalPerson" "objectClass: inetOrgPerson" "objectClass: posixAccount" \
-                "objectClass: shadowAccount" "objectClass: sesameAccount" "uid: $1" "cn: $1" "sn: Example" \
-                "uidNumber: $2" "gidNumber: 10000" "homeDirectory: /home/$1" "loginShell: /bin/bash" \
-                "userPassword: $(pw "$1")" | slapd_ldapmodify -a >/dev/null
-}
+pw() { fixture_pw "$1"; }
 # binds_since LINE USER: binds as USER in slapd's log after line LINE
 # (slapd logs a successful simple bind twice: method=, then mech=)
 binds_since() { tail -n +"$(($1 + 1))" "$SLAPD_LOG" | grep -c "BIND dn=\"uid=$2,$P\" method="; }
@@ -58,11 +50,7 @@ failed_binds_since() {
                                            if (k in want) n++; k = "" }
                 END { print n + 0 }'
 }
-# attr USER ATTRIBUTE: its value, as the rootdn sees it
-attr() {
-        timeout 30 ldapsearch -x -LLL -o ldif-wrap=no -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -w "$SLAPD_ADMIN_PW" \
-                -b "uid=$1,$P" -s base "$2" | sed -n "s/^$2: //p"
-}
+attr() { ldap_root_attr "$@"; }
 # race USER RIGHT: PARALLEL logins at once, all wrong but RIGHT of them
 # (0 or 1: the first is the right password); the results in $T/race.N
 race() {
@@ -84,7 +72,7 @@ refused_all() {
 }
 
 for u in racer:10301 racer2:10302 readonly:10303; do
-        add_user "${u%:*}" "${u#*:}" || { echo "Bail out! ldapadd of ${u%:*}"; exit 1; }
+        ldap_add_user "${u%:*}" "${u#*:}" || { echo "Bail out! ldapadd of ${u%:*}"; exit 1; }
 done
 
 # --- many wrong passwords at once -----------------------------------------------
@@ -133,7 +121,7 @@ ok "sesamectl check-access racer: readable and writable" sesamectl_run check-acc
 check "... and the probe changed nothing" "$(attr racer sesameFailureCount)" "$(attr racer sesameFailureCount)"
 
 # --- a lock written by a clock 30 years ahead ---------------------------------------
-add_user farlock 10304 || { echo "Bail out! ldapadd of farlock"; exit 1; }
+ldap_add_user farlock 10304 || { echo "Bail out! ldapadd of farlock"; exit 1; }
 printf '%s\n' "dn: uid=farlock,$P" "changetype: modify" "replace: sesameLockedUntil" \
         "sesameLockedUntil: $(($(date +%s) + 30 * 365 * 86400 + 600))" | slapd_ldapmodify >/dev/null ||
         { echo "Bail out! ldapmodify of farlock"; exit 1; }

@@ -46,21 +46,10 @@ policy() {
                 "pwdInHistory: 0" "pwdAllowUserChange: TRUE" "pwdSafeModify: FALSE" "$@" |
                 slapd_ldapmodify -a >/dev/null
 }
-# add NAME UIDNUMBER POLICY: a new account under that policy, password
-# <Name>-Passw0rd!
-add() {
-        printf '%s\n' "dn: uid=$1,$P" "objectClass: top" "objectClass: person" \
-                "objectClass: organizationalPerson" "objectClass: inetOrgPerson" "objectClass: posixAccount" \
-                "objectClass: sesameAccount" "uid: $1" "cn: $1" "sn: Example" "uidNumber: $2" \
-                "gidNumber: 10000" "homeDirectory: /home/$1" "loginShell: /bin/bash" \
-                "pwdPolicySubentry: cn=$3,ou=policies,$SLAPD_BASE" "userPassword: ${1^}-Passw0rd!" |
-                slapd_ldapmodify -a >/dev/null
-}
-pw() { printf '%s-Passw0rd!' "${1^}"; }
-attr() {
-        timeout 30 ldapsearch -x -LLL -o ldif-wrap=no -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -w "$SLAPD_ADMIN_PW" \
-                -b "uid=$1,$P" -s base "$2" | sed -n "s/^$2: //p"
-}
+# add NAME UIDNUMBER POLICY: a new account under that policy
+add() { ldap_add_user "$1" "$2" "pwdPolicySubentry: cn=$3,ou=policies,$SLAPD_BASE"; }
+pw() { fixture_pw "$1"; }
+attr() { ldap_root_attr "$@"; }
 
 policy mustchange "pwdMustChange: TRUE" "pwdMaxAge: 0" "pwdLockout: FALSE" || { echo "Bail out! policy"; exit 1; }
 policy grace "pwdMustChange: FALSE" "pwdMaxAge: 1" "pwdGraceAuthNLimit: 2" "pwdLockout: FALSE" ||

@@ -14,7 +14,6 @@ harness_init "$@"
 for f in "$PAM_SESAME" "$SESAMED"; do
         [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
 done
-P="ou=people,dc=example,dc=test"
 
 # each hidden from the service DN on one entry only
 cat >"$T/acl-first.conf" <<'ACL'
@@ -39,22 +38,12 @@ pam_service acct <<PAM
 account  required pam_sesame.so
 PAM
 
-# add NAME UIDNUMBER LDIF-LINES...: a new account, password <Name>-Passw0rd!
-add() {
-        local u=$1 n=$2
-        shift 2
-        printf '%s\n' "dn: uid=$u,$P" "objectClass: top" "objectClass: person" \
-                "objectClass: organizationalPerson" "objectClass: inetOrgPerson" "objectClass: posixAccount" \
-                "objectClass: shadowAccount" "objectClass: sesameAccount" "uid: $u" "cn: $u" "sn: Example" \
-                "uidNumber: $n" "gidNumber: 10000" "homeDirectory: /home/$u" "loginShell: /bin/bash" \
-                "userPassword: ${u^}-Passw0rd!" "$@" | slapd_ldapmodify -a >/dev/null
-}
-pw() { printf '%s-Passw0rd!' "${1^}"; }
-add hiddenseed 10501 "sesameTotpSecret: v1.an-enrolled-seed" || { echo "Bail out! ldapadd"; exit 1; }
-add hiddendisabled 10502 "sesameDisabled: TRUE" || { echo "Bail out! ldapadd"; exit 1; }
-add hiddenexpiry 10503 "shadowExpire: 1" || { echo "Bail out! ldapadd"; exit 1; }
-add hiddenlock 10504 "sesameLockedUntil: $(($(date +%s) + 600))" || { echo "Bail out! ldapadd"; exit 1; }
-add visible 10505 || { echo "Bail out! ldapadd"; exit 1; }
+pw() { fixture_pw "$1"; }
+ldap_add_user hiddenseed 10501 "sesameTotpSecret: v1.an-enrolled-seed" || { echo "Bail out! ldapadd"; exit 1; }
+ldap_add_user hiddendisabled 10502 "sesameDisabled: TRUE" || { echo "Bail out! ldapadd"; exit 1; }
+ldap_add_user hiddenexpiry 10503 "shadowExpire: 1" || { echo "Bail out! ldapadd"; exit 1; }
+ldap_add_user hiddenlock 10504 "sesameLockedUntil: $(($(date +%s) + 600))" || { echo "Bail out! ldapadd"; exit 1; }
+ldap_add_user visible 10505 || { echo "Bail out! ldapadd"; exit 1; }
 
 ok_fail "enrolled, seed unreadable: totp=optional does not take the password alone" \
         pamtester_run "$(pw hiddenseed)"$'\n' optional hiddenseed authenticate

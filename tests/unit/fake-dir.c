@@ -152,6 +152,18 @@ int state_read(struct dir *d _unused_, const char *dn, struct acct_state *ret)
         return r;
 }
 
+/* The entry of @s that a write may change: 0 and *ret, or what the
+ * directory would answer instead. */
+static int writable(const struct acct_state *s, struct fake_entry **ret)
+{
+        if (fake_dir.unavail)
+                return OUT_UNAVAIL;
+        *ret = by_dn(s->dn);
+        if (!*ret)
+                return OUT_NOTFOUND;
+        return fake_dir.readonly ? OUT_ACCESS : 0;
+}
+
 /* The handler's copy @s of the failure state, from what is stored. */
 static void copy_failures(const struct fake_entry *e, struct acct_state *s)
 {
@@ -166,15 +178,12 @@ static void copy_failures(const struct fake_entry *e, struct acct_state *s)
 int state_count_attempt(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                         uint32_t *ret_count)
 {
-        struct fake_entry *e = by_dn(s->dn);
+        struct fake_entry *e;
         struct failure_plan plan;
+        int r = writable(s, &e);
 
-        if (fake_dir.unavail)
-                return OUT_UNAVAIL;
-        if (!e)
-                return OUT_NOTFOUND;
-        if (fake_dir.readonly)
-                return OUT_ACCESS;
+        if (r != 0)
+                return r;
         /* the rules are the real ones, applied to what is stored (the
          * directory's increment: what other logins counted meanwhile
          * is in it) */
@@ -194,14 +203,11 @@ int state_count_attempt(struct dir *d _unused_, const struct sesame_conf *c, str
 
 int state_lock(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now)
 {
-        struct fake_entry *e = by_dn(s->dn);
+        struct fake_entry *e;
+        int r = writable(s, &e);
 
-        if (fake_dir.unavail)
-                return OUT_UNAVAIL;
-        if (!e)
-                return OUT_NOTFOUND;
-        if (fake_dir.readonly)
-                return OUT_ACCESS;
+        if (r != 0)
+                return r;
         e->st.has_locked_until = s->has_locked_until = true;
         e->st.locked_until = s->locked_until = now + (int64_t)c->lockout_time;
         return 0;
@@ -209,14 +215,11 @@ int state_lock(struct dir *d _unused_, const struct sesame_conf *c, struct acct_
 
 int state_reset_failures(struct dir *d _unused_, struct acct_state *s)
 {
-        struct fake_entry *e = by_dn(s->dn);
+        struct fake_entry *e;
+        int r = writable(s, &e);
 
-        if (fake_dir.unavail)
-                return OUT_UNAVAIL;
-        if (!e)
-                return OUT_NOTFOUND;
-        if (fake_dir.readonly)
-                return OUT_ACCESS;
+        if (r != 0)
+                return r;
         if (s->has_failures && (!e->st.has_failures || e->st.failures != s->failures))
                 return OUT_CONFLICT; /* counted again since the handler's count */
         e->resets++;
