@@ -464,8 +464,15 @@ static int modify_on(struct dir *d, LDAP *ld, const char *dn, LDAPMod **mods, co
                 return -ETIMEDOUT;
         }
         if (rc < 0) {
+                /* sent, and the connection went before the answer came:
+                 * the change may have been made */
                 (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
-                return map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
+                r = map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
+                if (r == -ECONNRESET) {
+                        log_warning("modify %s: the connection was lost before the answer", dn);
+                        return -ECONNABORTED;
+                }
+                return r;
         }
         rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, &rctrls, 1);
         if (rc != LDAP_SUCCESS)
@@ -489,13 +496,13 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                 if (r != 0)
                         return r;
                 r = modify_on(d, c->ld, dn, mods, attr, ret_value);
-                conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT, r == -ETIMEDOUT);
-                /* a pooled handle whose server went away: once more on a
-                 * fresh connection (see dir.h: callers' changes are safe
-                 * to repeat) */
+                conn_release(d, c, r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT, r == -ETIMEDOUT);
+                /* a pooled handle whose server went away before the
+                 * modify was sent: once more on a fresh connection (one
+                 * that was sent is never repeated: see dir.h) */
                 if (r == -ECONNRESET && attempt == 0)
                         continue;
-                if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
+                if (r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT || r == -ETIME)
                         return OUT_UNAVAIL;
                 return r;
         }

@@ -127,10 +127,11 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
  *   OUT_LDAP        anything else, undefinedAttributeType (the schema is
  *                   not loaded) among them (logged)
  *   -ENOMEM
- * A pooled connection found dead is replaced and the modification sent
- * once more: every caller's modification must be safe to repeat (the
- * repeat of an applied compare-and-swap fails, which errs on the side of
- * refusing).
+ * A pooled connection found dead before the modification could be sent
+ * is replaced and the modification sent on a fresh one.  Once it has been
+ * sent, it is never sent again: a connection lost before its answer may
+ * have lost only the answer, and a repeat would count a failure twice or
+ * find a code it spent "spent by somebody else" (OUT_UNAVAIL instead).
  */
 int dir_modify(struct dir *d, const char *dn, LDAPMod **mods);
 
