@@ -115,7 +115,7 @@ static const struct op_schema op_table[] = {
         { SESAME_REQ_TOTP_DISABLE, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_RECOVERY_CODES, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_UNLOCK, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
-        { SESAME_REQ_CHECK, { DEADLINE } },
+        { SESAME_REQ_CHECK, { [SESAME_F_LOGIN] = OPT, DEADLINE } },
         { SESAME_REQ_AUTH,
           {
                   [SESAME_F_LOGIN] = REQ,

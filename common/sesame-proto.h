@@ -132,7 +132,8 @@
  * SESAME_REQ_RECOVERY_CODES LOGIN          -> ANS_CODES END
  *     Ten new single-use codes; the old ones stop working.
  * SESAME_REQ_UNLOCK         LOGIN          -> END
- * SESAME_REQ_CHECK          (none)         -> END  (LDAP bind, key file)
+ * SESAME_REQ_CHECK          LOGIN?         -> END  (LDAP bind, key file; with LOGIN:
+ *                                                  that account's state readable and writable)
  *
  * Requests and answers (web.sock, for sesame-web)
  * ------------------------------------------------
@@ -310,6 +311,8 @@
 #define SESAME_R_CODE_NEEDED    8 /* (AUTH_FAILED) the account has TOTP and no code was given */
 #define SESAME_R_TOKEN          9 /* not a live token: unknown, tampered, expired, spent, or made
                                    * for another purpose (which one is not told) */
+#define SESAME_R_MUST_CHANGE    10 /* (ACCOUNT) the directory's policy wants a new password now (pwdReset) */
+#define SESAME_R_PASSWORD_EXPIRED 11 /* (AUTH, CHAUTHTOK) the right password, expired, no grace logins left */
 
 /* TOTP_MODE values */
 #define SESAME_TOTP_OFF      0 /* no code is checked */
@@ -333,6 +336,9 @@
 #define SESAME_UF_TOTP_PENDING   (1u << 4) /* enrolled, not yet activated */
 #define SESAME_UF_DISABLED       (1u << 5)
 #define SESAME_UF_EXPIRED        (1u << 6)
+/* a lock or the last TOTP step lies further ahead than any right clock
+ * could have written it (ignored by the login rules) */
+#define SESAME_UF_CLOCK_AHEAD    (1u << 7)
 
 /* Codec errors: positive; system errors are reported as -errno. */
 #define SESAME_E_TRUNCATED     1

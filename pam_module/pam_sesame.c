@@ -165,6 +165,8 @@ static const char *reason_name(uint32_t reason)
         case SESAME_R_ROLE: return "lacks the required role";
         case SESAME_R_NO_TOTP: return "TOTP required but not enrolled";
         case SESAME_R_CODE_NEEDED: return "verification code needed";
+        case SESAME_R_MUST_CHANGE: return "must change the password";
+        case SESAME_R_PASSWORD_EXPIRED: return "password expired";
         default: return "no reason given";
         }
 }
@@ -217,6 +219,12 @@ static void say_reason(const struct ctx *c, const struct call_end *a)
         case SESAME_R_NO_TOTP:
                 msg = _("Two-factor authentication is required but not set up for your account.");
                 break;
+        case SESAME_R_MUST_CHANGE:
+                msg = _("You must change your password now.");
+                break;
+        case SESAME_R_PASSWORD_EXPIRED:
+                msg = _("Your password has expired; ask an administrator to reset it.");
+                break;
         default:
                 msg = a->message[0] ? a->message : _("Your account may not log in now.");
                 break;
@@ -266,6 +274,10 @@ static int auth_map(const struct ctx *c, const struct call_end *a)
 {
         switch (a->status) {
         case SESAME_ST_OK:
+                /* what the directory's password policy has to say (grace
+                 * logins left) */
+                if (a->message[0])
+                        say(c, a->message);
                 return PAM_SUCCESS;
         case SESAME_ST_NOTFOUND:
                 return PAM_USER_UNKNOWN;
@@ -432,6 +444,8 @@ static int account_map(const struct ctx *c, const struct call_end *a)
                 return PAM_USER_UNKNOWN;
         case SESAME_ST_REFUSED:
                 say_reason(c, a);
+                if (a->reason == SESAME_R_MUST_CHANGE)
+                        return PAM_NEW_AUTHTOK_REQD; /* sshd and login run passwd */
                 return a->reason == SESAME_R_EXPIRED ? PAM_ACCT_EXPIRED : PAM_PERM_DENIED;
         case SESAME_ST_UNAVAIL:
                 return account_unchecked(c);

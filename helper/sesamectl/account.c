@@ -59,6 +59,18 @@ int cmd_unlock(char **args)
         return done(args[0], "%s: unlocked", args[0]);
 }
 
+int cmd_check_access(char **args)
+{
+        struct answer a;
+        int r;
+
+        r = request_ok(SESAME_REQ_CHECK, args[0], NULL, 0, &a);
+        if (r != 0)
+                return r;
+        answer_free(&a);
+        return done(args[0], "%s: the service DN may read and write its state", args[0]);
+}
+
 int cmd_totp_disable(char **args)
 {
         struct answer a;

@@ -58,6 +58,8 @@ static const char *reason_word(uint32_t r)
         case SESAME_R_ROLE: return "role";
         case SESAME_R_NO_TOTP: return "no_totp";
         case SESAME_R_CODE_NEEDED: return "code_needed";
+        case SESAME_R_MUST_CHANGE: return "must_change";
+        case SESAME_R_PASSWORD_EXPIRED: return "password_expired";
         default: return "unknown";
         }
 }
@@ -73,6 +75,8 @@ static const char *reason_text(uint32_t r)
         case SESAME_R_ROLE: return "the account lacks a required role";
         case SESAME_R_NO_TOTP: return "no TOTP seed is enrolled";
         case SESAME_R_CODE_NEEDED: return "a code is needed";
+        case SESAME_R_MUST_CHANGE: return "the password must be changed now";
+        case SESAME_R_PASSWORD_EXPIRED: return "the password has expired";
         default: return "unknown reason";
         }
 }

@@ -65,6 +65,7 @@ static void usage(FILE *f)
                 "  recovery-codes NAME       ten new single-use recovery codes\n"
                 "  unlock NAME               clear the failure lock\n"
                 "  check                     check configuration, key file and sesamed\n"
+                "  check-access NAME         check that sesamed may read and write NAME's state\n"
                 "  ping                      is sesamed answering?\n"
                 "  flush-cache               drop sesamed's user and group cache\n"
                 "  key generate              create the [totp] key_file (never replaces one)\n"
@@ -139,6 +140,7 @@ static const struct command commands[] = {
         { "recovery-codes", NULL, 1, "NAME", NULL, 0, true, cmd_recovery_codes },
         { "unlock", NULL, 1, "NAME", NULL, 0, true, cmd_unlock },
         { "check", NULL, 0, "", NULL, 0, false, cmd_check },
+        { "check-access", NULL, 1, "NAME", NULL, 0, true, cmd_check_access },
         { "ping", NULL, 0, "", NULL, 0, true, cmd_ping },
         { "flush-cache", NULL, 0, "", NULL, 0, true, cmd_flush_cache },
         { "key", "generate", 0, "", NULL, 0, false, cmd_key_generate },

@@ -116,6 +116,7 @@ int cmd_recovery_codes(char **args);
 int cmd_unlock(char **args);
 /* check.c */
 int cmd_check(char **args);
+int cmd_check_access(char **args);
 int cmd_ping(char **args);
 int cmd_flush_cache(char **args);
 /* key.c */

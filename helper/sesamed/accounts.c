@@ -173,9 +173,8 @@ struct user_search {
         struct accounts *a;
         const char *want;
         struct pwrec *one; /* single lookup: first valid entry */
-        bool unique;       /* single lookup: more than one valid entry is NOTFOUND */
         size_t n;          /* single lookup: valid entries seen */
-        char *other_dn;    /* unique: the second valid entry's DN (for the log) */
+        char *other_dn;    /* single lookup: the second valid entry's DN (for the log) */
         acct_pw_cb cb;     /* enumeration */
         void *userdata;
 };
@@ -193,9 +192,7 @@ static int user_entry(LDAP *ld, LDAPMessage *e, void *userdata)
                         *s->one = p;
                         return 0;
                 }
-                if (!s->unique)
-                        log_warning("more than one entry for user '%s'; serving the first", p.name);
-                else if (!s->other_dn) {
+                if (!s->other_dn) {
                         s->other_dn = p.dn; /* NULL on ENOMEM: the log line goes without it */
                         p.dn = NULL;
                 }
@@ -210,18 +207,19 @@ static int user_entry(LDAP *ld, LDAPMessage *e, void *userdata)
 /*
  * One user whose @attr equals @value (as the directory's equality rule for
  * @attr compares) and, when @want is set, whose name is exactly @want.
- * Several valid entries: the first is served (logged), or with @unique
- * none is (NOTFOUND, logged).  Invalid entries (parse_user()) are not
- * counted: they are never served, so they cannot be confused with the
- * valid one.
+ * Several valid entries: none is served (NOTFOUND, logged), never the
+ * first the directory returns, which anyone who may add an entry under
+ * user_base could arrange to be theirs; @what names @attr for the log.
+ * Invalid entries (parse_user()) are not counted: they are never served,
+ * so they cannot be confused with the valid one.
  */
-static int user_lookup(struct accounts *a, const char *attr, const char *value, const char *want, bool unique,
-                       struct pwrec *ret)
+static int user_lookup(struct accounts *a, const char *attr, const char *value, const char *want,
+                       const char *what, struct pwrec *ret)
 {
         char *attrs[9];
         _cleanup_free_ char *f = make_filter(a->conf->user_filter, attr, value);
         struct pwrec p = { 0 };
-        struct user_search s = { .a = a, .want = want, .one = &p, .unique = unique };
+        struct user_search s = { .a = a, .want = want, .one = &p };
         int r;
 
         if (!f)
@@ -230,12 +228,12 @@ static int user_lookup(struct accounts *a, const char *attr, const char *value, 
          * or the server's limit cuts the result and that is an error */
         r = dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, f, user_attrs(a->conf, attrs), false,
                        user_entry, &s);
-        if (r == 0 && unique && s.n > 1) {
+        if (r == 0 && s.n > 1) {
                 char q[256];
 
-                log_warning("%s %s matches %zu entries (%s, %s%s); refusing an ambiguous address", attr,
+                log_warning("%s %s matches %zu entries (%s, %s%s); refusing an ambiguous %s", attr,
                             str_quote(value, strlen(value), q, sizeof(q)), s.n, p.dn,
-                            s.other_dn ? s.other_dn : "...", s.n > 2 ? ", ..." : "");
+                            s.other_dn ? s.other_dn : "...", s.n > 2 ? ", ..." : "", what);
                 free(s.other_dn);
                 pwrec_done(&p);
                 return OUT_NOTFOUND;
@@ -255,7 +253,7 @@ int acct_user_byname(struct accounts *a, const char *name, struct pwrec *ret)
 {
         if (!valid_name(name))
                 return OUT_NOTFOUND;
-        return user_lookup(a, a->conf->map_user_name, name, name, false, ret);
+        return user_lookup(a, a->conf->map_user_name, name, name, "name", ret);
 }
 
 int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
@@ -265,7 +263,7 @@ int acct_user_byuid(struct accounts *a, uint32_t uid, struct pwrec *ret)
         if (uid < a->conf->min_uid)
                 return OUT_NOTFOUND;
         (void)snprintf(v, sizeof(v), "%u", uid);
-        return user_lookup(a, a->conf->map_uid_number, v, NULL, false, ret);
+        return user_lookup(a, a->conf->map_uid_number, v, NULL, "uid", ret);
 }
 
 int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret)
@@ -275,7 +273,7 @@ int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret)
         /* the login path resolves an address to the DN it binds as and
          * counts failures on: an address on two entries (a user who may
          * set their own mail to somebody else's) must resolve to neither */
-        return user_lookup(a, a->conf->map_mail, mail, NULL, true, ret);
+        return user_lookup(a, a->conf->map_mail, mail, NULL, "address", ret);
 }
 
 int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata)
@@ -593,19 +591,89 @@ int acct_initgroups(struct accounts *a, const char *name, uint32_t **ret_gids, s
 
 /* ---------------------------------------------------------------- roles */
 
-int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group)
-{
-        struct grrec g = { 0 };
-        int r = acct_group_byname(a, group, &g);
+struct role_search {
+        struct accounts *a;
+        const char *want;
+        uint32_t gid;
+        size_t n;
+};
 
+static int role_entry(LDAP *ld, LDAPMessage *e, void *userdata)
+{
+        struct role_search *s = userdata;
+        const struct sesame_conf *c = s->a->conf;
+        _cleanup_free_ char *name = entry_name(ld, e, c->map_group_name, s->want);
+        uint32_t gid;
+
+        /* a group NSS would not serve is no role either */
+        if (!name || strcmp(name, s->want) != 0 || entry_id(ld, e, c->map_group_gid_number, &gid) < 0 ||
+            gid < c->min_gid || localdb_has_group(s->a->local, name, gid))
+                return 0;
+        s->gid = gid;
+        s->n++;
+        return 0;
+}
+
+/* The valid groups named @group that also match (@attr=@value), or
+ * all of them when @attr is NULL: how many in *ret_n, the gid of one in
+ * *ret_gid. */
+static int role_search(struct accounts *a, const char *group, const char *attr, const char *value,
+                       size_t *ret_n, uint32_t *ret_gid)
+{
+        const struct sesame_conf *c = a->conf;
+        char *attrs[] = { c->map_group_name, c->map_group_gid_number, NULL };
+        _cleanup_free_ char *eg = dir_escape(group), *ev = attr ? dir_escape(value) : NULL, *f = NULL;
+        struct role_search s = { .a = a, .want = group };
+        int r;
+
+        if (!eg || (attr && !ev))
+                return -ENOMEM;
+        if (attr ? asprintf(&f, "(&%s(%s=%s)(%s=%s))", c->group_filter, c->map_group_name, eg, attr, ev) < 0
+                 : asprintf(&f, "(&%s(%s=%s))", c->group_filter, c->map_group_name, eg) < 0) {
+                f = NULL;
+                return -ENOMEM;
+        }
+        r = dir_search(a->dir, c->group_base, LDAP_SCOPE_SUBTREE, f, attrs, false, role_entry, &s);
         if (r != 0)
                 return r;
-        r = g.gid == p->gid ? 0 : OUT_NOTFOUND;
-        for (size_t i = 0; r != 0 && i < g.n_members; i++)
-                if (strcmp(g.members[i], p->name) == 0)
-                        r = 0;
-        grrec_done(&g);
-        return r;
+        *ret_n = s.n;
+        *ret_gid = s.gid;
+        return 0;
+}
+
+/*
+ * Whether @p holds the role @group: a member of it, asked of the
+ * directory in one search, (&(cn=ROLE)(member=DN)) with RFC 2307bis,
+ * so that the directory compares the whole DN by its own rules (never
+ * only its first RDN, which anybody's entry elsewhere may share), or
+ * (memberUid=NAME); else its primary group.  A role name that several
+ * groups have is no role (logged).
+ */
+int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group)
+{
+        const struct sesame_conf *c = a->conf;
+        bool bis = c->group_schema == CONF_SCHEMA_RFC2307BIS;
+        size_t n = 0;
+        uint32_t gid = 0;
+        int r;
+
+        if (!valid_name(group))
+                return OUT_NOTFOUND;
+        r = role_search(a, group, NULL, NULL, &n, &gid);
+        if (r != 0)
+                return r;
+        if (n > 1) {
+                log_warning("role '%s': %zu groups have that name; refusing an ambiguous role", group, n);
+                return OUT_NOTFOUND;
+        }
+        if (n == 0)
+                return OUT_NOTFOUND;
+        if (gid == p->gid)
+                return 0;
+        r = role_search(a, group, bis ? c->map_member : c->map_member_uid, bis ? p->dn : p->name, &n, &gid);
+        if (r != 0)
+                return r;
+        return n == 1 ? 0 : OUT_NOTFOUND;
 }
 
 void strv_free(char **v, size_t n)

@@ -99,12 +99,23 @@ static int userinfo_build(const struct daemon_ctx *x, const struct target *t, ch
 {
         int64_t now = (int64_t)time(NULL);
         uint32_t flags = 0, failures = state_failures(&t->st, x->conf, now);
-        bool bad = false;
+        struct totp_params p = { 0 };
+        uint8_t seed[TOTP_SEED_MAX];
+        size_t slen = 0;
+        bool bad = false, seed_ok = t->st.totp_secret && x->key &&
+                                    open_seed(x->key, t->pw->name, t->st.totp_secret, &p, seed, &slen) == 0;
 
+        sodium_memzero(seed, sizeof(seed)); /* only its parameters are shown */
+        if (t->st.totp_secret && x->key && !seed_ok)
+                log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied from another "
+                          "entry)",
+                          t->pw->name);
         if (t->st.confirmed)
                 flags |= SESAME_UF_CONFIRMED;
-        if (state_locked(&t->st, now))
+        if (state_locked(&t->st, x->conf, now))
                 flags |= SESAME_UF_LOCKED;
+        if (state_implausible(&t->st, x->conf, now, seed_ok ? p.period : 0))
+                flags |= SESAME_UF_CLOCK_AHEAD;
         if (t->st.ppolicy_locked)
                 flags |= SESAME_UF_PPOLICY_LOCKED;
         if (t->st.totp_secret)
@@ -128,21 +139,11 @@ static int userinfo_build(const struct daemon_ctx *x, const struct target *t, ch
                 bad |= proto_put_u32(w, SESAME_F_LOGIN_COUNT, t->st.login_count) != 0;
         if (failures > 0)
                 bad |= proto_put_u32(w, SESAME_F_FAILURES, failures) != 0;
-        if (state_locked(&t->st, now))
+        if (state_locked(&t->st, x->conf, now))
                 bad |= proto_put_u32(w, SESAME_F_LOCKED_UNTIL, clamp_u32(t->st.locked_until)) != 0;
-        if (t->st.totp_secret && x->key) {
-                struct totp_params p;
-                uint8_t seed[TOTP_SEED_MAX];
-                size_t slen = 0;
-
-                if (open_seed(x->key, t->pw->name, t->st.totp_secret, &p, seed, &slen) == 0) {
-                        bad |= proto_put_u32(w, SESAME_F_TOTP_ALG, p.alg) != 0;
-                        bad |= proto_put_u32(w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
-                } else
-                        log_error("user %s: the TOTP seed cannot be opened (wrong key, damaged, or copied "
-                                  "from another entry)",
-                                  t->pw->name);
-                sodium_memzero(seed, sizeof(seed));
+        if (seed_ok) {
+                bad |= proto_put_u32(w, SESAME_F_TOTP_ALG, p.alg) != 0;
+                bad |= proto_put_u32(w, SESAME_F_TOTP_DIGITS, p.digits) != 0;
         }
         bad |= proto_put_u32(w, SESAME_F_RECOVERY_LEFT, (uint32_t)t->st.n_recovery) != 0;
         for (size_t i = 0; !bad && i < n_roles; i++) {
@@ -377,7 +378,7 @@ static int new_recovery_codes(struct call *c, struct target *t, uint8_t *frame, 
         proto_begin(w, frame, size, SESAME_ANS_CODES);
         for (size_t i = 0; i < RECOVERY_CODES; i++) {
                 recovery_new(codes[i]);
-                if (recovery_hash(c->x->key, codes[i], hashes[i]) < 0 ||
+                if (recovery_hash(c->x->key, t->pw->dn, codes[i], hashes[i]) < 0 ||
                     proto_put_str(w, SESAME_F_CODE, codes[i]) != 0)
                         goto out;
                 hv[i] = hashes[i];
@@ -443,11 +444,35 @@ int handle_unlock(struct call *c)
 
 /* ---------------------------------------------------------------- CHECK */
 
+/* CHECK with LOGIN: whether the service DN may read and write the state
+ * of that account (state_check_access()); the attributes it may not, by
+ * name. */
+static int check_account(struct call *c, const char *login)
+{
+        struct daemon_ctx *x = c->x;
+        struct pwrec pw = { 0 };
+        char msg[SESAME_TEXT_MAX];
+        int r = acct_user_byname(&x->acct, login, &pw);
+
+        if (r != 0)
+                return client_end(c->cl, outcome_status(r), "no such user");
+        r = state_check_access(x->dir, pw.dn, msg, sizeof(msg));
+        if (r == OUT_ACCESS)
+                log_warning("user %s: the service DN may not do what sesamed needs: %s", pw.name, msg);
+        pwrec_done(&pw);
+        if (r == OUT_ACCESS)
+                return client_end(c->cl, SESAME_ST_DENIED, msg);
+        if (r != 0)
+                return client_end(c->cl, outcome_status(r), "the account's state cannot be checked");
+        return client_end(c->cl, SESAME_ST_OK,
+                          "directory reachable, TOTP key loaded, the account's state readable and writable");
+}
+
 int handle_check(struct call *c)
 {
         struct client *cl = c->cl;
         struct daemon_ctx *x = cl->ctx;
-        char msg[SESAME_TEXT_MAX];
+        char msg[SESAME_TEXT_MAX], login[SESAME_NAME_MAX + 1];
         int r = dir_ping(x->dir);
 
         if (r != 0)
@@ -456,6 +481,8 @@ int handle_check(struct call *c)
                 (void)snprintf(msg, sizeof(msg), "TOTP key not loaded: %s", x->key_error);
                 return client_end(cl, SESAME_ST_INTERNAL, msg);
         }
+        if (req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
+                return check_account(c, login);
         return client_end(cl, SESAME_ST_OK, "directory reachable, TOTP key loaded");
 }
 

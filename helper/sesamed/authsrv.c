@@ -85,8 +85,6 @@ static void emit(struct client *cl, enum event ev, const char *user, const struc
         event_emit(cl->ctx->conf, cl->ctx->hook_mask, ev, &d);
 }
 
-static uint32_t clamp_u32(int64_t v) { return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
-
 /*
  * What AUTH, ACCOUNT and CHAUTHTOK start with: the state of the account
  * (dispatch.c resolved and authorised it).  0, or why not (logged).  The
@@ -134,14 +132,6 @@ static int check_roles(struct daemon_ctx *x, const struct proto_msg *req, const 
                         st = r; /* unknown yet: unless another role matches */
         }
         return st;
-}
-
-static void refuse_locked(struct verdict *o, const struct acct_state *st)
-{
-        o->status = SESAME_ST_REFUSED;
-        o->reason = SESAME_R_LOCKED;
-        o->locked_until = clamp_u32(st->locked_until);
-        o->message = "The account is locked after too many failed attempts; try again later.";
 }
 
 static void refuse_ppolicy(struct verdict *o)
@@ -216,25 +206,115 @@ struct auth_req {
         uint32_t totp_mode;
 };
 
-/* A wrong password or code (AUTH or CHAUTHTOK): count it (maybe lock),
- * tell the log and the hooks, answer AUTH_FAILED. */
+/* A wrong password or code (AUTH or CHAUTHTOK), counted before it was
+ * checked (check_password()): lock when that attempt was the last the
+ * window allows, tell the log and the hooks, answer AUTH_FAILED. */
 static void auth_failure(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
                          struct acct_state *st, int64_t now, const char *why, uint32_t reason, struct verdict *o)
 {
         struct daemon_ctx *x = cl->ctx;
-        bool locked = false;
-        int64_t until = 0;
-        int r = state_record_failure(x->dir, x->conf, st, now, &locked, &until);
+        int64_t until;
+        int r;
 
         emit(cl, EV_LOGIN_FAILED, pw->name, rc, why);
-        if (r != 0)
-                log_warning("user %s: the failure could not be counted: %s", pw->name, outcome_str(r));
-        else if (locked) {
-                log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
-                emit(cl, EV_LOCKOUT, pw->name, rc, why);
-        }
         o->status = SESAME_ST_AUTH_FAILED;
         o->reason = reason;
+        if (!state_failure_locks(st->failures, x->conf, now, &until) || state_locked(st, x->conf, now))
+                return;
+        r = state_lock(x->dir, x->conf, st, now);
+        if (r != 0) {
+                /* the count still refuses every further check */
+                log_warning("user %s: the lock could not be written: %s", pw->name, outcome_str(r));
+                return;
+        }
+        log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
+        emit(cl, EV_LOCKOUT, pw->name, rc, why);
+}
+
+/* A right password (and code): forget the attempts this login counted,
+ * unless other attempts were counted since. */
+static void forget_failures(struct daemon_ctx *x, const struct pwrec *pw, struct acct_state *st)
+{
+        int r;
+
+        if (!st->has_failures && !st->has_failure_time && !st->has_locked_until)
+                return;
+        r = state_reset_failures(x->dir, st);
+        if (r == OUT_CONFLICT)
+                log_debug("user %s: failures were counted meanwhile; they stay", pw->name);
+        else if (r != 0)
+                log_warning("user %s: the failure count could not be reset: %s", pw->name, outcome_str(r));
+}
+
+/*
+ * The password of AUTH and CHAUTHTOK: 0 when it is right (what the
+ * directory's password policy said about it in @pp); else @o holds the
+ * answer.  The check is counted before it is made, so that at most
+ * max_failures checks per window reach the directory however many run
+ * at once; a check that cannot be counted is not made (fail closed).  A
+ * locked account gets the answer of a wrong password, so that a
+ * guesser learns nothing; the journal says why.
+ */
+static int check_password(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
+                          struct acct_state *st, int64_t now, const char *password, struct dir_ppolicy *pp,
+                          struct verdict *o)
+{
+        struct daemon_ctx *x = cl->ctx;
+        uint32_t count = 0;
+        int r;
+
+        if (state_locked(st, x->conf, now)) {
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "locked");
+                o->status = SESAME_ST_AUTH_FAILED;
+                return OUT_DENIED;
+        }
+        if (!password[0]) {
+                /* an empty simple bind would be anonymous: never sent */
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "empty-password");
+                o->status = SESAME_ST_AUTH_FAILED;
+                return OUT_DENIED;
+        }
+        r = state_count_attempt(x->dir, x->conf, st, now, &count);
+        if (r != 0) {
+                log_error("user %s: the attempt cannot be counted (%s): the password is not checked", pw->name,
+                          outcome_str(r));
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "uncounted");
+                o->status = outcome_status(OUT_UNAVAIL);
+                return r;
+        }
+        if (count > x->conf->max_failures) {
+                /* the window's checks are spent (by logins still under
+                 * way, maybe on other hosts): that is a lock */
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "locked");
+                o->status = SESAME_ST_AUTH_FAILED;
+                r = state_lock(x->dir, x->conf, st, now);
+                if (r != 0)
+                        log_warning("user %s: the lock could not be written: %s", pw->name, outcome_str(r));
+                return OUT_DENIED;
+        }
+        r = dir_user_bind(x->dir, pw->dn, password, pp);
+        if (r == OUT_BAD_CREDENTIALS && pp->expired) {
+                /* the right password, which the directory's policy says
+                 * has expired (no grace logins left): no failure */
+                forget_failures(x, pw, st);
+                emit(cl, EV_LOGIN_FAILED, pw->name, rc, "password-expired");
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_PASSWORD_EXPIRED;
+                o->message = "Your password has expired; ask an administrator to reset it.";
+                return r;
+        }
+        if (r == OUT_BAD_CREDENTIALS) {
+                /* a lock of the directory's policy answers as a wrong
+                 * password, as sesamed's own does (slapd says accountLocked
+                 * only with ppolicy_use_lockout; else the lock's attribute
+                 * tells the journal) */
+                auth_failure(cl, rc, pw, st, now,
+                             pp->locked || st->ppolicy_locked ? "ppolicy-locked" : "bad-password", 0, o);
+                return r;
+        }
+        if (r != 0)
+                o->status = outcome_status(r);
+        return r;
 }
 
 static bool has_recovery(const struct acct_state *st, const char *hash)
@@ -275,7 +355,8 @@ static bool auth_totp(struct client *cl, const struct auth_req *rq, const struct
 {
         struct daemon_ctx *x = cl->ctx;
         int64_t step = -1;
-        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window, st->last_step, &step);
+        int r = totp_check(p, seed, slen, rq->code, now, x->conf->totp_window,
+                         state_last_step(st, now, p->period), &step);
 
         if (r == OUT_BAD_CREDENTIALS) {
                 auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
@@ -296,7 +377,7 @@ static bool auth_recovery(struct client *cl, const struct auth_req *rq, const st
 {
         struct daemon_ctx *x = cl->ctx;
         char hash[RECOVERY_HASH_LEN];
-        int r = recovery_hash(x->key, rq->code, hash);
+        int r = recovery_hash(x->key, pw->dn, rq->code, hash);
 
         if (r < 0 || !has_recovery(st, hash)) {
                 auth_failure(cl, &rq->c, pw, st, now, "bad-code", 0, o);
@@ -378,6 +459,7 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         struct daemon_ctx *x = c->x;
         const struct pwrec *pw = c->pw;
         struct acct_state st = { .last_step = -1 };
+        struct dir_ppolicy pp;
         int64_t now = (int64_t)time(NULL);
         const char *why;
         int r;
@@ -392,31 +474,10 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->status = outcome_status(r);
                 goto out;
         }
-        if (state_locked(&st, now)) {
-                refuse_locked(o, &st);
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "locked");
+        /* (a lock of the directory's policy is the directory's to
+         * decide, at the bind: it may have ended) */
+        if (check_password(cl, &rq->c, pw, &st, now, rq->password, &pp, o) != 0)
                 goto out;
-        }
-        if (st.ppolicy_locked) {
-                refuse_ppolicy(o);
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "ppolicy-locked");
-                goto out;
-        }
-        if (!rq->password[0]) {
-                /* an empty simple bind would be anonymous: never sent */
-                emit(cl, EV_LOGIN_FAILED, pw->name, &rq->c, "empty-password");
-                o->status = SESAME_ST_AUTH_FAILED;
-                goto out;
-        }
-        r = dir_user_bind(x->dir, pw->dn, rq->password);
-        if (r == OUT_BAD_CREDENTIALS) {
-                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
-                goto out;
-        }
-        if (r != 0) {
-                o->status = outcome_status(r);
-                goto out;
-        }
         if (!auth_code(cl, rq, pw, &st, now, o))
                 goto out;
         why = refuse_state(x, &st, now, o);
@@ -434,18 +495,36 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->status = outcome_status(r);
                 goto out;
         }
-        if (st.has_failures || st.has_failure_time || st.has_locked_until) {
-                r = state_reset_failures(x->dir, &st);
-                if (r != 0)
-                        log_warning("user %s: the failure count could not be reset: %s", pw->name,
-                                    outcome_str(r));
-        }
+        forget_failures(x, pw, &st);
         if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
+        if (pp.grace >= 0) {
+                (void)snprintf(o->msgbuf, sizeof(o->msgbuf),
+                               "Your password has expired; %d more logins with it remain. Change it now.",
+                               (int)pp.grace);
+                o->message = o->msgbuf;
+        }
         emit(cl, EV_LOGIN, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK */
 out:
         state_done(&st);
+}
+
+/* Hold a failed AUTH back until AUTH_FAILURE_FLOOR_MS after its work
+ * began, but never past the caller's deadline. */
+static void failure_floor(const struct call *c)
+{
+        int64_t until = c->started + AUTH_FAILURE_FLOOR_MS;
+        int64_t now = now_ms();
+
+        if (c->cl->deadline > 0)
+                until = MIN(until, c->cl->deadline);
+        while (now < until) {
+                struct timespec ts = { .tv_sec = (until - now) / 1000, .tv_nsec = (until - now) % 1000 * 1000000 };
+
+                (void)nanosleep(&ts, NULL);
+                now = now_ms();
+        }
 }
 
 /* LOGIN named no account (or, to a caller that is not root, an address
@@ -454,6 +533,8 @@ void auth_unresolved(struct call *c, int r)
 {
         struct req_common rc;
 
+        /* answered after the floor, as a wrong password is */
+        failure_floor(c);
         if (r != OUT_NOTFOUND)
                 return;
         req_common_parse(c->req, &rc);
@@ -474,6 +555,8 @@ int handle_auth(struct call *c)
                 rq.code[0] = '\0';
         auth_run(c, &rq, &o);
         sodium_memzero(&rq, sizeof(rq));
+        if (o.status != SESAME_ST_OK)
+                failure_floor(c);
         return answer(c->cl, &o);
 }
 
@@ -493,15 +576,22 @@ static void account_run(struct call *c, const struct req_common *rc, struct verd
                 o->status = outcome_status(r);
                 goto out;
         }
+        /* not the failure lock: it guards password and code checks, and
+         * a login that made none (a key) must not be refused because
+         * somebody else guessed at the password */
         why = refuse_state(x, &st, now, o);
         if (why) {
                 /* said above */
-        } else if (state_locked(&st, now)) {
-                refuse_locked(o, &st);
-                why = "locked";
-        } else if (st.ppolicy_locked) {
+        } else if (st.ppolicy_admin_lock) {
+                /* only the policy's administrative lock: its lock after
+                 * failures, like sesamed's, guards passwords only */
                 refuse_ppolicy(o);
                 why = "ppolicy-locked";
+        } else if (st.must_change) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_MUST_CHANGE;
+                o->message = "You must change your password now.";
+                why = "must-change";
         } else {
                 r = check_roles(x, c->req, pw);
                 if (r == OUT_NOTFOUND) {
@@ -557,28 +647,10 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct verdi
                 o->status = outcome_status(r);
                 goto out;
         }
-        if (state_locked(&st, now)) {
-                refuse_locked(o, &st);
-                goto out;
-        }
-        if (st.ppolicy_locked) {
-                refuse_ppolicy(o);
-                goto out;
-        }
-        if (!rq->oldpw[0]) {
-                o->status = SESAME_ST_AUTH_FAILED;
-                goto out;
-        }
         /* the old password, checked (and counted) like a login */
-        r = dir_user_bind(x->dir, pw->dn, rq->oldpw);
-        if (r == OUT_BAD_CREDENTIALS) {
-                auth_failure(cl, &rq->c, pw, &st, now, "bad-password", 0, o);
+        if (check_password(cl, &rq->c, pw, &st, now, rq->oldpw, &(struct dir_ppolicy){ 0 }, o) != 0)
                 goto out;
-        }
-        if (r != 0) {
-                o->status = outcome_status(r);
-                goto out;
-        }
+        forget_failures(x, pw, &st);
         /* an account that may not log in may not set a password either */
         why = refuse_state(x, &st, now, o);
         if (why) {

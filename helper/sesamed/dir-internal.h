@@ -9,7 +9,9 @@
  * The static helpers here speak in negative errno values of their own
  * (-ETIME: the request's deadline passed, before a step or during it;
  * -ETIMEDOUT: a server did not answer within its own limit; -ECONNRESET:
- * a pooled connection is dead; -EHOSTUNREACH: a connect failed;
+ * a pooled connection is dead; -ECONNABORTED: it died after a modify
+ * was sent, so the change may have been made and is never resent;
+ * -EHOSTUNREACH: a connect failed;
  * -EHOSTDOWN: no URI could be used).  The public functions of dir.h turn
  * them into outcome.h values before they return, so none of these
  * meanings leaves these files.

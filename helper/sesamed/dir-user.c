@@ -28,20 +28,72 @@ static bool rc_unreachable(int rc)
                rc == LDAP_UNAVAILABLE;
 }
 
+/* The password policy response control of a bind's answer, into @pp. */
+static void read_ppolicy(LDAP *ld, LDAPControl **rctrls, struct dir_ppolicy *pp)
+{
+        LDAPControl *c = ldap_control_find(LDAP_CONTROL_PASSWORDPOLICYRESPONSE, rctrls, NULL);
+        ber_int_t expire = -1, grace = -1;
+        LDAPPasswordPolicyError err = PP_noError;
+
+        if (!c || ldap_parse_passwordpolicy_control(ld, c, &expire, &grace, &err) != LDAP_SUCCESS)
+                return;
+        pp->must_change = err == PP_changeAfterReset;
+        pp->expired = err == PP_passwordExpired;
+        pp->locked = err == PP_accountLocked;
+        pp->grace = grace >= 0 ? grace : -1;
+        pp->expire_s = expire >= 0 ? expire : -1;
+}
+
+/* A simple bind as @dn with the password policy request control, under
+ * the request's budget: its result code, and what the policy said. */
+static int bind_ppolicy(struct dir *d, LDAP *ld, const char *dn, const struct berval *cred, struct dir_ppolicy *pp)
+{
+        LDAPControl *req = NULL, *sctrls[2] = { NULL, NULL };
+        LDAPControl **rctrls = NULL;
+        LDAPMessage *res = NULL;
+        int64_t ms = dir_budget_ms(d->conf->timeout);
+        int msgid, rc, err = LDAP_OTHER;
+
+        if (ms <= 0)
+                return LDAP_TIMEOUT;
+        if (ldap_create_passwordpolicy_control(ld, &req) != LDAP_SUCCESS)
+                return LDAP_NO_MEMORY;
+        /* a server without the policy must not refuse the bind for it */
+        req->ldctl_iscritical = 0;
+        sctrls[0] = req;
+        rc = ldap_sasl_bind(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, sctrls, NULL, &msgid);
+        ldap_control_free(req);
+        if (rc != LDAP_SUCCESS)
+                return rc;
+        struct timeval tv = dir_tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc == 0)
+                return LDAP_TIMEOUT;
+        if (rc < 0)
+                return LDAP_SERVER_DOWN;
+        rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, &rctrls, 1);
+        if (rc != LDAP_SUCCESS)
+                return rc;
+        read_ppolicy(ld, rctrls, pp);
+        ldap_controls_free(rctrls);
+        return err;
+}
+
 /*
  * A fresh connection bound as @dn with @cred: the pool's servers in the
  * pool's order (dir_server_order(): one that is down is not waited for
  * again, one that is suspect comes last), its options and StartTLS rule,
- * under the request's deadline.  A server that does not connect is
- * marked down for the pool too, one that does not answer the bind
- * suspect.  0 and *ret; OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP
- * (logged).
+ * under the request's deadline; what the password policy said in *@pp.
+ * A server that does not connect is marked down for the pool too, one
+ * that does not answer the bind suspect.  0 and *ret; OUT_BAD_CREDENTIALS,
+ * OUT_UNAVAIL or OUT_LDAP (logged).
  */
-static int user_conn(struct dir *d, const char *dn, const struct berval *cred, LDAP **ret)
+static int user_conn(struct dir *d, const char *dn, const struct berval *cred, struct dir_ppolicy *pp, LDAP **ret)
 {
         const struct sesame_conf *conf = d->conf;
         size_t order[CONF_URIS_MAX], n;
 
+        *pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
         if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
                 return OUT_BAD_CREDENTIALS; /* never an anonymous or unauthenticated bind */
         n = dir_server_order(d, order);
@@ -56,8 +108,8 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
                         dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
                         continue;
                 }
-                rc = ldap_sasl_bind_s(ld, dn, LDAP_SASL_SIMPLE, (struct berval *)(uintptr_t)cred, NULL, NULL,
-                                      NULL);
+                *pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
+                rc = bind_ppolicy(d, ld, dn, cred, pp);
                 if (rc == LDAP_SUCCESS) {
                         *ret = ld;
                         return 0;
@@ -81,15 +133,20 @@ static int user_conn(struct dir *d, const char *dn, const struct berval *cred, L
         return OUT_UNAVAIL;
 }
 
-int dir_user_bind(struct dir *d, const char *dn, const char *password)
+int dir_user_bind(struct dir *d, const char *dn, const char *password, struct dir_ppolicy *ret_pp)
 {
         struct berval cred = { password ? strlen(password) : 0, (char *)(uintptr_t)password };
+        struct dir_ppolicy pp = { .grace = -1, .expire_s = -1 };
         LDAP *ld = NULL;
         int r;
 
+        if (ret_pp)
+                *ret_pp = pp;
         if (cred.bv_len == 0)
                 return OUT_BAD_CREDENTIALS;
-        r = user_conn(d, dn, &cred, &ld);
+        r = user_conn(d, dn, &cred, &pp, &ld);
+        if (ret_pp)
+                *ret_pp = pp;
         if (r == 0)
                 (void)ldap_unbind_ext_s(ld, NULL, NULL);
         return r;
@@ -132,7 +189,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
                 return OUT_PASSWORD_POLICY;
         }
-        r = user_conn(d, dn, &old, &ld);
+        r = user_conn(d, dn, &old, &(struct dir_ppolicy){ 0 }, &ld);
         if (r != 0)
                 return r;
         ms = dir_budget_ms(d->conf->timeout);

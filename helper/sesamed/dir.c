@@ -252,7 +252,7 @@ static void conn_done(struct dir *d, struct dir_conn *c, int r)
 {
         if (r == -ETIMEDOUT)
                 dir_server_suspect(d, c->uri);
-        conn_release(d, c, r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME);
+        conn_release(d, c, r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT || r == -ETIME);
 }
 
 static int map_rc(int rc, const char *filter)
@@ -552,8 +552,15 @@ static int modify_on(struct dir *d, LDAP *ld, const char *dn, LDAPMod **mods, co
         if (rc == 0)
                 return whose_timeout(d, ms, "modify", dn);
         if (rc < 0) {
+                /* sent, and the connection went before the answer came:
+                 * the change may have been made */
                 (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
-                return map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
+                r = map_mod_rc(rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc, dn, NULL);
+                if (r == -ECONNRESET) {
+                        log_warning("modify %s: the connection was lost before the answer", dn);
+                        return -ECONNABORTED;
+                }
+                return r;
         }
         rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, &rctrls, 1);
         if (rc != LDAP_SUCCESS)
@@ -578,12 +585,12 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                         return r;
                 r = modify_on(d, c->ld, dn, mods, attr, ret_value);
                 conn_done(d, c, r);
-                /* a pooled handle whose server went away: once more on a
-                 * fresh connection (see dir.h: callers' changes are safe
-                 * to repeat) */
+                /* a pooled handle whose server went away before the
+                 * modify was sent: once more on a fresh connection (one
+                 * that was sent is never repeated: see dir.h) */
                 if (r == -ECONNRESET && attempt == 0)
                         continue;
-                if (r == -ECONNRESET || r == -ETIMEDOUT || r == -ETIME)
+                if (r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT || r == -ETIME)
                         return OUT_UNAVAIL;
                 return r;
         }

@@ -101,16 +101,29 @@ void dir_caller_set(int64_t wait_deadline, bool reserved);
  */
 int dir_read(struct dir *d, const char *dn, char **attrs, dir_entry_cb cb, void *userdata);
 
+/* What the directory's password policy said about a bind (the password
+ * policy response control, draft-behera-ldap-password-policy). */
+struct dir_ppolicy {
+        bool must_change; /* changeAfterReset: bound, but the password must be changed now */
+        bool expired;     /* passwordExpired: the password is right but expired (bind refused) */
+        bool locked;      /* accountLocked: the policy's lock refused the bind */
+        int32_t grace;    /* expired, this many grace logins remain after this one; -1: none */
+        int32_t expire_s; /* the password expires in this many seconds; -1: not said */
+};
+
 /**
  * dir_user_bind() - check a password: a simple bind as @dn on a fresh
  * connection of its own (the same URIs, failover, TLS settings and time
- * limits as the pool; never a pooled connection).  An empty password is
- * refused without contacting the directory (an empty simple bind would be
- * an anonymous bind).  The password is never logged.
+ * limits as the pool; never a pooled connection), with the password
+ * policy request control; what the policy said goes to @ret_pp (may be
+ * NULL).  An empty password is refused without contacting the directory
+ * (an empty simple bind would be an anonymous bind).  The password is
+ * never logged.
  * Return: 0, OUT_BAD_CREDENTIALS (invalidCredentials, or an empty
- * password), OUT_UNAVAIL, OUT_LDAP.
+ * password; @ret_pp tells an expired password or a policy lock apart),
+ * OUT_UNAVAIL, OUT_LDAP.
  */
-int dir_user_bind(struct dir *d, const char *dn, const char *password);
+int dir_user_bind(struct dir *d, const char *dn, const char *password, struct dir_ppolicy *ret_pp);
 
 /**
  * dir_passwd() - change a password with the Password Modify extended
@@ -140,10 +153,11 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
  *   OUT_LDAP        anything else, undefinedAttributeType (the schema is
  *                   not loaded) among them (logged)
  *   -ENOMEM
- * A pooled connection found dead is replaced and the modification sent
- * once more: every caller's modification must be safe to repeat (the
- * repeat of an applied compare-and-swap fails, which errs on the side of
- * refusing).
+ * A pooled connection found dead before the modification could be sent
+ * is replaced and the modification sent on a fresh one.  Once it has been
+ * sent, it is never sent again: a connection lost before its answer may
+ * have lost only the answer, and a repeat would count a failure twice or
+ * find a code it spent "spent by somebody else" (OUT_UNAVAIL instead).
  */
 int dir_modify(struct dir *d, const char *dn, LDAPMod **mods);
 

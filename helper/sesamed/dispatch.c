@@ -47,16 +47,19 @@ static const struct dispatch_entry dispatch[] = {
         { SESAME_REQ_PASSWD_BYMAIL, ADMIN, 0, handle_passwd_bymail, NULL },
         /* administration */
         { SESAME_REQ_CACHE_FLUSH, ADMIN, 0, handle_cache_flush, NULL },
-        { SESAME_REQ_USER_SHOW, ADMIN, D_ACCOUNT, handle_user_show, NULL },
-        { SESAME_REQ_TOTP_ENROLL, ADMIN, D_ACCOUNT, handle_totp_enroll, NULL },
-        { SESAME_REQ_TOTP_ACTIVATE, ADMIN, D_ACCOUNT, handle_totp_activate, NULL },
-        { SESAME_REQ_TOTP_DISABLE, ADMIN, D_ACCOUNT, handle_totp_disable, NULL },
-        { SESAME_REQ_RECOVERY_CODES, ADMIN, D_ACCOUNT, handle_recovery_codes, NULL },
-        { SESAME_REQ_UNLOCK, ADMIN, D_ACCOUNT, handle_unlock, NULL },
+        { SESAME_REQ_USER_SHOW, ADMIN, D_ACCOUNT | D_MAIL, handle_user_show, NULL },
+        { SESAME_REQ_TOTP_ENROLL, ADMIN, D_ACCOUNT | D_MAIL, handle_totp_enroll, NULL },
+        { SESAME_REQ_TOTP_ACTIVATE, ADMIN, D_ACCOUNT | D_MAIL, handle_totp_activate, NULL },
+        { SESAME_REQ_TOTP_DISABLE, ADMIN, D_ACCOUNT | D_MAIL, handle_totp_disable, NULL },
+        { SESAME_REQ_RECOVERY_CODES, ADMIN, D_ACCOUNT | D_MAIL, handle_recovery_codes, NULL },
+        { SESAME_REQ_UNLOCK, ADMIN, D_ACCOUNT | D_MAIL, handle_unlock, NULL },
         { SESAME_REQ_CHECK, ADMIN, 0, handle_check, NULL },
         /* logins: anyone may connect, a caller that is not root acts on
          * its own account only */
-        { SESAME_REQ_AUTH, PAM, D_ACCOUNT | D_SELF, handle_auth, auth_unresolved },
+        /* only AUTH takes an address: the phases after it get the
+         * user name (PAM_USER is set to it on success), which is what
+         * NSS resolves and what they must resolve too */
+        { SESAME_REQ_AUTH, PAM, D_ACCOUNT | D_SELF | D_MAIL, handle_auth, auth_unresolved },
         { SESAME_REQ_ACCOUNT, PAM, D_ACCOUNT | D_SELF, handle_account, NULL },
         { SESAME_REQ_CHAUTHTOK, PAM, D_ACCOUNT | D_SELF, handle_chauthtok, NULL },
         { SESAME_REQ_SESSION, PAM, D_ACCOUNT | D_SELF, handle_session, NULL },
@@ -95,28 +98,32 @@ bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t tar
 }
 
 /*
- * LOGIN to an account, the one rule for every request that names one: an
- * email address when it has an '@' and mail logins are on (on admin.sock
- * always: only root asks there), else a user name matched exactly, as NSS
- * does.  A local account is never ours: answered NOTFOUND at once, so
- * root still gets through the account phase while the directory is down.
- * To a caller that is not root, an unknown address looks like somebody
- * else's (DENIED), so that pam.sock does not tell which addresses exist
- * (user names are public anyway).  0 or an outcome.h value.
+ * LOGIN to an account, the one rule for every request that names one: a
+ * user name matched exactly, as NSS does; then, for a D_MAIL request
+ * when no user has that name, an email address when it has an '@' and
+ * mail logins are on (on admin.sock always: only root asks there).  The
+ * name comes first because names may contain '@' too: the user eve@corp
+ * is eve@corp, whoever has that address.  A local account is never
+ * ours: answered NOTFOUND at once, so root still gets through the
+ * account phase while the directory is down.  To a caller that is not
+ * root, an unknown address looks like somebody else's (DENIED), so that
+ * pam.sock does not tell which addresses exist (user names are public
+ * anyway).  0 or an outcome.h value.
  */
-static int resolve_login(struct client *cl, const char *login, struct pwrec *pw)
+static int resolve_login(struct client *cl, const struct dispatch_entry *d, const char *login, struct pwrec *pw)
 {
         struct daemon_ctx *x = cl->ctx;
-        bool mail = strchr(login, '@') && (x->conf->mail_login || cl->cls == SOCK_ADMIN);
+        bool mail = (d->flags & D_MAIL) && strchr(login, '@') &&
+                    (x->conf->mail_login || cl->cls == SOCK_ADMIN);
         int r;
 
-        if (mail)
-                r = acct_user_bymail(&x->acct, login, pw);
-        else if (localdb_has_user(x->acct.local, login, UINT32_MAX))
-                r = OUT_NOTFOUND;
-        else
-                r = acct_user_byname(&x->acct, login, pw);
-        if (r == OUT_NOTFOUND && mail && cl->cred.uid != 0)
+        if (localdb_has_user(x->acct.local, login, UINT32_MAX))
+                return OUT_NOTFOUND;
+        r = acct_user_byname(&x->acct, login, pw);
+        if (r != OUT_NOTFOUND || !mail)
+                return r;
+        r = acct_user_bymail(&x->acct, login, pw);
+        if (r == OUT_NOTFOUND && cl->cred.uid != 0)
                 return OUT_DENIED;
         return r;
 }
@@ -132,7 +139,8 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
         if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
         c->login = login;
-        r = resolve_login(cl, login, &pw);
+        c->started = now_ms();
+        r = resolve_login(cl, d, login, &pw);
         if (r != 0) {
                 if (r != OUT_NOTFOUND && r != OUT_DENIED)
                         log_debug("uid %u pid %d: request 0x%04x: the account cannot be looked up: %s",

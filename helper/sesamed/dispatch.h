@@ -46,6 +46,7 @@ enum peer_policy {
 enum dispatch_flags {
         D_ACCOUNT = 1u << 0, /* LOGIN names an account: resolved before the handler runs */
         D_SELF = 1u << 1,    /* a caller that is not root may name its own account only */
+        D_MAIL = 1u << 2,    /* D_ACCOUNT: LOGIN may be an email address, tried after the name */
 };
 
 /* One request being handled. */
@@ -55,6 +56,7 @@ struct call {
         const struct proto_msg *req;
         const char *login;     /* D_ACCOUNT: LOGIN as sent */
         const struct pwrec *pw; /* D_ACCOUNT: the account, authorised; else NULL */
+        int64_t started;        /* D_ACCOUNT: now_ms() when the work on it began */
 };
 
 /* Handlers: 0 to keep the connection, < 0 to close it. */
@@ -94,6 +96,12 @@ bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t tar
 /* Without DEADLINE_MS, a pam.sock request must be answered within this
  * (pam_sesame waits 10 s by default). */
 #define DISPATCH_PAM_BUDGET_MS 7500
+/* An AUTH that fails is answered no sooner than this after its work
+ * began, known account or not: long enough to cover the directory work
+ * of a wrong password (state read, count, bind, lock) on a usual
+ * network, so that the time of the answer does not tell whether the
+ * account exists. */
+#define AUTH_FAILURE_FLOOR_MS 250
 /* What is kept back of a caller's DEADLINE_MS for the way of the request
  * and of its answer: this, or a twentieth of it if that is more. */
 #define DISPATCH_DEADLINE_MARGIN_MS 20

@@ -224,15 +224,22 @@ void recovery_new(char out[RECOVERY_CODE_LEN])
         out[j] = '\0';
 }
 
-int recovery_hash(const struct seal_key *k, const char *code, char out[RECOVERY_HASH_LEN])
+int recovery_hash(const struct seal_key *k, const char *dn, const char *code, char out[RECOVERY_HASH_LEN])
 {
         unsigned char norm[RC_CHARS];
         unsigned char h[crypto_generichash_BYTES];
-        size_t n = 0, len;
+        uint8_t dn_len[8];
+        crypto_generichash_state st;
+        size_t n = 0, len, dlen;
         int r = -EINVAL;
 
-        if (!k || !code || !out)
+        if (!k || !dn || !code || !out)
                 return -EINVAL;
+        /* the DN's length first, so that no DN and code run into the
+         * same bytes as another DN and code */
+        dlen = strlen(dn);
+        for (size_t i = 0; i < sizeof(dn_len); i++)
+                dn_len[i] = (uint8_t)((uint64_t)dlen >> (8 * i));
         len = strnlen(code, SESAME_CODE_MAX + 1);
         if (len > SESAME_CODE_MAX)
                 return -EINVAL;
@@ -249,13 +256,18 @@ int recovery_hash(const struct seal_key *k, const char *code, char out[RECOVERY_
         }
         if (n != RC_CHARS)
                 goto out;
-        if (crypto_generichash(h, sizeof(h), norm, sizeof(norm), k->rc, sizeof(k->rc)) != 0)
+        if (crypto_generichash_init(&st, k->rc, sizeof(k->rc), sizeof(h)) != 0 ||
+            crypto_generichash_update(&st, dn_len, sizeof(dn_len)) != 0 ||
+            crypto_generichash_update(&st, (const unsigned char *)dn, dlen) != 0 ||
+            crypto_generichash_update(&st, norm, sizeof(norm)) != 0 ||
+            crypto_generichash_final(&st, h, sizeof(h)) != 0)
                 goto out;
         sodium_bin2hex(out, RECOVERY_HASH_LEN, h, sizeof(h));
         r = 0;
 out:
         sodium_memzero(norm, sizeof(norm));
         sodium_memzero(h, sizeof(h));
+        sodium_memzero(&st, sizeof(st));
         return r;
 }
 

@@ -56,9 +56,11 @@ int unseal_value(const struct seal_key *k, const char *name, const char *sealed,
 
 /* A new random recovery code. */
 void recovery_new(char out[RECOVERY_CODE_LEN]);
-/* Keyed hash of a typed code, normalised; -EINVAL if it does not have the
- * shape of a recovery code once normalised (12 chars of the alphabet). */
-int recovery_hash(const struct seal_key *k, const char *code, char out[RECOVERY_HASH_LEN]);
+/* Keyed hash of a typed code, normalised, for the entry @dn (the hash
+ * of the same code for another entry is another, so a hash copied
+ * there is worthless); -EINVAL if it does not have the shape of a
+ * recovery code once normalised (12 chars of the alphabet). */
+int recovery_hash(const struct seal_key *k, const char *dn, const char *code, char out[RECOVERY_HASH_LEN]);
 
 /* Keyed BLAKE2b-256 of @msg with the token subkey: 0, or -EINVAL (no
  * key) / -EIO. */

@@ -24,9 +24,31 @@ void state_done(struct acct_state *s)
         *s = (struct acct_state){ .last_step = -1 };
 }
 
-bool state_locked(const struct acct_state *s, int64_t now)
+/* A lock written by a clock far ahead (the sum is of sane values only:
+ * no time read from the directory can overflow it). */
+static bool lock_implausible(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
 {
-        return s->has_locked_until && now < s->locked_until;
+        return s->has_locked_until && s->locked_until > now + (int64_t)c->lockout_time + STATE_CLOCK_SKEW_MAX;
+}
+
+bool state_locked(const struct acct_state *s, const struct sesame_conf *c, int64_t now)
+{
+        return s->has_locked_until && now < s->locked_until && !lock_implausible(s, c, now);
+}
+
+static bool step_implausible(const struct acct_state *s, int64_t now, uint32_t period)
+{
+        return period > 0 && s->last_step != INT64_MAX && s->last_step > (now + STATE_CLOCK_SKEW_MAX) / period;
+}
+
+int64_t state_last_step(const struct acct_state *s, int64_t now, uint32_t period)
+{
+        return step_implausible(s, now, period) ? -1 : s->last_step;
+}
+
+bool state_implausible(const struct acct_state *s, const struct sesame_conf *c, int64_t now, uint32_t period)
+{
+        return lock_implausible(s, c, now) || step_implausible(s, now, period);
 }
 
 bool state_expired(const struct acct_state *s, int64_t now)
@@ -43,8 +65,9 @@ static bool window_open(const struct acct_state *s, const struct sesame_conf *c,
          * overflow the subtraction) */
         if (s->failure_time <= now - (int64_t)c->failure_window || s->failure_time > now + 60)
                 return false;
-        /* a lockout that has ended closes the window it came from */
-        if (s->has_locked_until && s->locked_until <= now)
+        /* a lockout that has ended closes the window it came from, and
+         * so does one that no clock of ours could have written */
+        if (s->has_locked_until && (s->locked_until <= now || lock_implausible(s, c, now)))
                 return false;
         return true;
 }

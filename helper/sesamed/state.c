@@ -35,6 +35,9 @@
 #define A_LOGINS "sesameLoginCount"
 #define A_PPOLICY "pwdAccountLockedTime"
 #define A_SHADOWEXPIRE "shadowExpire"
+#define A_PWDRESET "pwdReset"
+/* pwdAccountLockedTime of a lock that only an administrator lifts */
+#define PPOLICY_ADMIN_LOCK "000001010000Z"
 #define CLASS "sesameAccount"
 
 /* libldap takes char * where it only reads */
@@ -111,6 +114,8 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         s->disabled = disabled && strcasecmp(disabled, "TRUE") == 0;
         s->confirmed = present(ld, e, A_CONFIRMED);
         s->ppolicy_locked = present(ld, e, A_PPOLICY);
+        s->ppolicy_admin_lock = has_value(ld, e, A_PPOLICY, PPOLICY_ADMIN_LOCK);
+        s->must_change = has_value(ld, e, A_PWDRESET, "TRUE");
         s->has_shadow_expire = get_i64(ld, e, A_SHADOWEXPIRE, &s->shadow_expire) && s->shadow_expire >= 0;
         s->token_stamp = dir_get_first(ld, e, A_STAMP);
         s->totp_secret = dir_get_first(ld, e, A_SECRET);
@@ -156,23 +161,139 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         return 0;
 }
 
+/* Whether the entry came back: the filter of state_read() let it. */
+struct state_search {
+        struct acct_state *s;
+        bool seen;
+};
+
+/* The entry came back (state_check_access(): nothing is read). */
+static int probe_entry(LDAP *ld _unused_, LDAPMessage *e _unused_, void *userdata)
+{
+        ((struct state_search *)userdata)->seen = true;
+        return 0;
+}
+
+static int state_search_entry(LDAP *ld, LDAPMessage *e, void *userdata)
+{
+        struct state_search *q = userdata;
+
+        if (q->seen)
+                return 0;
+        q->seen = true;
+        return state_entry(ld, e, q->s);
+}
+
+/*
+ * The filter of state_read(): true of every entry, for each attribute
+ * the decisions need, "(|(A=*)(!(A=*)))", present or absent, but
+ * Undefined where the service DN may not search it, which drops the
+ * entry from the result.  So an attribute an access rule hides from
+ * the service DN is never taken for an absent one: the state cannot be
+ * read at all.  (pwdAccountLockedTime is not among them: without the
+ * ppolicy overlay it is an unknown attribute, Undefined everywhere, and
+ * the directory enforces its own lock at the bind anyway.)
+ */
+#define SEARCHABLE(a) "(|(" a "=*)(!(" a "=*)))"
+static const char state_filter[] =
+        "(&(objectClass=*)" SEARCHABLE(A_DISABLED) SEARCHABLE(A_CONFIRMED) SEARCHABLE(A_SHADOWEXPIRE)
+        SEARCHABLE(A_SECRET) SEARCHABLE(A_LASTSTEP) SEARCHABLE(A_RECOVERY) SEARCHABLE(A_FAILURES)
+        SEARCHABLE(A_FAILTIME) SEARCHABLE(A_LOCKED) ")";
+#undef SEARCHABLE
+
 int state_read(struct dir *d, const char *dn, struct acct_state *ret)
 {
         char *attrs[] = { S(A_CLASS),    S(A_DISABLED),  S(A_CONFIRMED), S(A_STAMP),   S(A_SECRET),
                           S(A_PENDING),  S(A_LASTSTEP),  S(A_RECOVERY),  S(A_FAILURES), S(A_FAILTIME),
                           S(A_LOCKED),   S(A_LASTLOGIN), S(A_LOGINS),    S(A_PPOLICY),  S(A_SHADOWEXPIRE),
-                          NULL };
+                          S(A_PWDRESET), NULL };
+        struct state_search q = { .s = ret };
         int r;
 
         *ret = (struct acct_state){ .last_step = -1 };
         ret->dn = strdup(dn);
         if (!ret->dn)
                 return -ENOMEM;
-        r = dir_read(d, dn, attrs, state_entry, ret);
-        /* the entry was found by a lookup a moment ago: if its state
-         * cannot be read now, nothing about the account can be decided
-         * (never "no such user", which the account phase would pass) */
-        return r == OUT_NOTFOUND ? OUT_ACCESS : r;
+        r = dir_search(d, dn, LDAP_SCOPE_BASE, state_filter, attrs, false, state_search_entry, &q);
+        if (r == OUT_NOTFOUND || (r == 0 && !q.seen)) {
+                /* the entry was found by a lookup a moment ago: if its
+                 * state cannot be read now (gone since, or an attribute
+                 * hidden from the service DN), nothing about the account
+                 * can be decided (never "no such user", which the account
+                 * phase would pass) */
+                log_warning("%s: its state cannot be read: the entry is gone, or an access rule hides one of "
+                            "the attributes sesamed needs from the service DN (sesamectl check names them)",
+                            dn);
+                return OUT_ACCESS;
+        }
+        return r;
+}
+
+/* Append @name to the list in @msg. */
+static void add_name(char *msg, size_t size, const char *name)
+{
+        size_t n = strlen(msg);
+
+        (void)snprintf(msg + n, size - n, "%s%s", n && msg[n - 1] != ' ' ? ", " : "", name);
+}
+
+struct access_probe {
+        const char *attr;
+        const char *absent; /* a value of its syntax that no entry has */
+};
+
+int state_check_access(struct dir *d, const char *dn, char *msg, size_t size)
+{
+        static const char *const readable[] = { A_DISABLED, A_CONFIRMED, A_SHADOWEXPIRE, A_SECRET, A_LASTSTEP,
+                                                A_RECOVERY, A_FAILURES,  A_FAILTIME,     A_LOCKED };
+        static const struct access_probe writable[] = {
+                { A_FAILURES, "-1" },        { A_FAILTIME, "-1" },
+                { A_LOCKED, "-1" },          { A_LASTSTEP, "-1" },
+                { A_SECRET, "-" },           { A_PENDING, "-" },
+                { A_RECOVERY, "-" },         { A_STAMP, "-" },
+                { A_LASTLOGIN, "19700101000000Z" }, { A_LOGINS, "-1" },
+        };
+        char *attrs[] = { S("1.1"), NULL };
+        bool bad = false, first = true;
+        int r;
+
+        (void)snprintf(msg, size, "not readable: ");
+        for (size_t i = 0; i < ELEMENTSOF(readable); i++) {
+                _cleanup_free_ char *f = NULL;
+                struct state_search q = { .s = NULL };
+
+                if (asprintf(&f, "(|(%s=*)(!(%s=*)))", readable[i], readable[i]) < 0)
+                        return -ENOMEM;
+                r = dir_search(d, dn, LDAP_SCOPE_BASE, f, attrs, false, probe_entry, &q);
+                if (r != 0 && r != OUT_NOTFOUND)
+                        return r;
+                if (r == OUT_NOTFOUND || !q.seen) {
+                        add_name(msg, size, readable[i]);
+                        bad = true;
+                }
+        }
+        if (!bad)
+                msg[0] = '\0';
+        for (size_t i = 0; i < ELEMENTSOF(writable); i++) {
+                char *v[] = { S(writable[i].absent), NULL };
+                LDAPMod m = { .mod_op = LDAP_MOD_DELETE, .mod_type = S(writable[i].attr), .mod_values = v };
+                LDAPMod *mods[] = { &m, NULL };
+
+                r = dir_modify(d, dn, mods);
+                if (r == OUT_NO_VALUE || r == 0)
+                        continue;
+                if (r != OUT_ACCESS)
+                        return r;
+                if (first) {
+                        size_t n = strlen(msg);
+
+                        (void)snprintf(msg + n, size - n, "%snot writable: ", bad ? "; " : "");
+                        first = false;
+                }
+                add_name(msg, size, writable[i].attr);
+                bad = true;
+        }
+        return bad ? OUT_ACCESS : 0;
 }
 
 /* ---------------------------------------------------------------- write */
@@ -310,20 +431,16 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
         return 0;
 }
 
-int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
-                         bool *ret_locked, int64_t *ret_until)
+int state_count_attempt(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                        uint32_t *ret_count)
 {
         struct failure_plan plan;
         bool fresh;
         uint32_t count = 0;
-        int64_t until;
         int r = OUT_CONFLICT;
 
         state_failure_plan(s, c, now, &plan);
         fresh = plan.new_window;
-
-        *ret_locked = false;
-        *ret_until = 0;
         for (int attempt = 0; attempt < 3 && r == OUT_CONFLICT; attempt++) {
                 if (fresh) {
                         r = start_window(d, s, now);
@@ -344,30 +461,38 @@ int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct
                 return r;
         s->has_failures = true;
         s->failures = count;
-        /* the count the directory returned, which other logins failing
-         * at the same time may have raised beyond the plan's */
-        if (state_failure_locks(count, c, now, &until)) {
-                struct mods m = { 0 };
-
-                mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
-                r = state_modify(d, s, &m, true);
-                if (r != 0)
-                        return r;
-                s->has_locked_until = true;
-                s->locked_until = until;
-                *ret_locked = true;
-                *ret_until = until;
-        }
+        *ret_count = count;
         return 0;
 }
 
-int state_reset_failures(struct dir *d, struct acct_state *s)
+int state_lock(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now)
+{
+        struct mods m = { 0 };
+        int64_t until = now + (int64_t)c->lockout_time;
+        int r;
+
+        mods_add_int(&m, LDAP_MOD_REPLACE, A_LOCKED, until);
+        r = state_modify(d, s, &m, true);
+        if (r != 0)
+                return r;
+        s->has_locked_until = true;
+        s->locked_until = until;
+        return 0;
+}
+
+/* Remove count, time and lock; with @cas only if the count is still
+ * the value @s holds (deleting that value fails otherwise). */
+static int clear_failures(struct dir *d, struct acct_state *s, bool cas)
 {
         struct mods m = { 0 };
         int r;
 
-        if (s->has_failures)
-                mods_add(&m, LDAP_MOD_REPLACE, A_FAILURES, NULL);
+        if (s->has_failures) {
+                if (cas)
+                        mods_add_int(&m, LDAP_MOD_DELETE, A_FAILURES, s->failures);
+                else
+                        mods_add(&m, LDAP_MOD_REPLACE, A_FAILURES, NULL);
+        }
         if (s->has_failure_time)
                 mods_add(&m, LDAP_MOD_REPLACE, A_FAILTIME, NULL);
         if (s->has_locked_until)
@@ -375,14 +500,21 @@ int state_reset_failures(struct dir *d, struct acct_state *s)
         if (m.n == 0)
                 return 0;
         r = state_modify(d, s, &m, false);
+        if (cas && r == OUT_NO_VALUE)
+                return OUT_CONFLICT; /* counted again since: not ours to clear */
         if (r == 0)
                 s->has_failures = s->has_failure_time = s->has_locked_until = false;
         return r;
 }
 
+int state_reset_failures(struct dir *d, struct acct_state *s)
+{
+        return clear_failures(d, s, true);
+}
+
 int state_unlock(struct dir *d, struct acct_state *s, bool *ret_ppolicy)
 {
-        int r = state_reset_failures(d, s);
+        int r = clear_failures(d, s, false);
 
         *ret_ppolicy = true;
         if (r != 0)

@@ -13,8 +13,9 @@
  * modify per function; objectClass sesameAccount is added in the same
  * modify when the entry lacks it.  Updates that race with other sesamed
  * instances are made safe by the directory itself:
- *  - failures are counted with LDAP_MOD_INCREMENT (the new count comes
- *    back through the Post-Read control);
+ *  - password checks are counted before they are made, with
+ *    LDAP_MOD_INCREMENT (the new count comes back through the Post-Read
+ *    control), and a success removes exactly the count it read;
  *  - the TOTP step is a compare-and-swap: delete the old value + add the
  *    new one in one modify (or add when there was none), which fails if
  *    another login changed it first;
@@ -44,6 +45,8 @@ struct acct_state {
         bool disabled;           /* sesameDisabled: TRUE */
         bool confirmed;          /* sesameEmailConfirmed present */
         bool ppolicy_locked;     /* pwdAccountLockedTime present */
+        bool ppolicy_admin_lock; /* ... and 000001010000Z: until an administrator lifts it */
+        bool must_change;        /* pwdReset: TRUE (ppolicy: changed by an administrator) */
         bool has_shadow_expire;
         int64_t shadow_expire;   /* days since the epoch */
         char *token_stamp;       /* sesameTokenStamp, or NULL */
@@ -69,20 +72,34 @@ struct acct_state {
 
 void state_done(struct acct_state *s);
 
-/* sesameLockedUntil is in the future. */
-bool state_locked(const struct acct_state *s, int64_t now);
+/* How far ahead of this host's clock another host's clock may have run
+ * when it wrote a time: a lock that ends later than now + lockout_time
+ * + this, or a TOTP step later than now + this, was written by a clock
+ * that was wrong, and is ignored (sesamectl user show flags it). */
+#define STATE_CLOCK_SKEW_MAX 300
+
+/* sesameLockedUntil is in the future, and not implausibly far. */
+bool state_locked(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
+/* The last TOTP step for the replay check: -1 (none) instead of a step
+ * implausibly far ahead for @period; INT64_MAX stays (no step at all:
+ * every code refused). */
+int64_t state_last_step(const struct acct_state *s, int64_t now, uint32_t period);
+/* A lock or (when @period is known, not 0) a TOTP step implausibly far
+ * ahead, which the rules above ignore. */
+bool state_implausible(const struct acct_state *s, const struct sesame_conf *c, int64_t now, uint32_t period);
 /* shadowExpire is set and today (days since the epoch) >= it. */
 bool state_expired(const struct acct_state *s, int64_t now);
 /* Failures in the current window (0 when the window has passed). */
 uint32_t state_failures(const struct acct_state *s, const struct sesame_conf *c, int64_t now);
 
-/* What one more failure at @now does to the state @s (the failure
- * window rules of state_record_failure()). */
+/* What one more counted attempt at @now does to the state @s (the
+ * failure window rules of state_count_attempt()). */
 struct failure_plan {
         bool new_window; /* start a new window (count 1 from @now): there is
                           * none, it is older than failure_window, a lock
-                          * has ended since, or its time is in the future */
-        uint32_t count;  /* the count after this failure, as far as @s knows */
+                          * has ended since, or its time (or its lock's)
+                          * is implausibly far in the future */
+        uint32_t count;  /* the count after this attempt, as far as @s knows */
         bool lock;       /* @count reaches max_failures: lock ... */
         int64_t until;   /* ... until now + lockout_time (0 when not) */
 };
@@ -94,22 +111,39 @@ bool state_failure_locks(uint32_t count, const struct sesame_conf *c, int64_t no
 
 /* ------------------------------------------------ the directory (state.c) */
 
+/*
+ * Whether the service DN may read every attribute of @dn that the login
+ * decisions need, and write every one sesamed writes, without changing
+ * anything (a write is tried as the delete of a value no entry has: the
+ * directory checks its access rules first, then finds no such value).
+ * 0 when it may; OUT_ACCESS with the names of the attributes it may not
+ * read or write in @msg; another outcome when that cannot be told.
+ */
+int state_check_access(struct dir *d, const char *dn, char *msg, size_t size);
+
 /* Read the state of @dn (an entry a lookup has just found).  0;
  * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
  * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */
 int state_read(struct dir *d, const char *dn, struct acct_state *ret);
 
 /*
- * Count one failure (password or code), as state_failure_plan() decides:
- * a new window, or the count incremented in the directory (which says
- * what it became when other logins fail at the same time).  When it
- * reaches max_failures the account is locked until now + lockout_time:
- * *ret_locked is set and *ret_until says until when.
+ * Count one password check before it is made, so that however many
+ * logins run at once, on however many hosts, at most max_failures checks
+ * reach the directory in a window: a new window (count 1, a
+ * compare-and-swap) as state_failure_plan() decides, or the count
+ * incremented in the directory, whose answer (Post-Read) is this
+ * attempt's number, *ret_count.  An attempt that cannot be counted must
+ * not be made.
  */
-int state_record_failure(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
-                         bool *ret_locked, int64_t *ret_until);
+int state_count_attempt(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                        uint32_t *ret_count);
+/* sesameLockedUntil := now + lockout_time. */
+int state_lock(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now);
 /* After a successful login: remove the failure count, its time and an
- * expired lock, if any (nothing is written when there is nothing). */
+ * ended lock, only if the count is still the one this login counted to
+ * (OUT_CONFLICT otherwise: other attempts were counted since, and they
+ * are not this login's to forget).  Nothing is written when there is
+ * nothing. */
 int state_reset_failures(struct dir *d, struct acct_state *s);
 /* sesamectl unlock: remove count, time and lock; then try to remove
  * pwdAccountLockedTime (ignored when absent or not allowed; *ret_ppolicy

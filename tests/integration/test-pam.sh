@@ -216,11 +216,15 @@ ok "shadowExpire = today: expired" expiry_edge 0 "pamtester: $PAM_TEXT_ACCT_EXPI
 ok "shadowExpire = tomorrow: not yet" expiry_edge 1 "pamtester: account management done."
 if [ "$SLAPD_PPOLICY" = 1 ]; then
         ldap_set pplocked "add: pwdAccountLockedTime" "pwdAccountLockedTime: 000001010000Z"
-        pam_expect "ppolicy-locked account (pwdAccountLockedTime): auth gives PAM_MAXTRIES" "$PAM_TEXT_MAXTRIES" \
-                "$(pw pplocked)" pw pplocked authenticate
+        # (the directory decides at the bind, and a lock is answered as
+        # a wrong password: it says nothing before a right password)
+        pam_expect "ppolicy-locked account (pwdAccountLockedTime): auth refused as a wrong password" \
+                "$PAM_TEXT_AUTH_ERR" "$(pw pplocked)" pw pplocked authenticate
+        ok "... the journal says why" \
+                grep -q "SESAME_EVENT=login-failed .*USER=pplocked .*REASON=ppolicy-locked" "$T/sesamed.log"
+        pam_expect "ppolicy's administrative lock (000001010000Z): account phase PAM_PERM_DENIED" \
+                "$PAM_TEXT_PERM_DENIED" "" acct pplocked acct_mgmt
         ok "... 'Your account is locked by the password policy.'" grep_out "locked by the password policy"
-        pam_expect "ppolicy-locked account: account phase PAM_PERM_DENIED" "$PAM_TEXT_PERM_DENIED" \
-                "" acct pplocked acct_mgmt
 else
         diag "slapd has no ppolicy overlay: pwdAccountLockedTime checks skipped"
 fi
@@ -256,9 +260,11 @@ for i in 1 2 3 4; do
         pam_expect "lockme: wrong password $i of 5" "$PAM_TEXT_AUTH_ERR" "Wrong-$i-Passw0rd!" pw lockme authenticate
 done
 pam_expect "lockme: wrong password 5 of 5 is refused" "$PAM_TEXT_AUTH_ERR" "Wrong-5-Passw0rd!" pw lockme authenticate
-pam_expect "locked: the right password now gets PAM_MAXTRIES" "$PAM_TEXT_MAXTRIES" "$(pw lockme)" pw lockme \
+pam_expect "locked: the right password now fails as a wrong one would" "$PAM_TEXT_AUTH_ERR" "$(pw lockme)" pw lockme \
         authenticate
-ok "... saying until when" grep_out "Your account is locked until"
+ok "... telling a guesser nothing" _not grep_out "is locked"
+ok "... the journal says why" grep -q "SESAME_EVENT=login-failed .*USER=lockme .*REASON=locked" "$T/sesamed.log"
+pam_expect "locked: the account phase (an SSH key) is not refused" ok "" acct lockme acct_mgmt
 ok "the lock is in the directory (sesameLockedUntil in the future)" \
         test "$(ldap_attr lockme sesameLockedUntil)" -gt "$(date +%s)"
 ok "sesamectl user show: locked" sh -c "timeout 30 '$SESAMECTL' user show lockme | grep -q '^locked: *yes'"

@@ -565,3 +565,32 @@ spool_next_mail() {
         echo "$f" >>"$T/seen-mails"
         cat "$spool/new/$f"
 }
+
+# ---------------------------------------------------------------------------
+# directory entries of a test's own
+
+# fixture_pw NAME: the password of a fixture user, and of ldap_add_user's
+# (first letter upper-cased: Alice-Passw0rd!)
+fixture_pw() { printf '%s-Passw0rd!' "${1^}"; }
+
+# ldap_add_user NAME UIDNUMBER [LDIF-LINES...]: as the rootdn, a new
+# account uid=NAME in ou=people (inetOrgPerson, posixAccount,
+# shadowAccount, sesameAccount), primary group ldapusers (10000), password
+# fixture_pw NAME, with LDIF-LINES ("attribute: value") added
+ldap_add_user() {
+        local u=$1 n=$2
+        shift 2
+        printf '%s\n' "dn: uid=$u,ou=people,$SLAPD_BASE" "objectClass: top" "objectClass: person" \
+                "objectClass: organizationalPerson" "objectClass: inetOrgPerson" "objectClass: posixAccount" \
+                "objectClass: shadowAccount" "objectClass: sesameAccount" "uid: $u" "cn: $u" "sn: Example" \
+                "uidNumber: $n" "gidNumber: 10000" "homeDirectory: /home/$n" "loginShell: /bin/bash" \
+                "userPassword: $(fixture_pw "$u")" "$@" | slapd_ldapmodify -a >/dev/null
+}
+
+# ldap_root_attr NAME ATTRIBUTE: the values of ATTRIBUTE of uid=NAME in
+# ou=people, one a line, as the rootdn sees them (past every access rule)
+ldap_root_attr() {
+        timeout 30 ldapsearch -x -LLL -o ldif-wrap=no -o nettimeout=5 -H "$SLAPD_URI" \
+                -D "$SLAPD_ADMIN_DN" -w "$SLAPD_ADMIN_PW" -b "uid=$1,ou=people,$SLAPD_BASE" -s base "$2" |
+                sed -n "s/^$2: //p"
+}

@@ -170,9 +170,11 @@ TAG = {name: tag for tag, (name, _) in FIELDS.items()}
 STATUS = ["OK", "NOTFOUND", "UNAVAIL", "DENIED", "INTERNAL", "AUTH_FAILED",
           "REFUSED", "BAD_PASSWORD"]
 REASON = {1: "LOCKED", 2: "PPOLICY_LOCKED", 3: "DISABLED", 4: "EXPIRED",
-          5: "UNCONFIRMED", 6: "ROLE", 7: "NO_TOTP", 8: "CODE_NEEDED", 9: "TOKEN"}
+REASON = {1: "LOCKED", 2: "PPOLICY_LOCKED", 3: "DISABLED", 4: "EXPIRED",
+          5: "UNCONFIRMED", 6: "ROLE", 7: "NO_TOTP", 8: "CODE_NEEDED", 9: "TOKEN",
+          10: "MUST_CHANGE", 11: "PASSWORD_EXPIRED"}
 FLAGS = ["CONFIRMED", "LOCKED", "PPOLICY_LOCKED", "TOTP", "TOTP_PENDING",
-         "DISABLED", "EXPIRED"]
+         "DISABLED", "EXPIRED", "CLOCK_AHEAD"]
 ALGS = ["SHA1", "SHA256", "SHA512"]
 TOTP_MODES = {"off": 0, "optional": 1, "required": 2}
 

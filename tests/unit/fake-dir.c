@@ -69,10 +69,12 @@ static struct fake_entry *by_dn(const char *dn)
 
 /* ------------------------------------------------------------ dir.c */
 
-int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password)
+int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password, struct dir_ppolicy *ret_pp)
 {
         struct fake_entry *e = by_dn(dn);
 
+        if (ret_pp)
+                *ret_pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
         if (fake_dir.unavail)
                 return OUT_UNAVAIL;
         if (!password || !*password)
@@ -80,13 +82,15 @@ int dir_user_bind(struct dir *d _unused_, const char *dn, const char *password)
         if (!e)
                 return OUT_BAD_CREDENTIALS;
         e->binds++;
+        if (fake_dir.during_bind)
+                fake_dir.during_bind(e);
         return strcmp(e->password, password) == 0 ? 0 : OUT_BAD_CREDENTIALS;
 }
 
 int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize)
 {
         struct fake_entry *e = by_dn(dn);
-        int r = dir_user_bind(d, dn, oldpw);
+        int r = dir_user_bind(d, dn, oldpw, NULL);
 
         if (msg && msgsize)
                 msg[0] = '\0';
@@ -148,21 +152,43 @@ int state_read(struct dir *d _unused_, const char *dn, struct acct_state *ret)
         return r;
 }
 
-int state_record_failure(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now,
-                         bool *ret_locked, int64_t *ret_until)
+/* The entry of @s that a write may change: 0 and *ret, or what the
+ * directory would answer instead. */
+static int writable(const struct acct_state *s, struct fake_entry **ret)
 {
-        struct fake_entry *e = by_dn(s->dn);
-        struct failure_plan plan;
-
-        *ret_locked = false;
-        *ret_until = 0;
         if (fake_dir.unavail)
                 return OUT_UNAVAIL;
-        if (!e)
+        *ret = by_dn(s->dn);
+        if (!*ret)
                 return OUT_NOTFOUND;
-        /* the rules are the real ones, applied to what is stored */
+        return fake_dir.readonly ? OUT_ACCESS : 0;
+}
+
+/* The handler's copy @s of the failure state, from what is stored. */
+static void copy_failures(const struct fake_entry *e, struct acct_state *s)
+{
+        s->has_failures = e->st.has_failures;
+        s->failures = e->st.failures;
+        s->has_failure_time = e->st.has_failure_time;
+        s->failure_time = e->st.failure_time;
+        s->has_locked_until = e->st.has_locked_until;
+        s->locked_until = e->st.locked_until;
+}
+
+int state_count_attempt(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now,
+                        uint32_t *ret_count)
+{
+        struct fake_entry *e;
+        struct failure_plan plan;
+        int r = writable(s, &e);
+
+        if (r != 0)
+                return r;
+        /* the rules are the real ones, applied to what is stored (the
+         * directory's increment: what other logins counted meanwhile
+         * is in it) */
         state_failure_plan(&e->st, c, now, &plan);
-        e->failures_recorded++;
+        e->attempts_counted++;
         e->st.has_failures = true;
         e->st.failures = plan.count;
         if (plan.new_window) {
@@ -170,29 +196,32 @@ int state_record_failure(struct dir *d _unused_, const struct sesame_conf *c, st
                 e->st.failure_time = now;
                 e->st.has_locked_until = false;
         }
-        if (plan.lock) {
-                e->st.has_locked_until = true;
-                e->st.locked_until = plan.until;
-                *ret_locked = true;
-                *ret_until = plan.until;
-        }
-        s->has_failures = e->st.has_failures;
-        s->failures = e->st.failures;
-        s->has_failure_time = e->st.has_failure_time;
-        s->failure_time = e->st.failure_time;
-        s->has_locked_until = e->st.has_locked_until;
-        s->locked_until = e->st.locked_until;
+        copy_failures(e, s);
+        *ret_count = plan.count;
+        return 0;
+}
+
+int state_lock(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now)
+{
+        struct fake_entry *e;
+        int r = writable(s, &e);
+
+        if (r != 0)
+                return r;
+        e->st.has_locked_until = s->has_locked_until = true;
+        e->st.locked_until = s->locked_until = now + (int64_t)c->lockout_time;
         return 0;
 }
 
 int state_reset_failures(struct dir *d _unused_, struct acct_state *s)
 {
-        struct fake_entry *e = by_dn(s->dn);
+        struct fake_entry *e;
+        int r = writable(s, &e);
 
-        if (fake_dir.unavail)
-                return OUT_UNAVAIL;
-        if (!e)
-                return OUT_NOTFOUND;
+        if (r != 0)
+                return r;
+        if (s->has_failures && (!e->st.has_failures || e->st.failures != s->failures))
+                return OUT_CONFLICT; /* counted again since the handler's count */
         e->resets++;
         e->st.has_failures = e->st.has_failure_time = e->st.has_locked_until = false;
         s->has_failures = s->has_failure_time = s->has_locked_until = false;

@@ -35,12 +35,16 @@ struct fake_entry {
          * fake_reset(), and state_read() hands out copies */
         struct acct_state st;
         /* what the handlers did to it */
-        unsigned binds, failures_recorded, resets, token_stamps, passwd_changes;
+        unsigned binds, attempts_counted, resets, token_stamps, passwd_changes;
 };
 
 struct fake_dir {
         bool unavail;     /* every call answers OUT_UNAVAIL */
+        bool readonly;    /* every write of state answers OUT_ACCESS (an ACL) */
         const char *reject_newpw; /* dir_passwd refuses this new password (policy) */
+        /* called by dir_user_bind() before it answers: what other logins
+         * do to the entry while this one's bind is under way */
+        void (*during_bind)(struct fake_entry *e);
 };
 
 extern struct fake_dir fake_dir;

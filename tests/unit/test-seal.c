@@ -453,6 +453,9 @@ static void test_recovery_new(void **state)
         }
 }
 
+#define DN_A "uid=alice,ou=people,dc=example,dc=com"
+#define DN_B "uid=mallory,ou=people,dc=example,dc=com"
+
 static void test_recovery_hash(void **state)
 {
         struct fixture *f = *state;
@@ -464,19 +467,23 @@ static void test_recovery_hash(void **state)
         char plain_hex[RECOVERY_HASH_LEN];
         uint8_t plain[32];
 
-        assert_int_equal(recovery_hash(f->key, "abcd-efgh-jkmn", ref), 0);
+        assert_int_equal(recovery_hash(f->key, DN_A, "abcd-efgh-jkmn", ref), 0);
         assert_int_equal(strlen(ref), 64);
         assert_int_equal(strspn(ref, "0123456789abcdef"), 64);
         for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
                 memset(h, 0, sizeof(h));
-                assert_int_equal(recovery_hash(f->key, same[i], h), 0);
+                assert_int_equal(recovery_hash(f->key, DN_A, same[i], h), 0);
                 assert_string_equal(h, ref);
         }
         /* a different code, a different key */
-        assert_int_equal(recovery_hash(f->key, "abcd-efgh-jkmp", h), 0);
+        assert_int_equal(recovery_hash(f->key, DN_A, "abcd-efgh-jkmp", h), 0);
         assert_string_not_equal(h, ref);
-        assert_int_equal(recovery_hash(f->other, "abcd-efgh-jkmn", other), 0);
+        assert_int_equal(recovery_hash(f->other, DN_A, "abcd-efgh-jkmn", other), 0);
         assert_string_not_equal(other, ref);
+        /* bound to the entry: the hash of the same code for another
+         * entry is another, so a hash copied there is worthless */
+        assert_int_equal(recovery_hash(f->key, DN_B, "abcd-efgh-jkmn", h), 0);
+        assert_string_not_equal(h, ref);
         /* keyed: not the plain hash of the code */
         crypto_generichash(plain, sizeof(plain), (const uint8_t *)"abcdefghjkmn", 12, NULL, 0);
         sodium_bin2hex(plain_hex, sizeof(plain_hex), plain, sizeof(plain));
@@ -488,8 +495,8 @@ static void test_recovery_hash(void **state)
                 recovery_new(c);
                 for (size_t i = 0; i < sizeof(c); i++)
                         up[i] = (char)(c[i] >= 'a' && c[i] <= 'z' ? c[i] - 'a' + 'A' : c[i]);
-                assert_int_equal(recovery_hash(f->key, c, h), 0);
-                assert_int_equal(recovery_hash(f->key, up, other), 0);
+                assert_int_equal(recovery_hash(f->key, DN_A, c, h), 0);
+                assert_int_equal(recovery_hash(f->key, DN_A, up, other), 0);
                 assert_string_equal(h, other);
         }
 }
@@ -507,14 +514,15 @@ static void test_recovery_hash_refuses(void **state)
         char h[RECOVERY_HASH_LEN];
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-                int r = recovery_hash(f->key, bad[i], h);
+                int r = recovery_hash(f->key, DN_A, bad[i], h);
 
                 if (r != -EINVAL)
                         print_error("recovery_hash(\"%s\") = %d\n", bad[i], r);
                 assert_int_equal(r, -EINVAL);
         }
-        assert_int_equal(recovery_hash(f->key, NULL, h), -EINVAL);
-        assert_int_equal(recovery_hash(NULL, "abcd-efgh-jkmn", h), -EINVAL);
+        assert_int_equal(recovery_hash(f->key, DN_A, NULL, h), -EINVAL);
+        assert_int_equal(recovery_hash(NULL, DN_A, "abcd-efgh-jkmn", h), -EINVAL);
+        assert_int_equal(recovery_hash(f->key, NULL, "abcd-efgh-jkmn", h), -EINVAL);
 }
 
 int main(void)

@@ -53,13 +53,14 @@ static void locked(void **state _unused_)
 {
         struct acct_state none = { .last_step = -1 };
 
-        assert_false(state_locked(&none, NOW));
-        assert_true(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW + 1 }, NOW));
+        assert_false(state_locked(&none, &conf, NOW));
+        assert_true(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW + 1 }, &conf,
+                                 NOW));
         /* the lock ends at its second */
-        assert_false(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW }, NOW));
-        assert_false(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW - 1 }, NOW));
+        assert_false(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW }, &conf, NOW));
+        assert_false(state_locked(&(struct acct_state){ .has_locked_until = true, .locked_until = NOW - 1 }, &conf, NOW));
         /* a value without has_locked_until means nothing */
-        assert_false(state_locked(&(struct acct_state){ .locked_until = NOW + 100 }, NOW));
+        assert_false(state_locked(&(struct acct_state){ .locked_until = NOW + 100 }, &conf, NOW));
 }
 
 static void expired(void **state _unused_)
@@ -209,6 +210,38 @@ static void lock_decision(void **state _unused_)
         assert_int_equal(until, NOW + LOCKOUT);
 }
 
+/* Times from a host whose clock ran far ahead: a lock that would hold
+ * for 30 years, a TOTP step 30 years on.  Beyond the bound they are
+ * ignored (and flagged for sesamectl user show); within it, honoured. */
+static void implausible_times(void **state _unused_)
+{
+        const int64_t years30 = 30LL * 365 * 86400;
+        struct acct_state s = locked_until(failed(MAXF, NOW), NOW + LOCKOUT + STATE_CLOCK_SKEW_MAX);
+
+        assert_true(state_locked(&s, &conf, NOW));
+        assert_false(state_implausible(&s, &conf, NOW, 30));
+        s = locked_until(failed(MAXF, NOW), NOW + LOCKOUT + STATE_CLOCK_SKEW_MAX + 1);
+        assert_false(state_locked(&s, &conf, NOW));
+        assert_true(state_implausible(&s, &conf, NOW, 30));
+        s = locked_until(failed(MAXF, NOW), NOW + years30 + LOCKOUT);
+        assert_false(state_locked(&s, &conf, NOW));
+        assert_true(state_implausible(&s, &conf, NOW, 30));
+        /* a lock that is implausible does not hold its window open */
+        plan(&s, &conf, true, 1, false);
+
+        s = (struct acct_state){ .last_step = (NOW + STATE_CLOCK_SKEW_MAX) / 30 };
+        assert_int_equal(state_last_step(&s, NOW, 30), (NOW + STATE_CLOCK_SKEW_MAX) / 30);
+        assert_false(state_implausible(&s, &conf, NOW, 30));
+        s.last_step = (NOW + years30) / 30;
+        assert_int_equal(state_last_step(&s, NOW, 30), -1);
+        assert_true(state_implausible(&s, &conf, NOW, 30));
+        /* (a period not known: the step is not judged) */
+        assert_false(state_implausible(&s, &conf, NOW, 0));
+        /* a value that is no step at all still refuses every code */
+        s.last_step = INT64_MAX;
+        assert_int_equal(state_last_step(&s, NOW, 30), INT64_MAX);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -222,6 +255,7 @@ int main(void)
                 cmocka_unit_test(ended_lock_starts_new_window),
                 cmocka_unit_test(future_time_ignored),
                 cmocka_unit_test(lock_decision),
+                cmocka_unit_test(implausible_times),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
