@@ -39,7 +39,7 @@ intruder() {
                 slapd_ldapmodify -a >/dev/null
 }
 
-check "before: alice resolves" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" \
+check "before: alice resolves" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" \
         "$(getent passwd alice)"
 printf '%s\n' "dn: ou=intruders,$B" "objectClass: organizationalUnit" "ou: intruders" |
         slapd_ldapmodify -a >/dev/null || { echo "Bail out! ldapadd of ou=intruders"; exit 1; }
@@ -65,7 +65,7 @@ check "bob by name is still bob (one entry has that name)" "bob:10002" "$(getent
 # --- the duplicate goes: served again ------------------------------------------------
 printf '%s\n' "dn: uid=alice,ou=intruders,$B" "changetype: delete" | slapd_ldapmodify >/dev/null ||
         { echo "Bail out! ldapdelete"; exit 1; }
-check "the second alice gone: alice resolves again" "alice:x:10001:10000:Alice Example:/home/alice:/bin/bash" \
+check "the second alice gone: alice resolves again" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" \
         "$(getent passwd alice)"
 pam_expect "... and logs in" ok "Alice-Passw0rd!" pw alice authenticate
 
