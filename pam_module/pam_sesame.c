@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <libintl.h>
 #include <pthread.h>
+#include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,6 +437,32 @@ static int account_unchecked(const struct ctx *c)
         return PAM_PERM_DENIED;
 }
 
+/*
+ * Is @user in /etc/passwd itself?  Read from the file, not through NSS:
+ * with sesamed stopped a directory account may still resolve (through
+ * nscd's cache, say), and only the file tells a local account from it.
+ */
+static bool local_account(const char *user)
+{
+        FILE *f = fopen("/etc/passwd", "re");
+        struct passwd pwbuf, *pw;
+        char buf[4096];
+        bool found = false;
+
+        if (!f)
+                return false;
+        /* fgetpwent_r: the application may have threads.  It stops at a
+         * line too long for @buf (ERANGE) too: what is not read is not
+         * local, which refuses rather than admits */
+        while (fgetpwent_r(f, &pwbuf, buf, sizeof(buf), &pw) == 0)
+                if (strcmp(pw->pw_name, user) == 0) {
+                        found = true;
+                        break;
+                }
+        (void)fclose(f);
+        return found;
+}
+
 static int account_map(const struct ctx *c, const struct call_end *a)
 {
         switch (a->status) {
@@ -485,9 +513,11 @@ _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const cha
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t == -ENOENT || t == -ECONNREFUSED)
-                        /* sesamed is not running: its users do not even
-                         * resolve, so the other modules may decide */
-                        r = PAM_AUTHINFO_UNAVAIL;
+                        /* sesamed is not running: a local account is the
+                         * other modules' to decide; any other may be a
+                         * directory account that still resolves from a
+                         * cache, which nothing can check now */
+                        r = local_account(c.user) ? PAM_AUTHINFO_UNAVAIL : account_unchecked(&c);
                 else if (t < 0)
                         r = account_unchecked(&c);
                 else {
