@@ -468,6 +468,51 @@ static int check_account(struct call *c, const char *login)
                           "directory reachable, TOTP key loaded, the account's state readable and writable");
 }
 
+/* Each entry of a probe: only the count matters. */
+static int count_entry(LDAP *ld _unused_, LDAPMessage *e _unused_, void *userdata)
+{
+        (*(size_t *)userdata)++;
+        return 0;
+}
+
+/*
+ * The directory's size limits must not cut the paged searches sesamed
+ * makes for enumeration and group membership (it refuses a partial
+ * answer, so users would lose their groups): list the users and the
+ * groups, entry names only, as those searches do.  0, or the outcome with
+ * what happened in @msg.
+ */
+static int check_limits(struct daemon_ctx *x, char *msg, size_t size)
+{
+        const struct {
+                const char *what, *base, *filter;
+        } probes[] = {
+                { "users", x->conf->user_base, x->conf->user_filter },
+                { "groups", x->conf->group_base, x->conf->group_filter },
+        };
+        char *attrs[] = { (char *)(uintptr_t)LDAP_NO_ATTRS, NULL };
+
+        for (size_t i = 0; i < ELEMENTSOF(probes); i++) {
+                size_t n = 0;
+                int r = dir_search(x->dir, probes[i].base, LDAP_SCOPE_SUBTREE, probes[i].filter, attrs, true,
+                                   count_entry, &n);
+
+                if (r == OUT_LIMIT) {
+                        (void)snprintf(msg, size,
+                                       "the directory's size limit cuts the list of %s short: enumeration and "
+                                       "group memberships fail; lift the limit for the service DN "
+                                       "(doc/deploy.md, \"Size limits\")",
+                                       probes[i].what);
+                        return r;
+                }
+                if (r != 0) {
+                        (void)snprintf(msg, size, "listing the %s failed: %s", probes[i].what, outcome_str(r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
 int handle_check(struct call *c)
 {
         struct client *cl = c->cl;
@@ -483,7 +528,12 @@ int handle_check(struct call *c)
         }
         if (req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
                 return check_account(c, login);
-        return client_end(cl, SESAME_ST_OK, "directory reachable, TOTP key loaded");
+        r = check_limits(x, msg, sizeof(msg));
+        if (r != 0) {
+                log_warning("check: %s", msg);
+                return client_end(cl, outcome_status(r), msg);
+        }
+        return client_end(cl, SESAME_ST_OK, "directory reachable, no size limit in the way, TOTP key loaded");
 }
 
 /* ---------------------------------------------------------- CACHE_FLUSH */

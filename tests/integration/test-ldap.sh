@@ -60,6 +60,8 @@ URI=$SLAPD_LDAPI_URI with_conf ldapi
 ok "ldapi://" getent passwd alice
 URI="ldap://127.0.0.1:1/ $SLAPD_URI" with_conf failover
 ok "failover: first URI dead, second used" getent passwd alice
+# (the control for the size limit below: sesamectl check passes)
+ok "sesamectl check passes without a size limit in the way" sesamectl_run -c "$T/sesame.conf" check
 URI="ldap://127.0.0.1:1/ ldap://127.0.0.1:2/" with_conf "all dead"
 unavailable "no URI reachable: nothing served"
 ok "no URI reachable: fails within the deadline" within 3000 2 "" getent passwd bob
@@ -71,6 +73,9 @@ check "size-limited group search: no partial membership (primary group only)" "1
 ok "the refusal is logged" grep -q "refusing a partial result" "$T/sesamed.log"
 check "size-limited enumeration: nothing rather than a part" "0" \
         "$(getent passwd | grep -cvxFf /etc/passwd)"
+ok "sesamectl check: exit status 1 under the size limit" rc_is 1 sesamectl_run -c "$T/sesame.conf" check
+ok "... naming it" sh -c "timeout 30 '$SESAMECTL' -c '$T/sesame.conf' check |
+        grep -q '^sesamed: FAILED: .*size limit cuts the list of users short'"
 
 # RFC 2307bis: member DNs
 GROUP_SCHEMA=rfc2307bis EXTRA_LDAP="group_base = ou=groups-bis,$SLAPD_BASE
