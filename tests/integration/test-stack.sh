@@ -232,12 +232,12 @@ diag "stand-in: the right answer, from a process that is not root"
 stacks_refuse ok 65534
 
 # --- no pam.sock, while lookups of the user still succeed ---------------------
-# Without sesamed its users do not resolve, and pam_sesame's account phase
-# then answers PAM_AUTHINFO_UNAVAIL, which the profile ignores so that
-# local accounts are left to pam_unix.  Where something else still
-# resolves them (nscd's cache; here the stand-in's nss.sock), a stopped
-# sesamed lets a directory account through common-account: with an SSH
-# key, that is a login nobody checked.
+# Something else may still resolve a directory account without sesamed
+# (nscd's cache; here the stand-in's nss.sock).  pam_sesame's account phase
+# leaves only an account in /etc/passwd to the other modules (PAM_AUTHINFO_
+# UNAVAIL, which the profile ignores); any other it refuses, or a stopped
+# sesamed would let it through common-account: with an SSH key, a login
+# nobody checked.
 diag "stand-in: nss.sock only, no pam.sock"
 FAKE_SOCKETS=nss.sock fake_start ok
 check "alice resolves, with no pam.sock" "alice:*:4242:4242:Forged:/forged:/bin/sh yes" \
