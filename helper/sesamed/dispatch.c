@@ -150,9 +150,9 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
                 return client_end(cl, outcome_status(r), NULL);
         }
         if (!dispatch_may_target(d, cl->cred.uid, pw.uid)) {
-                log_notice("uid %u pid %d: request 0x%04x for %s (uid %u) denied: not its own account",
-                           (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
-                           str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
+                log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x for %s (uid %u) denied: not its own account",
+                            (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
+                            str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
                 pwrec_done(&pw);
                 return client_end(cl, outcome_status(OUT_DENIED), NULL);
         }
@@ -230,14 +230,17 @@ void dispatch_serve(struct client *cl)
                 if (r == SESAME_E_EOF)
                         return;
                 if (r != 0) {
-                        log_debug("uid %u: %s; closing", (unsigned)cl->cred.uid, proto_strerror(r));
+                        /* (a peer that hangs up or idles out is no news) */
+                        if (r != -ETIMEDOUT && r != -ECONNRESET && r != -EPIPE)
+                                log_refusal(LOG_NOTICE, "uid %u pid %d: malformed request (%s); closing",
+                                            (unsigned)cl->cred.uid, (int)cl->cred.pid, proto_strerror(r));
                         return;
                 }
                 d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid,
                                        cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
                 if (!d) {
-                        log_notice("uid %u pid %d: request 0x%04x not allowed here; closing",
-                                   (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
+                        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x not allowed here; closing",
+                                    (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
                         return;
                 }
                 struct call c = { .cl = cl, .x = cl->ctx, .req = &msg };

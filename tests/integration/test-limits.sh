@@ -87,6 +87,32 @@ ok "... with the uid and the reason" grep -q "refusing a connection to nss.sock 
 
 stop_holders
 ok "released: uid 65534's lookups are served again" wait_for 10 as_uid 65534 65534 getent passwd alice
+
+# a local user sending what it may not (a PING on nss.sock, a malformed
+# frame), 200 times each: refused, and the log is not flooded
+cat >"$T/badreq.py" <<'PY'
+import socket, sys
+sys.path.insert(0, sys.argv[1])
+import rawclient as rc
+kinds = [rc.frame(rc.body(rc.REQ_PING, [])),
+         rc.frame(rc.body(rc.REQ_PASSWD_BYNAME, [rc.field(rc.F_NAME, b"a\0b")]))]
+answered = 0
+for _ in range(200):
+    for data in kinds:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect("/run/sesame/nss.sock")
+        s.sendall(data)
+        answered += len(s.recv(64)) > 0
+        s.close()
+print(answered)
+PY
+LOG_BEFORE=$(wc -l <"$T/sesamed.log")
+check "400 refused requests from uid 65534: none answered" "0" \
+        "$(as_uid 65534 65534 "$PYTHON3" -B "$T/badreq.py" "$HARNESS_LIB")"
+n=$(tail -n +$((LOG_BEFORE + 1)) "$T/sesamed.log" | grep -c "uid 65534 .*\(not allowed here\|malformed request\)")
+ok "logged with the uid, not one line each ($n lines for 400)" test "$n" -ge 2 -a "$n" -le 4
+ok "root is still served" getent passwd alice
 ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
 
 sesamed_stop
