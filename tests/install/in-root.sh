@@ -7,10 +7,13 @@
 # /etc/nsswitch.conf gains "sesame" on the passwd and group lines and is
 # restored byte for byte; pam-auth-update adds the profile to common-*
 # and takes it out again, leaving the files as they were; the TOTP key is
-# created 0600 on the first installation and kept until purge; the units
-# pass systemd-analyze verify, and sesamed.service's exposure stays at or
-# below 2.5; and, in between, tests/install/login.sh logs in through it
-# all.  TAP on stdout.
+# created 0600 on the first installation and kept until purge; the system
+# user sesame-web is created and stays after purge; the mail spool has the
+# owners and modes sesamed and sesame-web expect, is kept on remove and
+# goes with purge; the units pass systemd-analyze verify, sesamed.service's
+# exposure stays at or below 2.5 and sesame-web.service's at or below 1.5;
+# and, in between, tests/install/login.sh logs in through it all.  TAP on
+# stdout.
 #
 # usage: in-root.sh DEBDIR   (DEBDIR: the .deb files of one build)
 set -uo pipefail
@@ -25,9 +28,9 @@ fi
 . "$SRC/tests/lib/harness.sh"
 T=$(mktemp -d /tmp/sesame-pkg.XXXXXX)
 export DEBIAN_FRONTEND=noninteractive
-PKGS="libnss-sesame libpam-sesame sesamed"
+PKGS="libnss-sesame libpam-sesame sesamed sesame-web"
 COMMON="common-auth common-account common-password common-session common-session-noninteractive"
-debs=("$DEBS"/libnss-sesame_*.deb "$DEBS"/libpam-sesame_*.deb "$DEBS"/sesamed_*.deb)
+debs=("$DEBS"/libnss-sesame_*.deb "$DEBS"/libpam-sesame_*.deb "$DEBS"/sesamed_*.deb "$DEBS"/sesame-web_*.deb)
 for f in "${debs[@]}"; do
         [ -f "$f" ] || { echo "Bail out! no $f"; exit 1; }
 done
@@ -48,12 +51,15 @@ for f in $COMMON; do
         cp "/etc/pam.d/$f" "$T/stock/$f"
 done
 cp /etc/nsswitch.conf "$T/nsswitch.orig"
+# the stock system has no sesame-web user (the overlay's lower layer is
+# the host, which has none either)
+getent passwd sesame-web >/dev/null && { echo "Bail out! a sesame-web user before the installation"; exit 1; }
 nss_line() { sed -n "s/^$1:[[:space:]]*//p" "${2:-/etc/nsswitch.conf}"; }
 
 # installed: each of PKGS is "install ok installed"
 installed() {
         # shellcheck disable=SC2086
-        [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -c '^install ok installed$')" = 3 ]
+        [ "$(dpkg-query -W -f='${Status}\n' $PKGS 2>/dev/null | grep -c '^install ok installed$')" = 4 ]
 }
 # purged: dpkg knows none of PKGS any more
 purged() {
@@ -80,8 +86,13 @@ integrated() {
                 grep -q pam_sesame.so /etc/pam.d/common-session
 }
 
+# spool: the owners and modes of the spool, its tmp/ and its new/: root's
+# and open to sesame-web's passage; root's alone; sesame-web's alone
+spool() { stat -c '%U %G %a' /var/spool/sesame /var/spool/sesame/tmp /var/spool/sesame/new 2>&1 | tr '\n' ' '; }
+SPOOL_MODES="root root 755 root root 700 sesame-web root 700 "
+
 # --- first installation
-ok "dpkg -i: the three packages install" dpkg -i "${debs[@]}"
+ok "dpkg -i: the four packages install" dpkg -i "${debs[@]}"
 ok "... and are installed" installed
 ok "nsswitch.conf: sesame last on passwd and group, nothing else changed" integrated
 diag "passwd: $(nss_line passwd)"
@@ -92,7 +103,12 @@ ok "/etc/sesame/sesame.conf is a conffile" \
         sh -c "dpkg-query -W -f='\${Conffiles}' sesamed | grep -q '^ /etc/sesame/sesame.conf '"
 check "nothing in /etc/sesame is readable by others but sesame.conf" "/etc/sesame/sesame.conf" \
         "$(find /etc/sesame -type f -perm /o+r)"
+ok "the system user sesame-web exists: a system uid, no login" \
+        sh -c 'getent passwd sesame-web | grep -qE "^sesame-web:x:[1-9][0-9]{0,2}:[0-9]+:[^:]*:/nonexistent:/usr/sbin/nologin$"'
+ok "... and its group" getent group sesame-web
+check "the mail spool: root's, tmp/ root's, new/ sesame-web's" "$SPOOL_MODES" "$(spool)"
 cp /etc/sesame/totp.key "$T/key.first"
+getent passwd sesame-web >"$T/web-user.first"
 cp /etc/nsswitch.conf "$T/nsswitch.installed"
 
 ok "dpkg -i again (the same version over itself)" dpkg -i "${debs[@]}"
@@ -101,13 +117,21 @@ ok "the key unchanged by it" cmp "$T/key.first" /etc/sesame/totp.key
 
 # --- the units
 units="/lib/systemd/system/sesamed.service /lib/systemd/system/sesamed-nss.socket
-/lib/systemd/system/sesamed-pam.socket /lib/systemd/system/sesamed-admin.socket"
+/lib/systemd/system/sesamed-pam.socket /lib/systemd/system/sesamed-admin.socket
+/lib/systemd/system/sesamed-web.socket /lib/systemd/system/sesame-web.service"
 # shellcheck disable=SC2086
 ok "systemd-analyze verify: the installed units" sh -c "systemd-analyze verify --man=no $(echo $units) 2>&1 | tee /dev/stderr | grep -q . && exit 1 || exit 0"
 exposure=$(systemd-analyze security --offline=yes /lib/systemd/system/sesamed.service 2>/dev/null |
         sed -n 's/.*Overall exposure level for sesamed.service: \([0-9.]*\).*/\1/p')
 diag "systemd-analyze security: sesamed.service ${exposure:-?}"
 ok "sesamed.service exposure at most 2.5" awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 2.5) }'
+exposure=$(systemd-analyze security --offline=yes /lib/systemd/system/sesame-web.service 2>/dev/null |
+        sed -n 's/.*Overall exposure level for sesame-web.service: \([0-9.]*\).*/\1/p')
+diag "systemd-analyze security: sesame-web.service ${exposure:-?}"
+ok "sesame-web.service exposure at most 1.5" awk -v e="${exposure:-99}" 'BEGIN { exit !(e <= 1.5) }'
+ok "sesame-web.service runs as sesame-web, with the spool's new/ writable" \
+        sh -c "grep -qx 'User=sesame-web' /lib/systemd/system/sesame-web.service &&
+                grep -qx 'ReadWritePaths=/var/spool/sesame/new' /lib/systemd/system/sesame-web.service"
 
 # --- logins through what was installed: the autopkgtest (debian/tests),
 # which checks the installed state and runs tests/install/login.sh, run
@@ -121,11 +145,14 @@ ok "... and it ran them (a plan line)" grep -qE '^1\.\.[1-9]' "$T/login.tap"
 
 # --- remove, reinstall, purge, reinstall
 # shellcheck disable=SC2086
-ok "dpkg -r: the three packages remove" dpkg -r $PKGS
+ok "dpkg -r: the four packages remove" dpkg -r $PKGS
 ok "nsswitch.conf and common-* are as before, byte for byte" as_before
 ok "the key is kept on remove (configuration, like sesame.conf)" cmp "$T/key.first" /etc/sesame/totp.key
+check "the spool is kept on remove (mails not sent yet)" "$SPOOL_MODES" "$(spool)"
+ok "the units are gone" _not test -e /lib/systemd/system/sesame-web.service -o -e /lib/systemd/system/sesamed.service
 ok "dpkg -i after remove" dpkg -i "${debs[@]}"
 ok "integrated again" integrated
+check "the same sesame-web user" "$(cat "$T/web-user.first")" "$(getent passwd sesame-web)"
 ok "the kept key is used, not replaced" cmp "$T/key.first" /etc/sesame/totp.key
 # shellcheck disable=SC2086
 ok "dpkg -r, then dpkg -P" sh -c "dpkg -r $PKGS && dpkg -P $PKGS"
@@ -133,9 +160,14 @@ ok "purged" purged
 ok "nsswitch.conf and common-* are as before, byte for byte" as_before
 ok_fail "the key is gone with the purge" test -e /etc/sesame/totp.key
 ok_fail "and /etc/sesame with it" test -e /etc/sesame
+ok_fail "the mail spool is gone with the purge" test -e /var/spool/sesame
+check "the system user sesame-web stays, as Debian's system users do" "$(cat "$T/web-user.first")" \
+        "$(getent passwd sesame-web)"
 ok "dpkg -i after purge" dpkg -i "${debs[@]}"
 ok "integrated again" integrated
 ok "a new key" sh -c "test -f /etc/sesame/totp.key && ! cmp -s '$T/key.first' /etc/sesame/totp.key"
+check "a new spool, with the same owners and modes" "$SPOOL_MODES" "$(spool)"
+check "the kept sesame-web user is used, not a second one" "$(cat "$T/web-user.first")" "$(getent passwd sesame-web)"
 # shellcheck disable=SC2086
 ok "a final purge" dpkg -P $PKGS
 ok "as before" as_before

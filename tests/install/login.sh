@@ -11,9 +11,13 @@
 # Checks: getent and id resolve a directory user; pamtester logs in with
 # password and code through common-auth, common-account and
 # common-session; an SSH login with password and code and one with a
-# public key go through Debian's sshd stack; with sesamed stopped, a local
-# user still logs in through the same stacks and the directory user is
-# refused.  Codes come from oathtool.
+# public key go through Debian's sshd stack; sesame-web runs as the
+# sesame-web user the package made, as its unit runs it, with the SMTP
+# password handed over as LoadCredential= does, and delivers a mail that
+# sesamed spooled in the spool tmpfiles.d made to a real SMTP server
+# (tests/lib/smtp-sink.py: STARTTLS, AUTH) once that server is up; with
+# sesamed stopped, a local user still logs in through the same stacks and
+# the directory user is refused.  Codes come from oathtool.
 #
 # Run as root on a throwaway system: inside the overlay of
 # tests/install/run.sh, or as the autopkgtest of debian/tests.  It
@@ -60,11 +64,14 @@ SYSTEMD=no
 [ -d /run/systemd/system ] && SYSTEMD=yes
 
 cleanup() {
+        web_stop
+        sink_stop
         sshd_stop
         stop_sesamed
         [ -n "${SLAPD_DIR:-}" ] && slapd_stop "$SLAPD_DIR" >/dev/null 2>&1
         userdel -r "$LOCAL_USER" >/dev/null 2>&1
-        rm -f /etc/pam.d/sesame-install /etc/sesame/bindpw /etc/sesame/ldap-ca.pem
+        rm -f /etc/pam.d/sesame-install /etc/sesame/bindpw /etc/sesame/ldap-ca.pem /etc/sesame/smtp-password
+        rm -rf /etc/systemd/system/sesame-web.service.d
         if [ "${_tap_failed:-0}" != 0 ]; then
                 echo "# state kept in $T"
                 [ -f "$T/sesamed.log" ] && tail -20 "$T/sesamed.log" | sed 's/^/#   sesamed: /'
@@ -76,7 +83,7 @@ trap cleanup EXIT
 
 start_sesamed() {
         if [ "$SYSTEMD" = yes ]; then
-                systemctl restart sesamed-nss.socket sesamed-pam.socket sesamed-admin.socket &&
+                systemctl restart sesamed-nss.socket sesamed-pam.socket sesamed-admin.socket sesamed-web.socket &&
                         systemctl restart sesamed.service
         else
                 sesamed_start /etc/sesame/sesame.conf
@@ -85,14 +92,15 @@ start_sesamed() {
 stop_sesamed() {
         if [ "$SYSTEMD" = yes ]; then
                 # the sockets too: else the next lookup starts sesamed again
-                systemctl stop sesamed.service sesamed-nss.socket sesamed-pam.socket sesamed-admin.socket
+                systemctl stop sesamed.service sesamed-nss.socket sesamed-pam.socket sesamed-admin.socket \
+                        sesamed-web.socket
         else
                 sesamed_stop
                 rm -f /run/sesame/*.sock
         fi
 }
 
-for f in /usr/sbin/sesamed /usr/sbin/sesamectl /etc/pam.d/sshd /etc/sesame/totp.key; do
+for f in /usr/sbin/sesamed /usr/sbin/sesamectl /usr/sbin/sesame-web /etc/pam.d/sshd /etc/sesame/totp.key; do
         [ -e "$f" ] || { echo "Bail out! $f is missing: are the packages installed?"; exit 1; }
 done
 diag "systemd running: $SYSTEMD"
@@ -102,8 +110,27 @@ SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out
 # where sesamed.service's sandbox, with its private /tmp, sees them)
 install -m 0600 "$SLAPD_BIND_PW_FILE" /etc/sesame/bindpw
 install -m 0644 "$SLAPD_CA" /etc/sesame/ldap-ca.pem
+# sesame-web: the SMTP password root's, as an administrator keeps it; the
+# service reads the copy LoadCredential= makes.  Without systemd that
+# copy is made here as systemd makes it (owned by the service's user,
+# 0400).
+read -r WEB_PORT SMTP_PORT <<<"$(_slapd_free_ports 2 | xargs)"
+printf 'Smtp-Passw0rd!\n' | install -m 0600 /dev/stdin /etc/sesame/smtp-password
+if [ "$SYSTEMD" = yes ]; then
+        SMTP_CRED=/run/credentials/sesame-web.service/smtp-password
+else
+        install -d -m 0755 "$T/credentials"
+        SMTP_CRED=$T/credentials/smtp-password
+        install -m 0400 -o sesame-web -g sesame-web /etc/sesame/smtp-password "$SMTP_CRED"
+fi
 TOTP_KEY_FILE=/etc/sesame/totp.key BINDPW_FILE=/etc/sesame/bindpw CA_FILE=/etc/sesame/ldap-ca.pem \
-        sesamed_config >/etc/sesame/sesame.conf
+        EXTRA_WEB="listen = 127.0.0.1:$WEB_PORT
+base_url = https://login.example.test/self" EXTRA_MAIL="smtp_url = smtp://127.0.0.1:$SMTP_PORT
+ca_file = /etc/sesame/ldap-ca.pem
+user = sesame
+password_file = $SMTP_CRED
+from = noreply@example.test
+retry_interval = 1" sesamed_config >/etc/sesame/sesame.conf
 chmod 0644 /etc/sesame/sesame.conf
 ok "sesamed --check accepts the configuration and the packaged key" \
         sh -c "$SESAMED -t >/dev/null 2>$T/check.err && ! grep -q warning $T/check.err"
@@ -157,6 +184,82 @@ pubkey disabled
 check "ssh: a disabled directory account's key login is refused" 1 "$?"
 pubkey "$LOCAL_USER"
 check "ssh: the local user with a public key" 0 "$?"
+
+# --- sesame-web as its unit runs it: the sesame-web user, never root
+WEB_PID=
+web_start() {
+        if [ "$SYSTEMD" = yes ]; then
+                mkdir -p /etc/systemd/system/sesame-web.service.d &&
+                        printf '[Service]\nLoadCredential=smtp-password:/etc/sesame/smtp-password\n' \
+                                >/etc/systemd/system/sesame-web.service.d/credential.conf &&
+                        systemctl daemon-reload && systemctl start sesame-web.service || return 1
+                WEB_PID=$(systemctl show -P MainPID sesame-web.service)
+        else
+                # User=, Group=, NoNewPrivileges= and an empty bounding set
+                setpriv --reuid=sesame-web --regid=sesame-web --init-groups --no-new-privs --bounding-set=-all \
+                        /usr/sbin/sesame-web -f >>"$T/sesame-web.log" 2>&1 &
+                WEB_PID=$!
+        fi
+        wait_for 10 curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$WEB_PORT/forgot"
+}
+web_stop() {
+        if [ "$SYSTEMD" = yes ]; then
+                systemctl stop sesame-web.service 2>/dev/null
+        elif [ -n "$WEB_PID" ]; then
+                kill "$WEB_PID" 2>/dev/null
+                wait "$WEB_PID" 2>/dev/null
+        fi
+        WEB_PID=
+}
+web_log() {
+        if [ "$SYSTEMD" = yes ]; then
+                journalctl -q -u sesame-web.service
+        else
+                cat "$T/sesame-web.log"
+        fi
+}
+web_logged() { web_log 2>/dev/null | grep -q "$1"; }
+SINK_PID=
+# the SMTP server, with the slapd's certificate (its CA is ca_file) and
+# the password of /etc/sesame/smtp-password
+sink_start() {
+        /usr/bin/python3 -B "$SRC/tests/lib/smtp-sink.py" "$SMTP_PORT" "$T/sink" \
+                --tls "$T/slapd/tls/server.pem" "$T/slapd/tls/server.key" \
+                --auth sesame /etc/sesame/smtp-password >"$T/sink.out" 2>>"$T/sink.err" &
+        SINK_PID=$!
+        wait_for 10 grep -q ready "$T/sink.out"
+}
+sink_stop() { [ -z "$SINK_PID" ] || { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null; SINK_PID=; }; }
+mailed() { [ -n "$(find "$T/sink" -name '*.eml' 2>/dev/null)" ]; }
+# spooled [.bad.]: a mail of sesamed's in new/, sesame-web's (one set
+# aside as unreadable, with .bad.)
+spooled() { [ -n "$(find /var/spool/sesame/new -type f -user sesame-web -name "${1:-}[0-9]*")" ]; }
+spool_waiting() { spooled && ! spooled .bad.; }
+fetch() {
+        curl -s --max-time 10 -b "$T/jar" -c "$T/jar" -o "$T/page" -w '%{http_code}' "$@" \
+                "http://127.0.0.1:$WEB_PORT/forgot"
+}
+# readable by sesame-web's user, as the package installs it (the
+# harness's sesamed_start made it 0600)
+chmod 0644 /etc/sesame/sesame.conf
+web_start || { web_log | tail -5 | sed 's/^/#   /'; echo "Bail out! sesame-web did not start"; exit 1; }
+check "sesame-web runs as the sesame-web user" "$(id -u sesame-web)" "$(ps -o uid= -p "$WEB_PID" | xargs)"
+ok "... and read the SMTP password (the credential) without complaint" _not web_logged password_file
+fetch >/dev/null
+check "forgot for alice through sesame-web: 200" 200 \
+        "$(fetch --data-urlencode "csrf=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/page" | head -n 1)" \
+                --data-urlencode login=alice)"
+ok "sesamed spooled the mail in new/, sesame-web's" wait_for 10 spooled
+ok "sesame-web read it and tried to send it (no SMTP server yet: it waits)" \
+        wait_for 10 web_logged 'reset mail for user alice .* could not be sent'
+ok "... still in the spool, not set aside as unreadable" spool_waiting
+ok "nothing left in tmp/" test -z "$(ls -A /var/spool/sesame/tmp)"
+sink_start || { echo "Bail out! the SMTP server did not start"; exit 1; }
+ok "with the SMTP server up, the mail arrives (STARTTLS, AUTH with the credential)" wait_for 15 mailed
+ok "... for alice" grep -q '^X-Sink-Rcpt: alice@example.test' "$T"/sink/*.eml
+ok "... and sesame-web deleted it from the spool" wait_for 5 _not spooled
+web_stop
+sink_stop
 
 # --- sesamed stopped: local users go on, directory users are refused
 stop_sesamed

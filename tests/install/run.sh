@@ -85,6 +85,7 @@ sed 's/^/#   /' "$WORK/in-root.tap"
 check "in the throwaway root: tests/install/in-root.sh passed" 0 "$rc"
 ok "... and ran its checks (a plan line)" grep -qE '^1\.\.[1-9]' "$WORK/in-root.tap"
 ok "the host's nsswitch.conf has no sesame" _not grep -qE '^(passwd|group):.*[[:space:]]sesame' /etc/nsswitch.conf
-ok "the host has no Sesame package" _not dpkg-query -W libnss-sesame libpam-sesame sesamed
+ok "the host has no Sesame package" _not dpkg-query -W libnss-sesame libpam-sesame sesamed sesame-web
+ok "the host has no sesame-web user" _not getent passwd sesame-web
 
 done_testing
