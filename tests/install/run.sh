@@ -57,6 +57,10 @@ ok "dpkg-buildpackage -us -uc -b" build "$WORK/a" sesame
 # from debian/changelog, build paths mapped away)
 ok "a second build, elsewhere" build "$WORK/b" sesame-again
 debs() { (cd "$1" && sha256sum -- *.deb); }
+# (the four packages and their debug symbols, so that two empty lists
+# cannot pass as the same)
+check "each build made the four packages" "libnss-sesame libpam-sesame sesame-web sesamed" \
+        "$(cd "$WORK/a" && ls -- *.deb | sed 's/_.*//' | grep -v -- '-dbgsym$' | sort | xargs)"
 check "the two builds give the same .debs" "$(debs "$WORK/a")" "$(debs "$WORK/b")"
 lintian --fail-on error,warning --tag-display-limit 0 "$WORK"/a/*.changes >"$WORK/lintian.log" 2>&1
 check "lintian: no error and no warning" 0 "$?"
