@@ -20,10 +20,9 @@ set -uo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
 DEBS=${1:?usage: in-root.sh DEBDIR}
 # it purges packages and rewrites /etc/pam.d: never on a real system
-if [ "${SESAME_THROWAWAY_ROOT:-}" != 1 ]; then
-        echo "Bail out! in-root.sh runs only in tests/install/run.sh's throwaway root"
-        exit 1
-fi
+# shellcheck source=tests/install/throwaway.sh
+. "$SRC/tests/install/throwaway.sh"
+throwaway_root_or_bail in-root.sh
 # shellcheck source=tests/lib/harness.sh
 . "$SRC/tests/lib/harness.sh"
 T=$(mktemp -d /tmp/sesame-pkg.XXXXXX)

@@ -33,10 +33,9 @@ if [ "$(id -u)" != 0 ]; then
         exit 77
 fi
 # it rewrites /etc/sesame/sesame.conf and adds a user: never on a real system
-if [ "${SESAME_THROWAWAY_ROOT:-}" != 1 ] && [ -z "${AUTOPKGTEST_TMP:-}" ]; then
-        echo "Bail out! login.sh runs only in a throwaway root (tests/install/run.sh) or under autopkgtest"
-        exit 1
-fi
+# shellcheck source=tests/install/throwaway.sh
+. "$SRC/tests/install/throwaway.sh"
+throwaway_root_or_bail login.sh autopkgtest-ok
 if [ -z "${SESAME_LOGIN_NS:-}" ]; then
         export SESAME_LOGIN_NS=1
         exec unshare -m --propagation private -- "$0" "$@"
