@@ -113,6 +113,18 @@ bool dir_server_healthy(struct dir *d, size_t i);
  * an LDAP result code. */
 int dir_bind_service(struct dir *d, LDAP *ld);
 
+/*
+ * The Password Modify extended operation (RFC 3062) on @ld, bound as
+ * whoever may set the password: @old NULL for the service DN's reset.
+ * Bounded by the request's budget; failures to send or to hear back are
+ * logged with @what ("password change").  Returns the server's result
+ * code (LDAP_TIMEOUT or LDAP_SERVER_DOWN when no answer came, LDAP_OTHER
+ * for one that cannot be parsed), the caller maps it; *@ret_text is the
+ * server's diagnostic, or NULL (ldap_memfree() it).
+ */
+int dir_passwd_exop(struct dir *d, LDAP *ld, const char *what, const char *dn, const struct berval *old,
+                    const struct berval *new, char **ret_text);
+
 /* A server's diagnostic @text made printable (control characters become
  * blanks) into @msg, for the user; none, or invalid UTF-8: @fallback. */
 void dir_copy_diag(const char *text, const char *fallback, char *msg, size_t size);

@@ -170,16 +170,42 @@ void dir_copy_diag(const char *text, const char *fallback, char *msg, size_t siz
         msg[n] = '\0';
 }
 
+int dir_passwd_exop(struct dir *d, LDAP *ld, const char *what, const char *dn, const struct berval *old,
+                    const struct berval *new, char **ret_text)
+{
+        struct berval user = { strlen(dn), (char *)(uintptr_t)dn };
+        LDAPMessage *res = NULL;
+        int64_t ms = dir_budget_ms(d->conf->timeout);
+        int msgid, rc, err = LDAP_OTHER;
+
+        *ret_text = NULL;
+        if (ms <= 0)
+                return LDAP_TIMEOUT;
+        rc = ldap_passwd(ld, &user, (struct berval *)(uintptr_t)old, (struct berval *)(uintptr_t)new, NULL, NULL,
+                         &msgid);
+        if (rc != LDAP_SUCCESS) {
+                log_error("%s for %s: %s", what, dn, ldap_err2string(rc));
+                return rc;
+        }
+        struct timeval tv = dir_tv_ms(ms);
+        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
+        if (rc <= 0) {
+                log_warning("%s for %s: %s", what, dn, rc == 0 ? "no answer in time" : "connection lost");
+                ldap_msgfree(res);
+                return rc == 0 ? LDAP_TIMEOUT : LDAP_SERVER_DOWN;
+        }
+        if (ldap_parse_result(ld, res, &err, NULL, ret_text, NULL, NULL, 1) != LDAP_SUCCESS)
+                return LDAP_OTHER;
+        return err;
+}
+
 int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *newpw, char *msg, size_t msgsize)
 {
         struct berval old = { oldpw ? strlen(oldpw) : 0, (char *)(uintptr_t)oldpw };
         struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
-        struct berval user = { dn ? strlen(dn) : 0, (char *)(uintptr_t)dn };
-        LDAPMessage *res = NULL;
         LDAP *ld = NULL;
         char *text = NULL;
-        int64_t ms;
-        int msgid, rc, err = LDAP_OTHER, r;
+        int err, r;
 
         if (msg && msgsize)
                 msg[0] = '\0';
@@ -192,30 +218,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
         r = user_conn(d, dn, &old, &(struct dir_ppolicy){ 0 }, &ld);
         if (r != 0)
                 return r;
-        ms = dir_budget_ms(d->conf->timeout);
-        if (ms <= 0) {
-                r = OUT_UNAVAIL;
-                goto out;
-        }
-        rc = ldap_passwd(ld, &user, &old, &new, NULL, NULL, &msgid);
-        if (rc != LDAP_SUCCESS) {
-                r = rc_unreachable(rc) ? OUT_UNAVAIL : OUT_LDAP;
-                log_error("password change for %s: %s", dn, ldap_err2string(rc));
-                goto out;
-        }
-        struct timeval tv = dir_tv_ms(ms);
-        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
-        if (rc <= 0) {
-                log_warning("password change for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
-                r = OUT_UNAVAIL;
-                goto out;
-        }
-        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
-        res = NULL;
-        if (rc != LDAP_SUCCESS) {
-                r = OUT_LDAP;
-                goto out;
-        }
+        err = dir_passwd_exop(d, ld, "password change", dn, &old, &new, &text);
         switch (err) {
         case LDAP_SUCCESS:
                 r = 0;
@@ -241,8 +244,6 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 r = rc_unreachable(err) ? OUT_UNAVAIL : OUT_LDAP;
                 break;
         }
-out:
-        ldap_msgfree(res);
         ldap_memfree(text);
         (void)ldap_unbind_ext_s(ld, NULL, NULL);
         return r;

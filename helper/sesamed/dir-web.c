@@ -74,42 +74,20 @@ static int map_err(int err, const char *dn, const char *text, char *msg, size_t 
 int dir_set_password(struct dir *d, const char *dn, const char *newpw, char *msg, size_t msgsize)
 {
         struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
-        struct berval user = { dn ? strlen(dn) : 0, (char *)(uintptr_t)dn };
-        LDAPMessage *res = NULL;
         LDAP *ld = NULL;
         char *text = NULL;
-        int64_t ms;
-        int msgid, rc, err = LDAP_OTHER, r;
+        int r;
 
         if (msg && msgsize)
                 msg[0] = '\0';
-        if (new.bv_len == 0 || user.bv_len == 0) {
+        if (new.bv_len == 0 || !dn || !*dn) {
                 dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
                 return OUT_PASSWORD_POLICY;
         }
         r = service_conn(d, &ld);
         if (r != 0)
                 return r;
-        ms = dir_budget_ms(d->conf->timeout);
-        r = OUT_UNAVAIL;
-        if (ms <= 0)
-                goto out;
-        rc = ldap_passwd(ld, &user, NULL, &new, NULL, NULL, &msgid);
-        if (rc != LDAP_SUCCESS) {
-                r = map_err(rc, dn, NULL, msg, msgsize);
-                goto out;
-        }
-        struct timeval tv = dir_tv_ms(ms);
-        rc = ldap_result(ld, msgid, LDAP_MSG_ALL, &tv, &res);
-        if (rc <= 0) {
-                log_warning("password reset for %s: %s", dn, rc == 0 ? "no answer in time" : "connection lost");
-                goto out;
-        }
-        rc = ldap_parse_result(ld, res, &err, NULL, &text, NULL, NULL, 1);
-        res = NULL;
-        r = rc != LDAP_SUCCESS ? OUT_LDAP : map_err(err, dn, text, msg, msgsize);
-out:
-        ldap_msgfree(res);
+        r = map_err(dir_passwd_exop(d, ld, "password reset", dn, NULL, &new, &text), dn, text, msg, msgsize);
         ldap_memfree(text);
         (void)ldap_unbind_ext_s(ld, NULL, NULL);
         return r;
