@@ -99,6 +99,7 @@ struct sesame_conf {
         uint32_t lockout_time;        /* seconds an account stays locked, default 900 */
         bool require_confirmed_email; /* account phase refuses unconfirmed, default no */
         bool track_logins;            /* write sesameLastLogin/sesameLoginCount, default no */
+        uint32_t role_ttl;            /* seconds a role check's answer is reused, default 60; 0: never */
 
         /* [totp] */
         char *totp_key_file;                /* 32-byte secretbox key, root-only; /etc/sesame/totp.key */

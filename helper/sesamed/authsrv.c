@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "dir.h"
 #include "events.h"
@@ -100,6 +101,34 @@ static int load_state(struct call *c, struct acct_state *st)
 }
 
 /*
+ * acct_has_role(), its answer (member or not) kept in the answer cache
+ * for [auth] role_ttl seconds under "rl:ROLE:USER" (neither name holds a
+ * ':'), so that account checks repeated by a busy host or a flooding
+ * local user cost the directory one search per role and user in that
+ * time, not two per check.  Only a fresh answer is reused: when it has
+ * expired and the directory cannot answer, the check fails as it would
+ * without a cache (a role is never granted from a stale answer).
+ */
+static int has_role(struct daemon_ctx *x, const struct pwrec *pw, const char *role)
+{
+        uint32_t ttl = x->conf->role_ttl, st = 0;
+        char key[2 * SESAME_NAME_MAX + 8];
+        _cleanup_free_ uint8_t *data = NULL;
+        size_t len = 0;
+        bool fresh = false;
+        int r;
+
+        if (ttl == 0 || !x->cache || snprintf(key, sizeof(key), "rl:%s:%s", role, pw->name) >= (int)sizeof(key))
+                return acct_has_role(&x->acct, pw, role);
+        if (cache_get(x->cache, key, now_ms(), &data, &len, &st, &fresh) == 0 && fresh)
+                return st == SESAME_ST_OK ? 0 : OUT_NOTFOUND;
+        r = acct_has_role(&x->acct, pw, role);
+        if (r == 0 || r == OUT_NOTFOUND)
+                (void)cache_put(x->cache, key, outcome_status(r), NULL, 0, now_ms() + (int64_t)ttl * 1000);
+        return r;
+}
+
+/*
  * The ROLE fields: 0 when there are none or the user has one of them;
  * OUT_NOTFOUND when it has none of them; OUT_INVALID for more than
  * ROLES_MAX of them; another outcome when that cannot be told.
@@ -125,7 +154,7 @@ static int check_roles(struct daemon_ctx *x, const struct proto_msg *req, const 
                         st = OUT_NOTFOUND; /* there is a requirement */
                 if (proto_field_str(&f, role, sizeof(role)) < 0)
                         continue;
-                r = acct_has_role(&x->acct, pw, role);
+                r = has_role(x, pw, role);
                 if (r == 0)
                         return 0;
                 if (r != OUT_NOTFOUND)

@@ -111,7 +111,8 @@ int acct_has_role(struct accounts *a _unused_, const struct pwrec *p, const char
 {
         struct fake_entry *e = by_dn(p->dn);
 
-        if (fake_dir.unavail)
+        fake_dir.role_checks++;
+        if (fake_dir.unavail || fake_dir.roles_unavail)
                 return OUT_UNAVAIL;
         for (size_t i = 0; e && i < FAKE_ROLES_MAX && e->roles[i]; i++)
                 if (strcmp(e->roles[i], group) == 0)

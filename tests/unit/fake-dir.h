@@ -45,6 +45,8 @@ struct fake_dir {
         /* called by dir_user_bind() before it answers: what other logins
          * do to the entry while this one's bind is under way */
         void (*during_bind)(struct fake_entry *e);
+        bool roles_unavail; /* acct_has_role() alone answers OUT_UNAVAIL */
+        unsigned role_checks; /* acct_has_role() calls: directory searches */
 };
 
 extern struct fake_dir fake_dir;

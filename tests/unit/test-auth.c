@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cache.h"
 #include "conf.h"
 #include "ctx.h"
 #include "dispatch.h"
@@ -87,7 +88,8 @@ static int setup(void **state)
         assert_int_equal(conf_parse("test.conf", conf_text, strlen(conf_text), &f->conf, err, sizeof(err)), 0);
         assert_int_equal(totp_init(), 0);
         assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
-        f->x = (struct daemon_ctx){ .conf = f->conf, .key = f->key, .refs = 1 };
+        f->x = (struct daemon_ctx){ .conf = f->conf, .key = f->key, .cache = cache_new(100, 100), .refs = 1 };
+        assert_non_null(f->x.cache);
         f->cl.fd = sp[0];
         f->cl.cls = SOCK_PAM;
         f->cl.ctx = &f->x;
@@ -103,6 +105,7 @@ static int teardown(void **state)
         struct fixture *f = *state;
 
         fake_reset();
+        cache_free(f->x.cache);
         (void)close(f->cl.fd);
         (void)close(f->peer);
         seal_key_free(f->key);
@@ -445,6 +448,47 @@ static void missing_role(void **state _unused_)
         assert_int_equal(a.reason, 0);
 }
 
+/* A role check's answer, member or not, is reused for role_ttl seconds:
+ * account checks repeated by a busy host or a flooding user cost one
+ * search per role and user; an expired answer is asked again, and never
+ * granted when the directory cannot answer. */
+static void role_answers_reused(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("ivan", "iv4n-Pass", 10009);
+
+        e->roles[0] = "staff";
+        for (int i = 0; i < 20; i++) {
+                assert_int_equal(account(e, "staff").status, SESAME_ST_OK);
+                assert_refused(account(e, "admins"), SESAME_R_ROLE);
+        }
+        assert_int_equal(fake_dir.role_checks, 2);
+
+        /* a membership removed in the directory shows once flushed
+         * (sesamectl flush-cache) or after role_ttl */
+        e->roles[0] = NULL;
+        assert_int_equal(account(e, "staff").status, SESAME_ST_OK);
+        cache_flush(fx->x.cache);
+        assert_refused(account(e, "staff"), SESAME_R_ROLE);
+        assert_int_equal(fake_dir.role_checks, 3);
+
+        /* expired, and the directory down: no role from the old answer */
+        e->roles[0] = "staff";
+        fx->conf->role_ttl = 1;
+        cache_flush(fx->x.cache);
+        assert_int_equal(account(e, "staff").status, SESAME_ST_OK);
+        (void)usleep(1100 * 1000);
+        fake_dir.roles_unavail = true;
+        assert_int_equal(account(e, "staff").status, SESAME_ST_UNAVAIL);
+        fake_dir.roles_unavail = false;
+
+        /* role_ttl = 0: every check asks */
+        fx->conf->role_ttl = 0;
+        fake_dir.role_checks = 0;
+        assert_int_equal(account(e, "staff").status, SESAME_ST_OK);
+        assert_int_equal(account(e, "staff").status, SESAME_ST_OK);
+        assert_int_equal(fake_dir.role_checks, 2);
+}
+
 static void password_change(void **state _unused_)
 {
         struct fake_entry *e = fake_add("heidi", "h3idi-Pass", 10008);
@@ -644,6 +688,7 @@ int main(void)
                 T(expired),
                 T(unconfirmed),
                 T(missing_role),
+                T(role_answers_reused),
                 T(password_change),
                 T(directory_unavailable),
                 T(unrecorded_failure_refuses),
