@@ -514,8 +514,16 @@ static int group_lookup(struct accounts *a, const char *attr, const char *value,
         if (!f)
                 return -ENOMEM;
         r = group_search_run(a, f, want, true, false, &s);
-        if (r == 0 && s.n > 1)
-                log_warning("more than one entry for group %s=%s; serving the first", attr, value);
+        if (r == 0 && s.n > 1) {
+                /* whoever may add an entry under the group base must not
+                 * decide what the name or gid means (sudo's %admins) */
+                char q[256];
+
+                log_warning("%s %s matches %zu entries; refusing an ambiguous group", attr,
+                            str_quote(value, strlen(value), q, sizeof(q)), s.n);
+                group_search_done(&s);
+                return OUT_NOTFOUND;
+        }
         if (r == 0 && s.n > 0) {
                 *ret = s.v[0];
                 s.v[0] = (struct grrec){ 0 };

@@ -4,7 +4,7 @@
 # Whoever may write somewhere under user_base can add a second entry
 # with a victim's name or uid.  sesamed must then serve neither, for
 # lookups and for logins (and log it), never whichever the directory
-# returns first.  And with RFC 2307bis, a role is held only by the entry
+# returns first.  The same for groups under group_base.  And with RFC 2307bis, a role is held only by the entry
 # whose DN a member value is, compared by the directory as a whole DN:
 # a member "uid=bob,ou=elsewhere" is not bob.
 # shellcheck source=tests/lib/harness.sh
@@ -68,6 +68,33 @@ printf '%s\n' "dn: uid=alice,ou=intruders,$B" "changetype: delete" | slapd_ldapm
 check "the second alice gone: alice resolves again" "alice:*:10001:10000:Alice Example:/home/alice:/bin/bash" \
         "$(getent passwd alice)"
 pam_expect "... and logs in" ok "Alice-Passw0rd!" pw alice authenticate
+
+# --- the same group name or gid ----------------------------------------------------
+# a second cn=admins, with mallory as its member, and a group with
+# engineers' gid: whoever may add entries under the group base must not
+# so decide what getgrnam/getgrgid (and so sudo's %admins) answer
+check "before: admins resolves" "admins:x:10011:alice" "$(getent group admins)"
+printf '%s\n' "dn: cn=admins,ou=intruders,$B" "objectClass: top" "objectClass: posixGroup" \
+        "cn: admins" "gidNumber: 10911" "memberUid: mallory" |
+        slapd_ldapmodify -a >/dev/null || { echo "Bail out! ldapadd of the second admins"; exit 1; }
+sesamed_stop
+CACHE_TTL=0 EXTRA_NSS="negative_ttl = 0" EXTRA_LDAP="group_base = $B" sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+ok_fail "a second cn=admins: getent group admins answers nothing" getent group admins
+ok "... logged" grep -q "cn 'admins' matches 2 entries" "$T/sesamed.log"
+check "... admins by its own gid is still admins (one entry has it)" "admins:x:10011:alice" \
+        "$(getent group 10011)"
+printf '%s\n' "dn: cn=forged,ou=intruders,$B" "objectClass: top" "objectClass: posixGroup" \
+        "cn: forged" "gidNumber: 10010" "memberUid: mallory" |
+        slapd_ldapmodify -a >/dev/null || { echo "Bail out! ldapadd of forged"; exit 1; }
+ok_fail "a second group with gid 10010: getent group 10010 answers nothing" getent group 10010
+ok "... logged" grep -q "gidNumber '10010' matches 2 entries" "$T/sesamed.log"
+check "... engineers by name is still engineers" "engineers:x:10010:alice,bob" "$(getent group engineers)"
+printf '%s\n' "dn: cn=admins,ou=intruders,$B" "changetype: delete" "" \
+        "dn: cn=forged,ou=intruders,$B" "changetype: delete" | slapd_ldapmodify >/dev/null ||
+        { echo "Bail out! ldapdelete of the groups"; exit 1; }
+check "the duplicates gone: admins resolves again" "admins:x:10011:alice" "$(getent group admins)"
+check "... and gid 10010" "engineers:x:10010:alice,bob" "$(getent group 10010)"
 
 # --- RFC 2307bis roles: whole DNs ------------------------------------------------------
 printf '%s\n' "dn: cn=bforged,ou=groups-bis,$B" "objectClass: top" "objectClass: groupOfNames" \
