@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdatomic.h>
@@ -56,12 +57,51 @@ static void hook_job_free(struct hook_job *j)
         free(j);
 }
 
-/* A hook runs as root: refuse a program anyone but root could replace. */
-static int hook_check_program(const char *program)
+/* Owned by root (or sesamed's uid) and writable by nobody else: 0, or a
+ * reason.  A sticky directory may be writable by all: only the owner of
+ * an entry in it (root, checked at the next level) can replace it. */
+static const char *hook_unsafe(const struct stat *st, bool dir)
 {
-        struct stat st;
+        if (st->st_uid != 0 && st->st_uid != geteuid())
+                return "not owned by root";
+        if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(dir && (st->st_mode & S_ISVTX)))
+                return "writable by group or others";
+        return NULL;
+}
 
-        if (stat(program, &st) < 0) {
+/*
+ * A hook runs as root: refuse a program anyone but root could replace,
+ * also by renaming another file over it in a directory on its path.  The
+ * path is resolved first, every directory of the resolved path checked,
+ * and the resolved path is what runs (*@ret_path), so that no symbolic
+ * link that somebody else controls stands between the check and the run.
+ */
+static int hook_check_program(const char *program, char **ret_path)
+{
+        _cleanup_free_ char *path = realpath(program, NULL);
+        struct stat st;
+        const char *why;
+
+        if (!path) {
+                int e = errno;
+
+                log_warning("hook %s: %s; not run", program, strerror(e));
+                return -e;
+        }
+        for (char *slash = path; slash; slash = strchr(slash + 1, '/')) {
+                char c = slash[1];
+
+                slash[1] = '\0'; /* the directory up to and with this '/' */
+                if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) || (why = hook_unsafe(&st, true))) {
+                        log_warning("hook %s: directory %.*s is %s; not run", program,
+                                    slash == path ? 1 : (int)(slash - path), path,
+                                    S_ISDIR(st.st_mode) ? why : "not a directory");
+                        slash[1] = c;
+                        return -EPERM;
+                }
+                slash[1] = c;
+        }
+        if (stat(path, &st) < 0) {
                 int e = errno;
 
                 log_warning("hook %s: %s; not run", program, strerror(e));
@@ -71,18 +111,17 @@ static int hook_check_program(const char *program)
                 log_warning("hook %s: not a regular file; not run", program);
                 return -EPERM;
         }
-        if (st.st_uid != 0 && st.st_uid != geteuid()) {
-                log_warning("hook %s: owned by uid %u, not root; not run", program, (unsigned)st.st_uid);
+        why = hook_unsafe(&st, false);
+        if (why) {
+                log_warning("hook %s: %s; not run", program, why);
                 return -EPERM;
         }
-        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                log_warning("hook %s: writable by group or others; not run", program);
-                return -EPERM;
-        }
+        *ret_path = path;
+        path = NULL;
         return 0;
 }
 
-static int hook_spawn(struct hook_job *j, pid_t *ret_pid, int *ret_fd)
+static int hook_spawn(struct hook_job *j, const char *path, pid_t *ret_pid, int *ret_fd)
 {
         static char env_path[] = HOOK_PATH_ENV;
         char name[32];
@@ -133,7 +172,7 @@ static int hook_spawn(struct hook_job *j, pid_t *ret_pid, int *ret_fd)
                 r = posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
 #endif
         if (r == 0)
-                r = posix_spawn(&pid, j->program, &fa, &attr, argv, envp);
+                r = posix_spawn(&pid, path, &fa, &attr, argv, envp);
         (void)posix_spawn_file_actions_destroy(&fa);
         (void)posix_spawnattr_destroy(&attr);
         if (r != 0)
@@ -226,12 +265,13 @@ static void hook_report(const struct hook_job *j, int status)
 static void hook_run(struct hook_job *j)
 {
         int64_t deadline = now_ms() + (int64_t)j->timeout * 1000;
+        _cleanup_free_ char *path = NULL;
         int status = 0, fd = -1, r;
         pid_t pid = -1;
 
-        if (hook_check_program(j->program) < 0)
+        if (hook_check_program(j->program, &path) < 0)
                 return;
-        r = hook_spawn(j, &pid, &fd);
+        r = hook_spawn(j, path, &pid, &fd);
         if (r < 0) {
                 log_warning("hook %s for %s: cannot start: %s", j->program, event_name(j->ev),
                             strerror(-r));

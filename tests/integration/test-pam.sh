@@ -383,6 +383,22 @@ secrets_absent() { # no password, recovery code or seed in the file
 }
 ok "no password, recovery code or seed in sesamed's log" secrets_absent "$T/sesamed.log"
 ok "... nor in what the hook got" secrets_absent "$T/hook.out"
+# a hook in a directory anybody may write to: anybody could put another
+# program under that name between the check and the run
+mkdir -m 0777 "$T/open"
+sed "s|$T/hook.out|$T/hook2.out|" "$T/hook.sh" >"$T/open/hook.sh"
+chmod 0755 "$T/open/hook.sh"
+SAFE_HOOKS=$HOOKS
+HOOKS="program = $T/open/hook.sh
+events = login"
+restart_with "track_logins = yes"
+pam_expect "hook in a world-writable directory: hookuser logs in" ok "$(pw hookuser)" pw hookuser authenticate
+ok "... the hook is refused, saying why" \
+        wait_for 10 grep -q "hook $T/open/hook.sh: directory $T/open is writable by group or others; not run" \
+        "$T/sesamed.log"
+ok "... and did not run" test ! -e "$T/hook2.out"
+HOOKS=$SAFE_HOOKS
+restart_with ""
 
 # --- the directory or sesamed going away --------------------------------------
 slapd_stop "$SLAPD_DIR" >/dev/null
