@@ -83,6 +83,7 @@ struct sesame_conf {
         uint32_t cache_max;    /* answers with data, default 200000 */
         uint32_t negative_max; /* not-found answers, on top, default 20000 */
         bool enumerate;        /* default true */
+        bool cache_map;        /* publish SESAME_RUNDIR/nss.map, default true */
 
         /* [daemon] */
         uint32_t max_clients;        /* concurrent connections, default 256 */

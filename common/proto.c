@@ -634,6 +634,24 @@ static int recv_exact(int fd, uint8_t *buf, size_t n, int64_t deadline, size_t *
         return 0;
 }
 
+int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
+{
+        uint32_t flen;
+        int r;
+
+        if (*off >= len)
+                return SESAME_E_EOF;
+        if (len - *off < 4)
+                return SESAME_E_TRUNCATED;
+        flen = rd32(buf + *off);
+        if (flen > len - *off - 4)
+                return SESAME_E_TRUNCATED;
+        r = proto_decode(buf + *off + 4, flen, ret);
+        if (r == 0)
+                *off += 4 + (size_t)flen;
+        return r;
+}
+
 int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t deadline)
 {
         uint8_t lenw[4];

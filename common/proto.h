@@ -109,6 +109,19 @@ int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
 int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t deadline)
         __attribute__((warn_unused_result));
 
+/**
+ * proto_split() - the next whole frame of a buffer of frames.
+ * @buf, @len: frames as sent (each with its length word), e.g. a cached
+ *             answer
+ * @off:       where the next frame starts; moved past it on success
+ * @ret:       the decoded frame (a view into @buf)
+ *
+ * Return: 0; SESAME_E_EOF when @off is at the end; SESAME_E_TRUNCATED
+ * when a frame runs past @len; any proto_decode() error.
+ */
+int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
+        __attribute__((warn_unused_result));
+
 /* Encode, send an END frame with @status and optional @message. */
 int proto_send_end(int fd, uint32_t status, const char *message, int64_t deadline)
         __attribute__((warn_unused_result));

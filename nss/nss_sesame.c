@@ -3,6 +3,11 @@
  * libnss_sesame.so.2 - passwd, group and initgroups for glibc, answered by
  * sesamed over SESAME_RUNDIR/nss.sock.
  *
+ * A lookup by name or id looks in the memory-mapped cache sesamed
+ * publishes first (nss_mcache.c, doc/mcache.md): a fresh answer there
+ * costs no IPC.  A miss, an expired record or anything the checks refuse
+ * goes to nss.sock as if there were no map.  Enumeration always does.
+ *
  * A thin client: libc and libsesame-common only; no threads, no
  * environment variables, no logging.  It never blocks a lookup for long:
  * no socket means UNAVAIL at once, and a lookup has one deadline
@@ -25,6 +30,7 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <stdalign.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +38,7 @@
 #include "call.h"
 #include "config.h"
 #include "macro.h"
+#include "nss_mcache.h"
 #include "nss_sesame.h"
 #include "proto.h"
 #include "util.h"
@@ -41,6 +48,15 @@
 
 /* sesamed sets this to 0 in its own process (recursion guard). */
 _public_ int _nss_sesame_enablelookups = 1;
+
+/* Not in sesamed itself (recursion), and not in PID 1: systemd holds
+ * nss.sock for socket activation, so its own lookup would wait for a
+ * sesamed that it has to start first.  The same for the mapped cache:
+ * PID 1 asks nothing of Sesame at all. */
+static bool lookups_allowed(void)
+{
+        return _nss_sesame_enablelookups && getpid() != 1;
+}
 
 /*
  * Start a call (call.h) to nss.sock and send a request with at most one
@@ -57,10 +73,7 @@ static int nss_request(struct call *c, uint16_t opcode, uint16_t tag, const char
         int r = 0;
 
         *c = (struct call)CALL_INIT;
-        /* not in sesamed itself (recursion), and not in PID 1: systemd
-         * holds nss.sock for socket activation, so its own lookup would
-         * wait for a sesamed that it has to start first */
-        if (!_nss_sesame_enablelookups || getpid() == 1)
+        if (!lookups_allowed())
                 return -ENOENT;
         proto_begin(&w, frame, sizeof(frame), opcode);
         if (tag)
@@ -211,6 +224,95 @@ static void grpack_finish(struct grpack *g, struct group *gr)
         gr->gr_mem = mem;
 }
 
+/* A whole group from its frames as sent (ANS_GROUP, then ANS_MEMBERS*,
+ * each with its length word): 0, -ERANGE, or -EPROTO. */
+static int group_unpack(const uint8_t *frames, size_t n, struct group *gr, char *buf, size_t len)
+{
+        struct grpack g;
+        struct proto_msg m;
+        size_t off = 0;
+        bool first = true;
+        int r = 0, rr = 0;
+
+        while (r == 0 && (rr = proto_split(frames, n, &off, &m)) == 0) {
+                if (m.opcode != (first ? SESAME_ANS_GROUP : SESAME_ANS_MEMBERS))
+                        return -EPROTO;
+                r = first ? grpack_init(&g, gr, &m, buf, len) : 0;
+                if (r == 0)
+                        r = grpack_members(&g, &m);
+                first = false;
+        }
+        if (r != 0)
+                return r;
+        if (rr != SESAME_E_EOF || first)
+                return -EPROTO;
+        grpack_finish(&g, gr);
+        return 0;
+}
+
+/* ------------------------------------------------------ the mapped cache */
+
+/*
+ * The mapped cache's answer for @prefix and a name @s or an id @v (the
+ * key sesamed's cache uses), or false when it has none: a miss, an
+ * expired record, no file, anything that fails a check.  Then sesamed is
+ * asked as if there were no map.  Only answers with data are mapped.
+ */
+static bool map_get(const char *prefix, const char *s, uint32_t v, uint8_t **ret, size_t *ret_len)
+{
+        char key[SESAME_NAME_MAX + 16];
+        int n;
+
+        if (!lookups_allowed())
+                return false;
+        n = s ? snprintf(key, sizeof(key), "%s:%s", prefix, s) : snprintf(key, sizeof(key), "%s:%u", prefix, v);
+        if (n < 0 || (size_t)n >= sizeof(key))
+                return false;
+        return nss_mcache_get(key, ret, ret_len) == 0;
+}
+
+/* A mapped ANS_PASSWD (one frame, nothing else) into @pw: true with *@st
+ * set, or false to ask sesamed. */
+static bool map_passwd(const char *prefix, const char *s, uint32_t v, struct passwd *pw, char *buf, size_t len,
+                       int *errnop, enum nss_status *st)
+{
+        _cleanup_free_ uint8_t *d = NULL;
+        struct proto_msg m, after;
+        size_t n = 0, off = 0;
+
+        if (!map_get(prefix, s, v, &d, &n))
+                return false;
+        if (proto_split(d, n, &off, &m) != 0 || m.opcode != SESAME_ANS_PASSWD ||
+            proto_split(d, n, &off, &after) != SESAME_E_EOF)
+                return false;
+        if (fill_passwd(&m, pw, buf, len) < 0) {
+                *errnop = ERANGE;
+                *st = NSS_STATUS_TRYAGAIN;
+        } else
+                *st = NSS_STATUS_SUCCESS;
+        return true;
+}
+
+/* A mapped group into @gr: true with *@st set, or false to ask sesamed. */
+static bool map_group(const char *prefix, const char *s, uint32_t v, struct group *gr, char *buf, size_t len,
+                      int *errnop, enum nss_status *st)
+{
+        _cleanup_free_ uint8_t *d = NULL;
+        size_t n = 0;
+        int r;
+
+        if (!map_get(prefix, s, v, &d, &n))
+                return false;
+        r = group_unpack(d, n, gr, buf, len);
+        if (r == -ERANGE) {
+                *errnop = ERANGE;
+                *st = NSS_STATUS_TRYAGAIN;
+                return true;
+        }
+        *st = NSS_STATUS_SUCCESS;
+        return r == 0;
+}
+
 /* ------------------------------------------------------ single lookups */
 
 static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct passwd *pw,
@@ -220,8 +322,11 @@ static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, 
         struct call c;
         enum nss_status st;
         bool have = false;
-        int r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
+        int r;
 
+        if (map_passwd(opcode == SESAME_REQ_PASSWD_BYNAME ? "pn" : "pu", s, v, pw, buf, len, errnop, &st))
+                return st;
+        r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
         /* call_next() lets only ANS_PASSWD through before the END */
@@ -285,9 +390,13 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
 {
         int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         struct call c;
+        enum nss_status st;
         bool have = false, erange = false;
-        int r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
+        int r;
 
+        if (map_group(opcode == SESAME_REQ_GROUP_BYNAME ? "gn" : "gg", s, v, gr, buf, len, errnop, &st))
+                return st;
+        r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
         r = nss_next(&c);
@@ -305,7 +414,7 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
                 call_close(&c);
                 return unavail(errnop);
         }
-        enum nss_status st = status_end(&c.msg, have, errnop);
+        st = status_end(&c.msg, have, errnop);
         call_close(&c);
         if (st == NSS_STATUS_SUCCESS && erange) {
                 *errnop = ERANGE;
@@ -348,35 +457,77 @@ static int add_gid(gid_t gid, long int *start, long int *size, gid_t **groupsp, 
         return 0;
 }
 
+/* The gids of an ANS_GIDS frame, but @group, added to the caller's list:
+ * 0 (also when the list is at the caller's limit: what fits is what the
+ * caller asked for) or -ENOMEM. */
+static int add_gids(const struct proto_msg *m, gid_t group, long int *start, long int *size, gid_t **groupsp,
+                    long int limit)
+{
+        struct proto_iter it;
+        struct proto_field f;
+
+        proto_iter_init(&it, m);
+        while (proto_iter_next(&it, &f)) {
+                gid_t gid = proto_field_u32(&f);
+                if (gid == group)
+                        continue;
+                int r = add_gid(gid, start, size, groupsp, limit);
+                if (r == -ERANGE)
+                        return 0;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Mapped ANS_GIDS frames added to the caller's list: true with *@st set,
+ * or false to ask sesamed.  Every frame is checked before any is used. */
+static bool map_initgroups(const char *user, gid_t group, long int *start, long int *size, gid_t **groupsp,
+                           long int limit, int *errnop, enum nss_status *st)
+{
+        _cleanup_free_ uint8_t *d = NULL;
+        struct proto_msg m;
+        size_t n = 0, off = 0;
+        int r;
+
+        if (!map_get("ig", user, 0, &d, &n))
+                return false;
+        while ((r = proto_split(d, n, &off, &m)) == 0)
+                if (m.opcode != SESAME_ANS_GIDS)
+                        return false;
+        if (r != SESAME_E_EOF)
+                return false;
+        off = 0;
+        *st = NSS_STATUS_SUCCESS;
+        while (proto_split(d, n, &off, &m) == 0)
+                if (add_gids(&m, group, start, size, groupsp, limit) < 0) {
+                        *errnop = ENOMEM;
+                        *st = NSS_STATUS_TRYAGAIN;
+                        break;
+                }
+        return true;
+}
+
 _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t group, long int *start,
                                                     long int *size, gid_t **groupsp, long int limit,
                                                     int *errnop)
 {
         int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
+        enum nss_status st;
         struct call c;
-        int r = nss_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline, deadline);
+        int r;
 
+        if (map_initgroups(user, group, start, size, groupsp, limit, errnop, &st))
+                return st;
+        r = nss_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
-        while (r == 0 && (r = nss_next(&c)) == 0 && c.msg.opcode == SESAME_ANS_GIDS) {
-                struct proto_iter it;
-                struct proto_field f;
-
-                proto_iter_init(&it, &c.msg);
-                while (proto_iter_next(&it, &f)) {
-                        gid_t gid = proto_field_u32(&f);
-                        if (gid == group)
-                                continue;
-                        int rr = add_gid(gid, start, size, groupsp, limit);
-                        if (rr == -ERANGE)
-                                break; /* full: what fits is what the caller asked for */
-                        if (rr < 0) {
-                                call_close(&c);
-                                *errnop = ENOMEM;
-                                return NSS_STATUS_TRYAGAIN;
-                        }
+        while (r == 0 && (r = nss_next(&c)) == 0 && c.msg.opcode == SESAME_ANS_GIDS)
+                if (add_gids(&c.msg, group, start, size, groupsp, limit) < 0) {
+                        call_close(&c);
+                        *errnop = ENOMEM;
+                        return NSS_STATUS_TRYAGAIN;
                 }
-        }
         if (r == 0 && c.msg.opcode != SESAME_ANS_END)
                 r = -EPROTO;
         if (r != 0) {
@@ -384,7 +535,7 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
                 return unavail(errnop);
         }
         /* an empty list is a complete answer too */
-        enum nss_status st = status_end(&c.msg, true, errnop);
+        st = status_end(&c.msg, true, errnop);
         call_close(&c);
         return st;
 }
@@ -540,10 +691,14 @@ static int gr_hold_group(struct enum_state *e)
                                 return -ENOMEM;
                         gr_hold.frames = n;
                 }
-                /* keep the body (header included) behind its length */
-                uint32_t flen32 = (uint32_t)flen;
-                memcpy(gr_hold.frames + gr_hold.len, &flen32, 4);
-                memcpy(gr_hold.frames + gr_hold.len + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
+                /* the frame as sent: its length word (big-endian), then
+                 * the body, header included */
+                uint8_t *p = gr_hold.frames + gr_hold.len;
+                p[0] = (uint8_t)(flen >> 24);
+                p[1] = (uint8_t)(flen >> 16);
+                p[2] = (uint8_t)(flen >> 8);
+                p[3] = (uint8_t)flen;
+                memcpy(p + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
                 gr_hold.len += 4 + flen;
                 e->c.deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
                 if (nss_next(&e->c) < 0)
@@ -551,28 +706,6 @@ static int gr_hold_group(struct enum_state *e)
                 if (e->c.msg.opcode != SESAME_ANS_MEMBERS)
                         return 0;
         }
-}
-
-static int gr_unpack(struct group *gr, char *buf, size_t len)
-{
-        struct grpack g;
-        size_t off = 0;
-        int r = 0;
-
-        while (r == 0 && off < gr_hold.len) {
-                uint32_t flen = 0;
-                struct proto_msg m;
-                memcpy(&flen, gr_hold.frames + off, 4);
-                if (proto_decode(gr_hold.frames + off + 4, flen, &m) != 0)
-                        return -EPROTO;
-                r = off == 0 ? grpack_init(&g, gr, &m, buf, len) : 0;
-                if (r == 0)
-                        r = grpack_members(&g, &m);
-                off += 4 + flen;
-        }
-        if (r == 0)
-                grpack_finish(&g, gr);
-        return r;
 }
 
 _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
@@ -592,7 +725,7 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
                 }
         }
         if (st == NSS_STATUS_SUCCESS) {
-                int r = gr_unpack(gr, buf, len);
+                int r = group_unpack(gr_hold.frames, gr_hold.len, gr, buf, len);
                 if (r == -ERANGE) {
                         *errnop = ERANGE;
                         st = NSS_STATUS_TRYAGAIN;

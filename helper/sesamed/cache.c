@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cache.h"
+#include "mcache-write.h"
 #include "sesame-proto.h"
 
 struct centry {
@@ -133,6 +134,7 @@ void cache_flush(struct cache *c)
         (void)pthread_mutex_lock(&c->lock);
         flush_lru(c, &c->found);
         flush_lru(c, &c->notfound);
+        mcache_clear(c);
         (void)pthread_mutex_unlock(&c->lock);
 }
 
@@ -197,6 +199,9 @@ int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *
         struct centry **slot = find(c, key);
         if (*slot)
                 remove_entry(c, slot);
+        /* the mapped file follows every change, under the same lock, so
+         * that it never holds an answer the cache has replaced */
+        mcache_put(c, key, status, data, len, expires);
         /* only an entry of the same kind makes room: unknown names push
          * out unknown names, never users and groups */
         while (l->count >= l->max && l->oldest)

@@ -25,6 +25,8 @@
 #include "listen.h"
 #include "log.h"
 #include "macro.h"
+#include "mcache-write.h"
+#include "mcache.h"
 #include "server.h"
 #include "slots.h"
 #include "util.h"
@@ -103,6 +105,23 @@ static void client_accept(const struct listener *l, uint32_t max_clients)
         (void)pthread_attr_destroy(&attr);
 }
 
+/* The mapped cache follows the current generation: a new, empty file
+ * for its cache (a reload starts with an empty cache too), or none when
+ * [nss] cache_map is off or nothing is cached. */
+static void map_follow(void)
+{
+        struct daemon_ctx *x = ctx_get();
+        int r;
+
+        if (x->conf->cache_map && x->conf->cache_ttl > 0) {
+                r = mcache_publish(MCACHE_PATH, x->cache, x->conf->cache_max);
+                if (r < 0)
+                        log_warning("%s: %s; every lookup goes through nss.sock", MCACHE_PATH, strerror(-r));
+        } else
+                mcache_withdraw(MCACHE_PATH);
+        ctx_put(x);
+}
+
 static void reload(const char *conf_path)
 {
         struct sesame_conf *conf = NULL;
@@ -121,6 +140,7 @@ static void reload(const char *conf_path)
                 return;
         }
         ctx_install(x);
+        map_follow();
         log_info("configuration reloaded from %s", conf_path);
 }
 
@@ -179,6 +199,7 @@ int server_run(const char *conf_path)
                 listen_close(sockdir, ls);
                 return r;
         }
+        map_follow();
         log_info("sesamed %s ready on %s", SESAME_VERSION, sockdir);
         (void)sd_notifyf(0, "READY=1\nSTATUS=serving on %s", sockdir);
 
@@ -207,6 +228,8 @@ int server_run(const char *conf_path)
                                 client_accept(&ls[i], max_clients);
         }
         (void)close(pfd[LISTENERS].fd);
+        /* a stopped sesamed answers nothing, from the map neither */
+        mcache_withdraw(MCACHE_PATH);
         listen_close(sockdir, ls);
         return r;
 }

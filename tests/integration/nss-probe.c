@@ -14,6 +14,14 @@
  *   nss-probe fork-enum           fork() in the middle of an enumeration:
  *                                 the child sees no entries of its parent's
  *                                 stream, the parent's goes on complete
+ *   nss-probe hammer USER N SECS  N threads look USER up for SECS seconds
+ *                                 and compare every field with the first
+ *                                 answer, while the main thread forks
+ *                                 children that do the same (the mapped
+ *                                 cache across fork()); prints the count
+ *                                 of lookups, fails on any wrong one
+ *                                 (under AddressSanitizer the children
+ *                                 come after the threads: see there)
  *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes; fails
  *                                 if it finds USER
  *   nss-probe module LIB ...      LIB (libnss_sesame.so.2) itself, dlopen()ed:
@@ -25,6 +33,8 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +43,8 @@
 #include <unistd.h>
 
 #include "nss-probe.h"
+
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 int fail(const char *what)
 {
@@ -107,6 +119,115 @@ static int probe_threads(const char *user, int n)
         return bad ? 1 : 0;
 }
 
+struct hammer {
+        const char *user;
+        const struct passwd *want;
+        int64_t until;
+        long lookups, bad;
+};
+
+static int64_t mono_ms(void)
+{
+        struct timespec ts;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool same_passwd(const struct passwd *a, const struct passwd *b)
+{
+        return strcmp(a->pw_name, b->pw_name) == 0 && strcmp(a->pw_passwd, b->pw_passwd) == 0 &&
+               a->pw_uid == b->pw_uid && a->pw_gid == b->pw_gid && strcmp(a->pw_gecos, b->pw_gecos) == 0 &&
+               strcmp(a->pw_dir, b->pw_dir) == 0 && strcmp(a->pw_shell, b->pw_shell) == 0;
+}
+
+/* Lookups until h->until; an answer that is not the wanted one counts as
+ * bad (sesamed is up throughout: "not found" is wrong too). */
+static void hammer_loop(struct hammer *h)
+{
+        char buf[4096];
+
+        while (mono_ms() < h->until) {
+                struct passwd pw, *pwp = NULL;
+                h->lookups++;
+                int r = getpwnam_r(h->user, &pw, buf, sizeof(buf), &pwp);
+                if (r == 0 && pwp && same_passwd(&pw, h->want))
+                        continue;
+                /* say what it was: an error, nothing, or another entry */
+                if (h->bad++ == 0)
+                        fprintf(stderr, "nss-probe: pid %d: %s (%s)\n", (int)getpid(),
+                                r ? "an error" : !pwp ? "not found" : "a different entry",
+                                r ? strerror(r) : !pwp ? "-" : pw.pw_gecos);
+        }
+}
+
+static void *hammer_thread(void *arg)
+{
+        hammer_loop(arg);
+        return NULL;
+}
+
+static int probe_hammer(const char *user, int n, int secs)
+{
+        char wbuf[4096];
+        struct passwd want, *wp = NULL;
+        pthread_t t[64];
+        struct hammer h[64];
+        long lookups = 0, bad = 0, forks = 0;
+#ifdef __SANITIZE_ADDRESS__
+        const bool forks_alone = true;
+#else
+        const bool forks_alone = false;
+#endif
+
+        if (n < 1 || n > 64 || secs < 1)
+                return fail("1..64 threads, 1 second or more");
+        if (getpwnam_r(user, &want, wbuf, sizeof(wbuf), &wp) != 0 || !wp)
+                return fail("the user is not found to begin with");
+        for (int i = 0; i < n; i++) {
+                h[i] = (struct hammer){ user, &want, mono_ms() + secs * 1000, 0, 0 };
+                if (pthread_create(&t[i], NULL, hammer_thread, &h[i]) != 0)
+                        return fail("pthread_create");
+        }
+#ifdef __SANITIZE_ADDRESS__
+        /* gcc 12's AddressSanitizer runtime has no fork handlers for its
+         * allocator: a child forked while another thread is inside
+         * malloc() waits for that thread's allocator lock for ever (in
+         * glibc's files module, before ours is reached).  Under it the
+         * children are forked once the threads are done. */
+        for (int i = 0; i < n; i++)
+                (void)pthread_join(t[i], NULL);
+#endif
+        /* children forked while the threads are in the middle of lookups */
+        for (int64_t end = mono_ms() + (forks_alone ? 2000 : 0); mono_ms() < MAX(end, h[0].until);) {
+                pid_t pid = fork();
+                int st;
+                if (pid < 0)
+                        return fail("fork");
+                if (pid == 0) {
+                        struct hammer c = { user, &want, mono_ms() + 50, 0, 0 };
+                        alarm(10); /* a child that hangs fails */
+                        hammer_loop(&c);
+                        _exit(c.bad || !c.lookups ? 1 : 0);
+                }
+                if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+                        fprintf(stderr, "nss-probe: child %d failed (status 0x%x)\n", (int)pid, st);
+                        bad++;
+                }
+                forks++;
+        }
+#ifndef __SANITIZE_ADDRESS__
+        for (int i = 0; i < n; i++)
+                (void)pthread_join(t[i], NULL);
+#endif
+        for (int i = 0; i < n; i++) {
+                lookups += h[i].lookups;
+                bad += h[i].bad;
+        }
+        printf("%ld lookups in %d threads and %ld children, %ld wrong\n", lookups, n, forks, bad);
+        return bad ? 1 : 0;
+}
+
 static int probe_fork_enum(void)
 {
         long before = 0, after = 0;
@@ -158,6 +279,8 @@ int main(int argc, char **argv)
                 return probe_erange(argv[2]);
         if (argc == 4 && strcmp(argv[1], "threads") == 0)
                 return probe_threads(argv[2], atoi(argv[3]));
+        if (argc == 5 && strcmp(argv[1], "hammer") == 0)
+                return probe_hammer(argv[2], atoi(argv[3]), atoi(argv[4]));
         if (argc == 2 && strcmp(argv[1], "fork-enum") == 0)
                 return probe_fork_enum();
         if (argc == 3 && strcmp(argv[1], "absent-ms") == 0)

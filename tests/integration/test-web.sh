@@ -41,7 +41,9 @@ token_of() { sed -n 's/^Link: .*?token=//p' <<<"$1"; }
 binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2" >/dev/null 2>&1; }
 # wait_spooled N: until N messages are there (the request is answered
 # before the mail is written), at most 5 s
-wait_spooled() { wait_for 5 test "$(spooled)" -ge "$1"; }
+# (the count is taken anew each round: "test $(spooled)" would count once)
+spooled_at_least() { [ "$(spooled)" -ge "$1" ]; }
+wait_spooled() { wait_for 5 spooled_at_least "$1"; }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
 
 # --- who may ask ---------------------------------------------------------------
