@@ -42,7 +42,10 @@ sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit
 mkdir -p "$T/pam-configs" "$T/var-lib-pam" "$T/stock"
 cp -a /var/cache/debconf "$T/debconf"
 cp /usr/share/pam-configs/* "$T/pam-configs/"
-rm -f "$T/pam-configs/sesame"
+# without Sesame's, and without another directory client's (nslcd's
+# ldap, SSSD's sss, ...): a host logs people in through one of them
+rm -f "$T/pam-configs/sesame" "$T/pam-configs/ldap" "$T/pam-configs/sss" "$T/pam-configs/krb5" \
+        "$T/pam-configs/winbind"
 mount --bind "$T/debconf" /var/cache/debconf
 mount --bind "$T/pam-configs" /usr/share/pam-configs
 mount --bind "$T/var-lib-pam" /var/lib/pam
@@ -50,7 +53,7 @@ pam_auth_update() { DEBIAN_FRONTEND=noninteractive timeout 60 pam-auth-update "$
 COMMON="common-auth common-account common-password common-session common-session-noninteractive"
 
 # libpam-runtime's fresh install: the stock templates, then the profiles
-# of the packages installed (here: the host's, without Sesame's)
+# of the packages installed (here: the host's, as above)
 for f in $COMMON; do
         cp "/usr/share/pam/$f" "/etc/pam.d/$f"
 done
