@@ -27,6 +27,7 @@
 #include "events.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "outcome.h"
 #include "seal.h"
 #include "cache.h"
@@ -319,6 +320,7 @@ static uint32_t activate(struct call *c, struct target *t, const char **msg)
                 goto out;
         }
         emit(c->cl, EV_TOTP_ENROLLED, t->pw->name);
+        notify_user(x, NOTICE_TOTP_ENABLED, t->pw, 0);
         st = SESAME_ST_OK;
 out:
         sodium_memzero(seed, sizeof(seed));
@@ -355,8 +357,10 @@ int handle_totp_disable(struct call *c)
                 r = state_disable_totp(cl->ctx->dir, &t.st);
                 if (r != 0)
                         log_error("user %s: TOTP could not be removed: %s", t.pw->name, outcome_str(r));
-                else
+                else {
                         emit(cl, EV_TOTP_DISABLED, t.pw->name);
+                        notify_user(cl->ctx, NOTICE_TOTP_DISABLED, t.pw, 0);
+                }
         }
         target_done(&t);
         return client_end(cl, outcome_status(r), NULL);
