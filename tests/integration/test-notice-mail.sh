@@ -5,10 +5,12 @@
 # (tests/lib/smtp-sink.py, Debian's aiosmtpd, with STARTTLS and AUTH):
 # after the real action, each notice arrives exactly once, to the address
 # on the account, with its subject and a line on what to do if it was not
-# the user.  "Your password was changed" after pamtester chauthtok;
-# "two-factor authentication was turned on / off" after sesamectl totp
-# activate / disable; "your account was locked" after wrong passwords up
-# to the lock, and none for the attempts the lock refuses.  An unconfirmed address gets its notice; an account without an
+# the user.  "Your password was changed" after pamtester chauthtok and
+# after sesamectl password; "two-factor authentication was turned on /
+# off" after sesamectl totp activate / disable; "your account was locked"
+# after wrong passwords up to the lock, and none for the attempts the lock
+# refuses.  sesamectl user confirm-email mails a confirmation link that
+# confirms the address when opened in sesame-web.  An unconfirmed address gets its notice; an account without an
 # address gets none; a switch in [mail] turns a kind off; and a spool
 # that cannot be written does not fail the password change.
 # shellcheck source=tests/lib/harness.sh
@@ -142,6 +144,49 @@ ok "... and what to do if it was not you" grep -q "If they were not yours" <<<"$
 pam_expect "lockme: a wrong password while locked" "$PAM_TEXT_AUTH_ERR" "Wrong-Passw0rd-4!" login lockme authenticate
 pam_expect "lockme: the right password while locked" "$PAM_TEXT_AUTH_ERR" "$(fixture_pw lockme)" login lockme authenticate
 
+# --- sesamectl password ----------------------------------------------------------------------
+ok "sesamectl password dave, the password on standard input" sesamectl_run password dave <<<"$NEW"
+ok "... the new password binds" binds dave "$NEW"
+ok "... the old one does not" _not binds dave "$(fixture_pw dave)"
+ok "a \"password changed\" mail arrives for dave@example.test" wait_for 15 arrived dave@example.test "$CHANGED"
+ok "... logged as password-changed by sesamectl" \
+        grep -q "SESAME_EVENT=password-changed .*USER=dave SERVICE=sesamectl REASON=admin" "$T/sesamed.log"
+OUT=$(sesamectl_run password dave <<<"short" 2>&1)
+check "a weak password: exit 1" 1 "$?"
+ok "... with the rules" grep -q "at least" <<<"$OUT"
+ok "... and dave's password stays" binds dave "$NEW"
+OUT=$(sesamectl_run password dave </dev/null 2>&1)
+check "no password on standard input: a usage error" 2 "$?"
+
+# --- sesamectl user confirm-email ------------------------------------------------------------
+CONFIRM="Sesame: confirm your email address"
+check "carol's address is not confirmed" "" "$(ldap_root_attr carol sesameEmailConfirmed)"
+ok "sesamectl user confirm-email carol" sesamectl_run user confirm-email carol
+ok "a confirmation mail arrives for carol@example.test" wait_for 15 arrived carol@example.test "$CONFIRM"
+LINK=$(grep -o "https://login.example.test/confirm?token=[A-Za-z0-9_-]*" <<<"$(body carol@example.test "$CONFIRM")" |
+        head -n 1)
+ok "... with its link" test -n "$LINK"
+ok "... token-issued by sesamectl" grep -q "SESAME_EVENT=token-issued .*USER=carol SERVICE=sesamectl REASON=confirm" \
+        "$T/sesamed.log"
+URL="http://127.0.0.1:$PORT"
+fetch() { curl -s --max-time 10 -b "$T/jar" -c "$T/jar" -o "$T/b" -w '%{http_code}' "$@"; }
+check "the link opens in sesame-web" 200 "$(fetch "$URL/confirm${LINK#https://login.example.test/confirm}")"
+CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/b" | head -n 1)
+check "... and confirms" 200 "$(fetch "$URL/confirm" --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
+ok "... sesameEmailConfirmed is set" test -n "$(ldap_root_attr carol sesameEmailConfirmed)"
+ok "... token-redeemed" grep -q "SESAME_EVENT=token-redeemed .*USER=carol SERVICE=sesame-web RHOST=127.0.0.1 REASON=confirm" \
+        "$T/sesamed.log"
+check "the link used again: refused" 400 \
+        "$(fetch "$URL/confirm" --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
+ok "... token-refused" grep -q "SESAME_EVENT=token-refused .*USER=carol SERVICE=sesame-web RHOST=127.0.0.1 REASON=confirm" \
+        "$T/sesamed.log"
+OUT=$(sesamectl_run user confirm-email carol 2>&1)
+check "confirm-email for a confirmed address: exit 1" 1 "$?"
+ok "... saying so" grep -q "confirmed already" <<<"$OUT"
+OUT=$(sesamectl_run user confirm-email nomail 2>&1)
+check "confirm-email for an account without an address: exit 1" 1 "$?"
+ok "... saying so" grep -q "no mail address" <<<"$OUT"
+
 # --- a spool that cannot be written does not fail the change ------------------------------
 # tmp/ replaced by a symbolic link: sesamed refuses to write through it
 mv "$SPOOL/tmp" "$T/spool-tmp"
@@ -172,9 +217,11 @@ check "totpuser got one \"turned on\" mail" 1 "$(mails_to totpuser@example.test 
 check "totpuser got one \"turned off\" mail" 1 "$(mails_to totpuser@example.test "$OFF")"
 check "lockme got one \"locked\" mail, none for the attempts the lock refused" 1 \
         "$(mails_to lockme@example.test "$LOCKED")"
+check "dave got one \"password changed\" mail" 1 "$(mails_to dave@example.test "$CHANGED")"
+check "carol got one confirmation mail" 1 "$(mails_to carol@example.test "$CONFIRM")"
 check "bob got none (the spool failed)" 0 "$(mail_list | grep -c '^bob@')"
 check "alice got none (switched off)" 0 "$(mail_list | grep -c '^alice@')"
-check "no other mail at all" 5 "$(total)"
+check "no other mail at all" 7 "$(total)"
 ok "the spool is empty" test -z "$(ls "$SPOOL/new")"
 
 ok "no sanitizer report in sesame-web's log" no_sanitizer_report "$T/sesame-web.log"
