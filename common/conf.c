@@ -169,6 +169,10 @@ static const struct conf_key keys[] = {
         STR("mail", "from", CT_STRING, mail_from, "sesame@localhost", 0),
         STR("mail", "template_dir", CT_PATH, mail_template_dir, "/etc/sesame/mail", 0),
         NUM("mail", "retry_interval", CT_SECONDS, mail_retry_interval, "60", 1, 3600),
+        STR("mail", "notify_password_changed", CT_BOOL, mail_notify_password_changed, "yes", 0),
+        STR("mail", "notify_totp_enabled", CT_BOOL, mail_notify_totp_enabled, "yes", 0),
+        STR("mail", "notify_totp_disabled", CT_BOOL, mail_notify_totp_disabled, "yes", 0),
+        STR("mail", "notify_account_locked", CT_BOOL, mail_notify_account_locked, "yes", 0),
 };
 
 #define FIELD(c, k, type) ((type *)(void *)((char *)(c) + (k)->offset))

@@ -141,6 +141,11 @@ struct sesame_conf {
         char *mail_from;          /* the From address, default sesame@localhost */
         char *mail_template_dir;  /* templates that override the shipped ones, /etc/sesame/mail */
         uint32_t mail_retry_interval; /* seconds before the first retry, doubling up to an hour; 60 */
+        /* notices to the account's address, each default yes */
+        bool mail_notify_password_changed; /* the password was changed, by any path */
+        bool mail_notify_totp_enabled;     /* a TOTP seed was activated */
+        bool mail_notify_totp_disabled;    /* TOTP was removed */
+        bool mail_notify_account_locked;   /* the failure lock engaged */
 };
 
 /**

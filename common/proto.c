@@ -116,6 +116,8 @@ static const struct op_schema op_table[] = {
         { SESAME_REQ_RECOVERY_CODES, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_UNLOCK, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_CHECK, { [SESAME_F_LOGIN] = OPT, DEADLINE } },
+        { SESAME_REQ_PASSWORD_SET, { [SESAME_F_LOGIN] = REQ, [SESAME_F_NEWPASSWORD] = REQ, DEADLINE } },
+        { SESAME_REQ_CONFIRM_SEND, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
         { SESAME_REQ_AUTH,
           {
                   [SESAME_F_LOGIN] = REQ,

@@ -134,6 +134,13 @@
  * SESAME_REQ_UNLOCK         LOGIN          -> END
  * SESAME_REQ_CHECK          LOGIN?         -> END  (LDAP bind, key file; with LOGIN:
  *                                                  that account's state readable and writable)
+ * SESAME_REQ_PASSWORD_SET   LOGIN, NEWPASSWORD  -> END
+ *     Set the password as sesamed's service DN (quality rules first:
+ *     BAD_PASSWORD with the rules in MESSAGE); outstanding reset links
+ *     die, and a "password changed" notice is spooled.
+ * SESAME_REQ_CONFIRM_SEND   LOGIN          -> END
+ *     Spool a confirmation mail with a new link to the account's address.
+ *     REFUSED with MESSAGE: no address, or it is confirmed already.
  *
  * Requests and answers (web.sock, for sesame-web)
  * ------------------------------------------------
@@ -222,6 +229,8 @@
 #define SESAME_REQ_RECOVERY_CODES 0x0118
 #define SESAME_REQ_UNLOCK         0x011a
 #define SESAME_REQ_CHECK          0x011c
+#define SESAME_REQ_PASSWORD_SET   0x011e
+#define SESAME_REQ_CONFIRM_SEND   0x0120
 #define SESAME_REQ_AUTH          0x0200
 #define SESAME_REQ_ACCOUNT       0x0202
 #define SESAME_REQ_CHAUTHTOK     0x0204

@@ -153,6 +153,16 @@ static bool copy_value(char *dst, size_t size, const char *v)
         return true;
 }
 
+/* The templates sesamed spools (helper/sesamed/spool.h), and whether a
+ * mail of each needs a link; any other name is refused. */
+static const struct {
+        const char *name;
+        bool link;
+} spool_templates[] = {
+        { "reset", true },           { "confirm", true },          { "password-changed", false },
+        { "totp-enabled", false },   { "totp-disabled", false },   { "account-locked", false },
+};
+
 static int parse_spool(const char *text, struct msg *m)
 {
         char line[SPOOL_FILE_MAX + 1];
@@ -188,12 +198,12 @@ static int parse_spool(const char *text, struct msg *m)
                 if (!ok)
                         return -EINVAL;
         }
-        if (strcmp(m->tmpl, "reset") != 0 && strcmp(m->tmpl, "confirm") != 0 &&
-            strcmp(m->tmpl, "password-changed") != 0)
-                return -EINVAL;
-        if (!address_ok(m->to) || !m->user[0] || (strcmp(m->tmpl, "password-changed") != 0 && !m->link[0]))
-                return -EINVAL;
-        return 0;
+        for (size_t i = 0; i < ELEMENTSOF(spool_templates); i++)
+                if (strcmp(m->tmpl, spool_templates[i].name) == 0)
+                        return address_ok(m->to) && m->user[0] && (!spool_templates[i].link || m->link[0])
+                                       ? 0
+                                       : -EINVAL;
+        return -EINVAL;
 }
 
 /* ------------------------------------------------------------ rendering */

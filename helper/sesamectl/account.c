@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * account.c - the sesamectl commands that change an account: totp
- * enroll, activate and disable, recovery-codes and unlock.
+ * enroll, activate and disable, recovery-codes, unlock, password, and
+ * user confirm-email.
  */
 #include <errno.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/types.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -344,3 +346,94 @@ int cmd_recovery_codes(char **args)
         return EXIT_OK;
 }
 
+
+/* ------------------------------------------------------------ password */
+
+/* One line of a new password into @pw (wiped on failure): on a terminal
+ * after @prompt on stderr with echo off (restored whatever happens),
+ * else as it comes.  Returns 0, or the -errno of read_line(). */
+static int read_secret_line(const char *prompt, char *pw, size_t size, int64_t deadline)
+{
+        struct termios old, quiet;
+        bool tty = tcgetattr(STDIN_FILENO, &old) == 0;
+        ssize_t n;
+
+        if (tty) {
+                fputs(prompt, stderr);
+                fflush(stderr);
+                quiet = old;
+                quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+                (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+        n = read_line(pw, size, deadline);
+        if (tty) {
+                (void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+                fputc('\n', stderr);
+        }
+        if (n < 0) {
+                erase(pw, size);
+                return (int)n;
+        }
+        return 0;
+}
+
+/* The new password from standard input, never from argv: typed twice on
+ * a terminal, one line from a pipe.  0, or an exit status (said). */
+static int read_new_password(const char *name, char *pw, char *again, size_t size)
+{
+        int64_t deadline = now_ms() + PROMPT_TIMEOUT_MS;
+        int r;
+
+        r = read_secret_line("New password: ", pw, size, deadline);
+        if (r == 0 && !pw[0])
+                r = -ENODATA;
+        if (r == 0 && isatty(STDIN_FILENO)) {
+                r = read_secret_line("Retype new password: ", again, size, deadline);
+                if (r == 0 && strcmp(pw, again) != 0) {
+                        erase(pw, size);
+                        return fail(EXIT_FAILED, "mismatch", "the passwords do not match; nothing changed");
+                }
+        }
+        if (r == 0)
+                return 0;
+        erase(pw, size);
+        return usage_error("%s; the password is read from standard input, for example: "
+                           "sesamectl password %s <FILE",
+                           r == -ENODATA      ? "no password entered"
+                           : r == -ETIMEDOUT  ? "no password entered in time"
+                           : r == -EMSGSIZE   ? "password too long"
+                                              : proto_strerror(r),
+                           name);
+}
+
+int cmd_password(char **args)
+{
+        char pw[SESAME_PASSWORD_MAX + 2], again[SESAME_PASSWORD_MAX + 2];
+        struct answer a;
+        int r;
+
+        r = read_new_password(args[0], pw, again, sizeof(pw));
+        erase(again, sizeof(again));
+        if (r != 0)
+                return r;
+        /* PASSWORD_SET carries it as NEWPASSWORD (request.c) */
+        r = request_ok(SESAME_REQ_PASSWORD_SET, args[0], pw, 0, &a);
+        erase(pw, sizeof(pw));
+        if (r != 0)
+                return r;
+        return done(args[0], "%s: password set; a \"password changed\" mail is spooled if the account has an address",
+                    args[0]);
+}
+
+/* ------------------------------------------------------- confirm-email */
+
+int cmd_confirm_email(char **args)
+{
+        struct answer a;
+        int r;
+
+        r = request_ok(SESAME_REQ_CONFIRM_SEND, args[0], NULL, 0, &a);
+        if (r != 0)
+                return r;
+        return done(args[0], "%s: a confirmation mail with a new link is spooled", args[0]);
+}

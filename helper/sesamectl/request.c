@@ -19,7 +19,7 @@
 #include "sesamectl.h"
 #include "util.h"
 
-#define REQUEST_MAX 1024 /* largest request: LOGIN + CODE + header */
+#define REQUEST_MAX 1024 /* largest request: LOGIN + CODE or NEWPASSWORD + header */
 
 char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
@@ -113,8 +113,10 @@ int exchange(uint16_t opcode, const char *login, const char *code, uint16_t data
         proto_begin(&w, frame, sizeof(frame), opcode);
         if (login)
                 r = proto_put_str(&w, SESAME_F_LOGIN, login);
+        /* the one secret a request carries: a code, or the new password
+         * of PASSWORD_SET */
         if (r == 0 && code)
-                r = proto_put_str(&w, SESAME_F_CODE, code);
+                r = proto_put_str(&w, opcode == SESAME_REQ_PASSWORD_SET ? SESAME_F_NEWPASSWORD : SESAME_F_CODE, code);
         if (r == 0 && opcode == SESAME_REQ_TOTP_ENROLL && arg_alg_set)
                 r = proto_put_u32(&w, SESAME_F_TOTP_ALG, arg_alg);
         if (r == 0 && opcode == SESAME_REQ_TOTP_ENROLL && arg_digits_set)

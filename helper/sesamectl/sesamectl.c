@@ -64,6 +64,9 @@ static void usage(FILE *f)
                 "  totp disable NAME         remove the TOTP seed (active and pending)\n"
                 "  recovery-codes NAME       ten new single-use recovery codes\n"
                 "  unlock NAME               clear the failure lock\n"
+                "  password NAME             set a new password read from standard input\n"
+                "                            (asked twice on a terminal)\n"
+                "  user confirm-email NAME   mail a new confirmation link to NAME's address\n"
                 "  check                     check configuration, key file and sesamed\n"
                 "  check-access NAME         check that sesamed may read and write NAME's state\n"
                 "  ping                      is sesamed answering?\n"
@@ -139,6 +142,10 @@ static const struct command commands[] = {
         { "totp", "disable", 1, "NAME", NULL, 0, true, cmd_totp_disable },
         { "recovery-codes", NULL, 1, "NAME", NULL, 0, true, cmd_recovery_codes },
         { "unlock", NULL, 1, "NAME", NULL, 0, true, cmd_unlock },
+        { "password", NULL, 1, "NAME",
+          "the password is read from standard input, never from the command line where ps shows it",
+          0, true, cmd_password },
+        { "user", "confirm-email", 1, "NAME", NULL, 0, true, cmd_confirm_email },
         { "check", NULL, 0, "", NULL, 0, false, cmd_check },
         { "check-access", NULL, 1, "NAME", NULL, 0, true, cmd_check_access },
         { "ping", NULL, 0, "", NULL, 0, true, cmd_ping },

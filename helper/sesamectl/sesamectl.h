@@ -60,11 +60,11 @@ struct answer {
 /* Frames may hold secrets (seeds, recovery codes): wiped. */
 void answer_free(struct answer *a);
 
-/* Build a request with an optional LOGIN, CODE and TOTP options, send
- * it, read the answer up to its END: data frames must have opcode
- * @data_op (0: none allowed).  Returns 0 with @a filled (whatever the
- * status), or EXIT_USAGE / EXIT_UNREACHABLE with why in @err.  The frame
- * (which may hold a code) is wiped. */
+/* Build a request with an optional LOGIN, CODE (as NEWPASSWORD for
+ * PASSWORD_SET) and TOTP options, send it, read the answer up to its END:
+ * data frames must have opcode @data_op (0: none allowed).  Returns 0
+ * with @a filled (whatever the status), or EXIT_USAGE / EXIT_UNREACHABLE
+ * with why in @err.  The frame (which may hold a secret) is wiped. */
 int exchange(uint16_t opcode, const char *login, const char *code, uint16_t data_op, struct answer *a, char *err,
              size_t errsize);
 /* exchange(), saying why it failed (stderr, and the JSON object): 0, or
@@ -114,6 +114,8 @@ int cmd_totp_activate(char **args);
 int cmd_totp_disable(char **args);
 int cmd_recovery_codes(char **args);
 int cmd_unlock(char **args);
+int cmd_password(char **args);
+int cmd_confirm_email(char **args);
 /* check.c */
 int cmd_check(char **args);
 int cmd_check_access(char **args);

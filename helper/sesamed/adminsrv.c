@@ -2,7 +2,8 @@
 /*
  * adminsrv.c - the admin.sock requests of sesamectl (root only:
  * dispatch.c checks the peer): show an account, TOTP enrolment and
- * activation, recovery codes, unlock, a health check, and a cache flush.
+ * activation, recovery codes, unlock, a password set by the
+ * administrator, a confirmation mail, a health check, and a cache flush.
  *
  * LOGIN is a user name, or an email address when it has an '@' (here
  * regardless of [auth] mail_login: only root asks); dispatch.c resolves it.
@@ -23,18 +24,23 @@
 #include <time.h>
 
 #include "conf.h"
+#include "dir-web.h"
 #include "dir.h"
 #include "events.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "outcome.h"
+#include "quality.h"
 #include "seal.h"
 #include "cache.h"
 #include "ctx.h"
 #include "dispatch.h"
 #include "state.h"
+#include "tokens.h"
 #include "totp.h"
 #include "util.h"
+#include "websrv.h"
 
 /* An account and its state, for one request. */
 struct target {
@@ -319,6 +325,7 @@ static uint32_t activate(struct call *c, struct target *t, const char **msg)
                 goto out;
         }
         emit(c->cl, EV_TOTP_ENROLLED, t->pw->name);
+        notify_user(x, NOTICE_TOTP_ENABLED, t->pw, 0);
         st = SESAME_ST_OK;
 out:
         sodium_memzero(seed, sizeof(seed));
@@ -355,8 +362,10 @@ int handle_totp_disable(struct call *c)
                 r = state_disable_totp(cl->ctx->dir, &t.st);
                 if (r != 0)
                         log_error("user %s: TOTP could not be removed: %s", t.pw->name, outcome_str(r));
-                else
+                else {
                         emit(cl, EV_TOTP_DISABLED, t.pw->name);
+                        notify_user(cl->ctx, NOTICE_TOTP_DISABLED, t.pw, 0);
+                }
         }
         target_done(&t);
         return client_end(cl, outcome_status(r), NULL);
@@ -440,6 +449,87 @@ int handle_unlock(struct call *c)
         }
         target_done(&t);
         return client_end(cl, outcome_status(r), msg);
+}
+
+/* --------------------------------------------------------- PASSWORD_SET */
+
+/* Set @newpw for @t as the service DN, with what follows a new password:
+ * the reset links die, the event, the notice.  0, or why not (@msg may
+ * hold the directory's words). */
+static int password_set(struct call *c, struct target *t, const char *newpw, char *msg, size_t msgsize)
+{
+        struct daemon_ctx *x = c->x;
+        int r;
+
+        r = dir_set_password(x->dir, t->pw->dn, newpw, msg, msgsize);
+        if (r != 0) {
+                log_error("user %s: the password could not be set: %s", t->pw->name, outcome_str(r));
+                return r;
+        }
+        log_notice("user %s: password set by an administrator (uid %u pid %d)", t->pw->name,
+                   (unsigned)c->cl->cred.uid, (int)c->cl->cred.pid);
+        r = state_new_token_stamp(x->dir, &t->st);
+        if (r != 0)
+                log_error("user %s: the token stamp could not be renewed (reset links stay live): %s", t->pw->name,
+                          outcome_str(r));
+        event_emit(x->conf, x->hook_mask, EV_PASSWORD_CHANGED,
+                   &(struct event_data){ .user = t->pw->name, .service = "sesamectl", .reason = "admin" });
+        notify_user(x, NOTICE_PASSWORD_CHANGED, t->pw, 0);
+        return 0;
+}
+
+int handle_password_set(struct call *c)
+{
+        char newpw[SESAME_PASSWORD_MAX + 1], msg[SESAME_TEXT_MAX];
+        struct target t;
+        int r;
+
+        msg[0] = '\0';
+        if (!req_string(c->req, SESAME_F_NEWPASSWORD, newpw, sizeof(newpw)))
+                return client_end(c->cl, outcome_status(OUT_INVALID), "no usable new password");
+        r = target_get(c, &t);
+        if (r == 0 && pw_quality_check(c->x->conf, t.pw->name, NULL, newpw, msg, sizeof(msg)) < 0)
+                r = OUT_PASSWORD_POLICY;
+        else if (r == 0)
+                r = password_set(c, &t, newpw, msg, sizeof(msg));
+        sodium_memzero(newpw, sizeof(newpw));
+        target_done(&t);
+        if (r == OUT_PASSWORD_POLICY)
+                return client_end(c->cl, SESAME_ST_BAD_PASSWORD,
+                                  msg[0] ? msg : "The password does not meet the rules.");
+        if (r == OUT_ACCESS)
+                return client_end(c->cl, outcome_status(r),
+                                  "the directory does not let the service DN set passwords (doc/schema.md)");
+        return client_end(c->cl, outcome_status(r), NULL);
+}
+
+/* --------------------------------------------------------- CONFIRM_SEND */
+
+int handle_confirm_send(struct call *c)
+{
+        struct target t;
+        const char *msg = NULL;
+        int r;
+
+        if (!c->x->key)
+                return answer_no_key(c->cl);
+        if (!c->pw->mail)
+                return client_end(c->cl, SESAME_ST_REFUSED, "the account has no mail address");
+        r = target_get(c, &t);
+        if (r == 0 && t.st.confirmed) {
+                target_done(&t);
+                return client_end(c->cl, SESAME_ST_REFUSED, "the address is confirmed already");
+        }
+        if (r == 0) {
+                r = web_mail_link(c, t.pw, &t.st, TOKEN_CONFIRM, "sesamectl");
+                if (r < 0) {
+                        log_error("user %s: no confirmation mail: %s", t.pw->name, outcome_str(r));
+                        msg = "the confirmation mail could not be spooled (see sesamed's log)";
+                } else
+                        log_notice("user %s: confirmation link spooled on an administrator's request", t.pw->name);
+        }
+        target_done(&t);
+        return client_end(c->cl, outcome_status(r), msg);
 }
 
 /* ---------------------------------------------------------------- CHECK */

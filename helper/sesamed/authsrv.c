@@ -32,6 +32,7 @@
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "outcome.h"
 #include "quality.h"
 #include "seal.h"
@@ -258,6 +259,8 @@ static void auth_failure(struct client *cl, const struct req_common *rc, const s
         }
         log_notice("user %s: %u failures; locked for %u s", pw->name, st->failures, x->conf->lockout_time);
         emit(cl, EV_LOCKOUT, pw->name, rc, why);
+        /* only the attempt that reached the limit gets here: one mail */
+        notify_user(x, NOTICE_ACCOUNT_LOCKED, pw, until);
 }
 
 /* A right password (and code): forget the attempts this login counted,
@@ -713,6 +716,7 @@ static void chauthtok_run(struct call *c, struct chauthtok_req *rq, struct verdi
         if (r != 0)
                 log_error("user %s: the token stamp could not be renewed: %s", pw->name, outcome_str(r));
         emit(cl, EV_PASSWORD_CHANGED, pw->name, &rq->c, NULL);
+        notify_user(x, NOTICE_PASSWORD_CHANGED, pw, 0);
         o->status = SESAME_ST_OK; /* the only way to OK with a new password */
 out:
         state_done(&st);

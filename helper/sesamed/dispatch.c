@@ -54,6 +54,8 @@ static const struct dispatch_entry dispatch[] = {
         { SESAME_REQ_RECOVERY_CODES, ADMIN, D_ACCOUNT | D_MAIL, handle_recovery_codes, NULL },
         { SESAME_REQ_UNLOCK, ADMIN, D_ACCOUNT | D_MAIL, handle_unlock, NULL },
         { SESAME_REQ_CHECK, ADMIN, 0, handle_check, NULL },
+        { SESAME_REQ_PASSWORD_SET, ADMIN, D_ACCOUNT | D_MAIL, handle_password_set, NULL },
+        { SESAME_REQ_CONFIRM_SEND, ADMIN, D_ACCOUNT | D_MAIL, handle_confirm_send, NULL },
         /* logins: anyone may connect, a caller that is not root acts on
          * its own account only */
         /* only AUTH takes an address: the phases after it get the

@@ -154,6 +154,8 @@ int handle_totp_disable(struct call *c);
 int handle_recovery_codes(struct call *c);
 int handle_unlock(struct call *c);
 int handle_check(struct call *c);
+int handle_password_set(struct call *c);
+int handle_confirm_send(struct call *c);
 /* websrv.c */
 int handle_web_reset_request(struct call *c);
 int handle_web_reset_check(struct call *c);

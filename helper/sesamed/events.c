@@ -48,6 +48,11 @@ static const struct event_def {
         [EV_RECOVERY_USED] = { "recovery-used", "b8e68a28bc6f4b0986e323b80c99d4b9", LOG_NOTICE },
         [EV_SESSION_OPEN] = { "session-open", "1cfc6c3529c1419abdba244c122fe011", LOG_INFO },
         [EV_SESSION_CLOSE] = { "session-close", "bd7479bb19044fce8c5e71f3f96375b6", LOG_INFO },
+        [EV_TOKEN_ISSUED] = { "token-issued", "257f4694b43d4e67b7fd11524a94ea2a", LOG_NOTICE },
+        [EV_TOKEN_REDEEMED] = { "token-redeemed", "06cac37226814cfd8271054a77044fe2", LOG_NOTICE },
+        [EV_TOKEN_REFUSED] = { "token-refused", "08f81db3dd764fc78e5c1dc6ae8137a8", LOG_NOTICE },
+        [EV_MAIL_SPOOLED] = { "mail-spooled", "813d41149ba44815bef9d62d10e1a4ff", LOG_INFO },
+        [EV_MAIL_FAILED] = { "mail-failed", "b7e87ed32e1d4cb89c4c401e0ef669ca", LOG_ERR },
 };
 
 static bool event_valid(enum event ev) { return (unsigned)ev < EV__MAX; }
@@ -92,7 +97,7 @@ int events_parse(const char *list, uint32_t *ret_mask, char *err, size_t errsize
                         }
                 if (!found) {
                         if (err && errsize) {
-                                char known[256] = "";
+                                char known[512] = "";
                                 size_t o = 0;
 
                                 for (unsigned i = 0; i < EV__MAX && o < sizeof(known); i++)

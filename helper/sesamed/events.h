@@ -33,6 +33,11 @@ enum event {
         EV_RECOVERY_USED,     /* a recovery code was spent */
         EV_SESSION_OPEN,
         EV_SESSION_CLOSE,
+        EV_TOKEN_ISSUED,      /* a reset or confirmation link was made (REASON: reset, confirm) */
+        EV_TOKEN_REDEEMED,    /* a link was spent: password set, address confirmed */
+        EV_TOKEN_REFUSED,     /* a link that is not live was brought back */
+        EV_MAIL_SPOOLED,      /* a mail was left in the spool (REASON: its template) */
+        EV_MAIL_FAILED,       /* a mail that was due could not be spooled (REASON: its template) */
         EV__MAX,
 };
 

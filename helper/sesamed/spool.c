@@ -76,8 +76,9 @@ static int format(const struct spool_msg *m, int64_t now, char *buf, size_t size
                 return -EINVAL;
         n = snprintf(buf, size, "Template: %s\nTo: %s\nUser: %s\n", m->tmpl, m->to, m->user);
         if (n > 0 && m->link)
-                n += snprintf(buf + n, size - (size_t)MIN((size_t)n, size), "Link: %s\nExpires: %" PRId64 "\n",
-                              m->link, m->expires);
+                n += snprintf(buf + n, size - (size_t)MIN((size_t)n, size), "Link: %s\n", m->link);
+        if (n > 0 && m->expires)
+                n += snprintf(buf + n, size - (size_t)MIN((size_t)n, size), "Expires: %" PRId64 "\n", m->expires);
         if (n > 0)
                 n += snprintf(buf + n, size - (size_t)MIN((size_t)n, size), "Created: %" PRId64 "\n", now);
         return n < 0 || (size_t)n >= size ? -EINVAL : n;

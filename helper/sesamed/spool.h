@@ -16,14 +16,16 @@
  * A message is a few "Key: value" lines, the keys below, values of
  * printable characters only (UTF-8 allowed, no control character, so no
  * CR or LF can reach a header from here):
- *   Template: reset | confirm | password-changed
+ *   Template: reset | confirm | password-changed | totp-enabled |
+ *             totp-disabled | account-locked
  *   To:       the address
  *   User:     the user name
  *   Link:     the link (reset, confirm), built from [web] base_url only
- *   Expires:  epoch seconds the link dies (reset, confirm)
+ *   Expires:  epoch seconds the link dies (reset, confirm) or the lock
+ *             ends (account-locked)
  *   Created:  epoch seconds
- * The file holds a live token until it is sent: mode 0600, owned by the
- * [web] user.
+ * The file may hold a live token until it is sent: mode 0600, owned by
+ * the [web] user.
  */
 #ifndef SESAMED_SPOOL_H
 #define SESAMED_SPOOL_H
@@ -38,7 +40,7 @@ struct spool_msg {
         const char *to;
         const char *user;
         const char *link;  /* NULL: none */
-        int64_t expires;   /* 0: none */
+        int64_t expires;   /* the link's end, or the lock's; 0: none */
 };
 
 /**

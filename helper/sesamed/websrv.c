@@ -26,6 +26,7 @@
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "outcome.h"
 #include "quality.h"
 #include "spool.h"
@@ -67,8 +68,21 @@ static int find_login(struct daemon_ctx *x, const char *login, struct pwrec *pw)
         return acct_user_byname(&x->acct, login, pw);
 }
 
-/* Make a token for @pw/@st and spool the mail that carries it. */
-static int mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose)
+/* token-issued, -redeemed or -refused: a link of @purpose for @user
+ * (NULL: not known), asked by @service, with the visitor's RHOST. */
+static void token_event(struct call *c, enum event ev, const char *user, uint8_t purpose, const char *service)
+{
+        char rhost[SESAME_TEXT_MAX + 1];
+        struct event_data d = { .user = user, .service = service,
+                                .reason = purpose == TOKEN_RESET ? "reset" : "confirm" };
+
+        if (req_string(c->req, SESAME_F_RHOST, rhost, sizeof(rhost)))
+                d.rhost = rhost;
+        event_emit(c->x->conf, c->x->hook_mask, ev, &d);
+}
+
+int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose,
+                  const char *service)
 {
         const struct sesame_conf *conf = c->x->conf;
         bool reset = purpose == TOKEN_RESET;
@@ -88,10 +102,10 @@ static int mail_link(struct call *c, const struct pwrec *pw, const struct acct_s
         if ((size_t)snprintf(link, sizeof(link), "%s/%s?token=%s", conf->web_base_url, reset ? "reset" : "confirm",
                              token) >= sizeof(link))
                 r = -ENAMETOOLONG;
-        else
-                r = spool_write(conf, web_peer_uid(c->x),
-                                &(struct spool_msg){ .tmpl = reset ? "reset" : "confirm", .to = pw->mail,
-                                                     .user = pw->name, .link = link, .expires = claims.expires });
+        else {
+                token_event(c, EV_TOKEN_ISSUED, pw->name, purpose, service);
+                r = notify_spool(c->x, reset ? "reset" : "confirm", pw, link, claims.expires);
+        }
         sodium_memzero(token, sizeof(token));
         sodium_memzero(link, sizeof(link));
         return r;
@@ -131,7 +145,7 @@ static int request_link(struct call *c, uint8_t purpose)
                 goto out;
         }
         if (r == 0)
-                r = mail_link(c, &pw, &st, purpose);
+                r = web_mail_link(c, &pw, &st, purpose, "sesame-web");
         if (r != 0)
                 log_error("%s requested for user %s: no mail: %s", what, pw.name, outcome_str(r));
         else
@@ -199,6 +213,8 @@ int handle_web_reset_check(struct call *c)
                 return refuse_token(c);
         r = token_account(c, token, TOKEN_RESET, &pw, &st);
         sodium_memzero(token, sizeof(token));
+        if (r == OUT_DENIED)
+                token_event(c, EV_TOKEN_REFUSED, pw.name, TOKEN_RESET, "sesame-web");
         state_done(&st);
         pwrec_done(&pw);
         if (r == OUT_DENIED)
@@ -217,18 +233,13 @@ static int reset_apply(struct call *c, const struct pwrec *pw, struct acct_state
         if (r != 0)
                 return r;
         log_notice("user %s set a new password through a reset link", pw->name);
+        token_event(c, EV_TOKEN_REDEEMED, pw->name, TOKEN_RESET, "sesame-web");
         r = state_reset_failures(x->dir, st);
         if (r != 0)
                 log_error("user %s: the failure count could not be cleared: %s", pw->name, outcome_str(r));
         event_emit(x->conf, x->hook_mask, EV_PASSWORD_CHANGED,
                    &(struct event_data){ .user = pw->name, .service = "sesame-web", .reason = "reset" });
-        if (pw->mail) {
-                r = spool_write(x->conf, web_peer_uid(x),
-                                &(struct spool_msg){ .tmpl = "password-changed", .to = pw->mail, .user = pw->name });
-                if (r != 0)
-                        log_error("user %s: the \"password changed\" mail could not be spooled: %s", pw->name,
-                                  outcome_str(r));
-        }
+        notify_user(x, NOTICE_PASSWORD_CHANGED, pw, 0);
         return 0;
 }
 
@@ -261,6 +272,8 @@ int handle_web_reset_redeem(struct call *c)
         }
         sodium_memzero(token, sizeof(token));
         sodium_memzero(newpw, sizeof(newpw));
+        if (r == OUT_DENIED)
+                token_event(c, EV_TOKEN_REFUSED, pw.name, TOKEN_RESET, "sesame-web");
         state_done(&st);
         pwrec_done(&pw);
         if (r == OUT_DENIED)
@@ -287,9 +300,13 @@ int handle_web_confirm_redeem(struct call *c)
                 r = state_spend_stamp(c->x->dir, &st, time(NULL));
                 if (r == OUT_CONFLICT)
                         r = OUT_DENIED;
-                else if (r == 0)
+                else if (r == 0) {
                         log_notice("user %s confirmed the mail address", pw.name);
+                        token_event(c, EV_TOKEN_REDEEMED, pw.name, TOKEN_CONFIRM, "sesame-web");
+                }
         }
+        if (r == OUT_DENIED)
+                token_event(c, EV_TOKEN_REFUSED, pw.name, TOKEN_CONFIRM, "sesame-web");
         state_done(&st);
         pwrec_done(&pw);
         if (r == OUT_DENIED)

@@ -7,9 +7,13 @@
 #ifndef SESAMED_WEBSRV_H
 #define SESAMED_WEBSRV_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
+struct acct_state;
+struct call;
 struct daemon_ctx;
+struct pwrec;
 
 /* The path of the local passwd file the [web] user is looked up in. */
 #define WEB_PASSWD_FILE "/etc/passwd"
@@ -22,5 +26,16 @@ struct daemon_ctx;
  * (then web.sock admits root alone).
  */
 uid_t web_peer_uid(const struct daemon_ctx *x);
+
+/**
+ * web_mail_link() - make a token of @purpose (TOKEN_RESET or
+ * TOKEN_CONFIRM) for @pw, whose state is @st, and spool the mail that
+ * carries its link (notify_spool()); a token-issued event names @service
+ * ("sesame-web", "sesamectl") and the request's RHOST.  @pw must have an
+ * address.
+ * Return: 0, or -errno (no key, a link too long, the spool).
+ */
+int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose,
+                  const char *service);
 
 #endif

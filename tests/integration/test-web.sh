@@ -123,6 +123,9 @@ ok "alice changes her password (CHAUTHTOK)" "$PYTHON3" -B "$HARNESS_LIB/rawclien
         chauthtok alice --password "$NEWPW" --new-password 'Fourth-Passw0rd-4'
 check "... the link is dead" 16 "$(rc_of web web-reset-redeem "$TOKEN3" --new-password 'Fifth-Passw0rd-5')"
 ok "... and the password is the one she set" binds alice 'Fourth-Passw0rd-4'
+MAIL=$(next_mail)
+check "... and a \"password changed\" mail is spooled for it" "Template: password-changed To: alice@example.test" \
+        "$(grep -E '^(Template|To):' <<<"$MAIL" | xargs)"
 
 # --- expired --------------------------------------------------------------------
 sesamed_stop

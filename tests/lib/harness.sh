@@ -206,6 +206,10 @@ _ns_setup() {
         # a private /run: sesamed's sockets at the compiled-in path
         mount -t tmpfs -o mode=0755 tmpfs /run
         mkdir -p /run/sesame /run/lock
+        # a private /var/spool: sesamed spools its notices (a password
+        # change, a lock) to the default [mail] spool_dir of a test that
+        # sets none, and they must never reach the host's
+        mount -t tmpfs -o mode=0755 tmpfs /var/spool
         # the built module, found by the dynamic loader through a private
         # ld.so.cache (-X: never touch links in system directories)
         mkdir -p "$T/lib"

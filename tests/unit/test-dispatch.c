@@ -47,6 +47,8 @@ static const struct expect {
         { SESAME_REQ_RECOVERY_CODES, A, true, false },
         { SESAME_REQ_UNLOCK, A, true, false },
         { SESAME_REQ_CHECK, A, false, false },
+        { SESAME_REQ_PASSWORD_SET, A, true, false },
+        { SESAME_REQ_CONFIRM_SEND, A, true, false },
         { SESAME_REQ_AUTH, P, true, true },
         { SESAME_REQ_ACCOUNT, P, true, true },
         { SESAME_REQ_CHAUTHTOK, P, true, true },

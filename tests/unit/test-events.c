@@ -44,9 +44,11 @@ static void test_names(void **state)
         static const char *const names[] = { "login",           "login-failed",  "lockout",
                                              "unlock",          "account-refused", "password-changed",
                                              "totp-enrolled",   "totp-disabled", "recovery-codes",
-                                             "recovery-used",   "session-open",  "session-close" };
+                                             "recovery-used",   "session-open",  "session-close",
+                                             "token-issued",    "token-redeemed", "token-refused",
+                                             "mail-spooled",    "mail-failed" };
         (void)state;
-        assert_int_equal(EV__MAX, 12);
+        assert_int_equal(EV__MAX, 17);
         for (int i = 0; i < EV__MAX; i++) {
                 assert_string_equal(event_name((enum event)i), names[i]);
                 expect_parse(names[i], 0, 1u << i);
@@ -104,7 +106,8 @@ static void test_parse_errors(void **state)
         assert_int_equal(mask, 7);
         assert_string_equal(err, "unknown event \"bogus\" (known: login login-failed lockout unlock "
                                  "account-refused password-changed totp-enrolled totp-disabled "
-                                 "recovery-codes recovery-used session-open session-close all)");
+                                 "recovery-codes recovery-used session-open session-close token-issued "
+                                 "token-redeemed token-refused mail-spooled mail-failed all)");
         /* a small or absent buffer is fine */
         assert_int_equal(events_parse("bogus", &mask, err, 10), -EINVAL);
         assert_int_equal(strlen(err), 9);
