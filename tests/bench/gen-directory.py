@@ -23,10 +23,11 @@ under test uses) and, with --ppolicy, the default password policy are
 those of the test fixture (tests/lib/gen-fixture.py), so tests/lib/slapd.sh
 loads and serves this directory as it does the fixture.
 
-People: user0000000 ... (inetOrgPerson, posixAccount, shadowAccount and
-Sesame's sesameAccount), uidNumber 100000 + i (above every local system
-account, so no "local wins" rule hides one), primary group benchusers
-(10000), an {SSHA} password (salt derived from the DN).  Groups
+People: user0000000 ... as the fixture's users (its user(): inetOrgPerson,
+posixAccount, shadowAccount and Sesame's sesameAccount, an {SSHA}
+password, User0000000-Passw0rd! ...), uidNumber 100000 + i (above every
+local system account, so no "local wins" rule hides one), primary group
+benchusers (the fixture's 10000).  Groups
 (posixGroup, memberUid): max(500, USERS / 10) ordinary groups
 grp000000 ... (gid 200000 + j); every user is in 3 of them, picked at
 random with a fixed seed (so about 30 members each at 100k users and
@@ -45,10 +46,9 @@ fixture = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(fixture)
 
 SUFFIX = fixture.SUFFIX
-PEOPLE = fixture.PEOPLE
 GROUPS = fixture.GROUPS
 SERVICES = fixture.SERVICES
-PRIMARY_GID = 10000
+PRIMARY_GID = fixture.USERS_GID
 UID_BASE = 100000
 GROUP_GID_BASE = 200000
 BIG_GID = 190000
@@ -71,32 +71,9 @@ def user_name(i):
     return "user%07d" % i
 
 
-def password(name):
-    return "Bench-" + fixture.password_for(name)
-
-
 def write_user(out, i):
-    name = user_name(i)
-    dn = "uid=%s,%s" % (name, PEOPLE)
-    fixture.entry(out, dn, [
-        ("objectClass", "top"),
-        ("objectClass", "person"),
-        ("objectClass", "organizationalPerson"),
-        ("objectClass", "inetOrgPerson"),
-        ("objectClass", "posixAccount"),
-        ("objectClass", "shadowAccount"),
-        ("objectClass", "sesameAccount"),
-        ("uid", name),
-        ("cn", "User %07d" % i),
-        ("sn", "User"),
-        ("gecos", "User %07d" % i),
-        ("uidNumber", UID_BASE + i),
-        ("gidNumber", PRIMARY_GID),
-        ("homeDirectory", "/home/" + name),
-        ("loginShell", "/bin/bash"),
-        ("mail", name + "@example.test"),
-        ("userPassword", fixture.ssha(password(name), dn)),
-    ])
+    fixture.user(out, user_name(i), UID_BASE + i, cn="User %07d" % i,
+                 sn="User", gecos="User %07d" % i, sesame=True)
 
 
 def write_group(out, cn, gid, members, description=None):
@@ -162,7 +139,7 @@ def generate(n, outdir, policy):
     lines("users.txt", sample)
     lines("initgroups.txt", ["%s %d" % (u, PRIMARY_GID) for u in sample])
     lines("groups.txt", ["grp%06d" % j for j in spread(n_groups, SAMPLE, rnd)])
-    lines("creds.txt", ["%s %s" % (u, password(u))
+    lines("creds.txt", ["%s %s" % (u, fixture.password_for(u))
                         for u in (user_name(i) for i in spread(n, CREDS, rnd))])
     lines("big.txt", ["big"])
     lines("many.txt", ["%s %d" % (user_name(0), PRIMARY_GID)])

@@ -179,15 +179,14 @@ EOF
 
 system_stop() {
         [ -n "$DAEMON_PID" ] || return 0
-        kill -TERM "$DAEMON_PID" 2>/dev/null
-        local i
-        for i in $(seq 1 100); do
-                kill -0 "$DAEMON_PID" 2>/dev/null || break
-                sleep 0.1
-        done
-        kill -KILL "$DAEMON_PID" 2>/dev/null
-        wait "$DAEMON_PID" 2>/dev/null
-        [ "$SYSTEM" = sesame ] && SESAMED_PID=
+        if [ "$SYSTEM" = sesame ]; then
+                sesamed_stop
+        else
+                # (sssd's monitor stops its responders and back end)
+                kill -TERM "$DAEMON_PID" 2>/dev/null
+                wait_for 10 _not kill -0 "$DAEMON_PID" || kill -KILL "$DAEMON_PID" 2>/dev/null
+                wait "$DAEMON_PID" 2>/dev/null
+        fi
         DAEMON_PID=
 }
 
