@@ -24,7 +24,8 @@
 # system services of nslcd and sssd are never started.
 #
 # Environment: BUILD_DIR (the meson build directory, default build/),
-# SYSTEMS ("sesame nslcd sssd"), OUT (default bench-results/<UTC time>),
+# SYSTEMS ("sesame nslcd sssd"), OUT (default BUILD_DIR/bench-results/<UTC
+# time>),
 # DATA_CACHE (/var/tmp/sesame-bench), and for system.sh: REPS (1), DUR
 # (3), COLD_N (1000), THREADS (4), PAM_N (200), PAM_PROCS (8).
 set -uo pipefail
@@ -52,7 +53,7 @@ for f in helper/sesamed/sesamed helper/sesamectl/sesamectl nss/libnss_sesame.so.
 done
 SYSTEMS=${SYSTEMS:-sesame nslcd sssd}
 DATA_CACHE=${DATA_CACHE:-/var/tmp/sesame-bench}
-OUT=${OUT:-bench-results/$(date -u +%Y%m%d-%H%M%S)}
+OUT=${OUT:-$BUILD_DIR/bench-results/$(date -u +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT/logs" || die "cannot create $OUT"
 OUT=$(cd "$OUT" && pwd -P)
 
@@ -114,6 +115,8 @@ print("buildtype=%s b_sanitize=%s" % (o.get("buildtype"), o.get("b_sanitize")))'
         echo "load at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/meta.txt"
 cat "$OUT/meta.txt"
+printf '%s\n' "# SPDX-License-Identifier: LGPL-2.1-or-later" \
+        "# tests/bench/perf.sh: size, system, repetition, figure, what was measured" >"$OUT/raw.tsv"
 
 for n in "${sizes[@]}"; do
         data=$(data_for "$n") || die "could not generate $n users"
@@ -150,7 +153,7 @@ for n in "${sizes[@]}"; do
 done
 echo "load at the end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/meta.txt"
 
-[ -s "$OUT/raw.tsv" ] || die "nothing was measured (see $OUT/logs)"
+grep -q '^[^#]' "$OUT/raw.tsv" || die "nothing was measured (see $OUT/logs)"
 echo
 "$SLAPD_PYTHON" "$HERE/report.py" "$OUT/raw.tsv" "$OUT"
 echo

@@ -19,6 +19,8 @@ import subprocess
 import sys
 
 SYSTEMS = ["sesame", "nslcd", "sssd"]
+# the charts may be committed (doc/performance/) as they are
+SPDX = "<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->"
 
 # (figure, label, kind); the kinds are rendered by cell()
 ROWS = [
@@ -65,7 +67,7 @@ def read_raw(path):
     with open(path, encoding="utf-8") as f:
         for line in f:
             cols = line.rstrip("\n").split("\t")
-            if len(cols) < 5:
+            if line.startswith("#") or len(cols) < 5:
                 continue
             size, system, _rep, figure = cols[:4]
             kv = dict(w.split("=", 1) for w in cols[4].split() if "=" in w)
@@ -185,6 +187,12 @@ def charts(runs, systems, sizes, outdir):
                            timeout=120, check=False)
     if r.returncode != 0:
         raise RuntimeError("gnuplot failed: see %s/gnuplot.log" % outdir)
+    for stem, *_ in CHARTS:
+        path = os.path.join(outdir, stem + ".svg")
+        with open(path, encoding="utf-8") as f:
+            head, rest = f.read().split("\n", 1)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(head + "\n" + SPDX + "\n" + rest)
     return True
 
 
@@ -206,6 +214,7 @@ def main(argv):
     if not sizes:
         sys.stderr.write("report.py: no results in %s\n" % argv[1])
         return 1
+    os.makedirs(argv[2], exist_ok=True)
     lines = table(runs, systems, sizes)
     with open(os.path.join(argv[2], "table.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
