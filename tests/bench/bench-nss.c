@@ -145,7 +145,7 @@ static bool lookup(struct worker *w, size_t i)
 }
 
 /* the index of the next name to look up, or false when this thread is done */
-static bool next(struct worker *w, uint64_t *rnd, size_t *ret)
+static bool next(uint64_t *rnd, size_t *ret)
 {
         if (atomic_load_explicit(&stop, memory_order_relaxed))
                 return false;
@@ -157,7 +157,6 @@ static bool next(struct worker *w, uint64_t *rnd, size_t *ret)
                 *ret = i;
                 return true;
         }
-        (void)w;
         /* xorshift64: cheap, and the same sequence on every run */
         *rnd ^= *rnd << 13;
         *rnd ^= *rnd >> 7;
@@ -172,7 +171,7 @@ static void *worker_run(void *arg)
         uint64_t rnd = UINT64_C(0x9e3779b97f4a7c15) * (w->id + 1);
         size_t i;
 
-        while (next(w, &rnd, &i)) {
+        while (next(&rnd, &i)) {
                 uint64_t t0 = now_ns(), t1;
 
                 if (!lookup(w, i))
