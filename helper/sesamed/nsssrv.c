@@ -7,7 +7,7 @@
  * asked; if it cannot answer (unreachable, or a limit cut the result
  * short) a stale cached answer is served when there is one, else
  * UNAVAIL.  Positive answers live cache_ttl seconds, NOTFOUND
- * negative_ttl seconds.
+ * negative_ttl seconds.  Enumerations are streamed (below).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -196,13 +196,6 @@ static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, str
         return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
 }
 
-static int lookup_pw_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
-{
-        if (!a->conf->enumerate)
-                return 0;
-        return acct_user_enum(a, encode_passwd, out);
-}
-
 static int lookup_gr(int r, struct grrec *g, struct bbuf *out)
 {
         if (r == 0) {
@@ -227,13 +220,6 @@ static int lookup_gr_bygid(struct accounts *a, const struct proto_msg *req, stru
         struct grrec g = { 0 };
 
         return lookup_gr(acct_group_bygid(a, proto_get_u32(req, SESAME_F_GID, 0), &g), &g, out);
-}
-
-static int lookup_gr_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
-{
-        if (!a->conf->enumerate)
-                return 0;
-        return acct_group_enum(a, encode_group, out);
 }
 
 static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
@@ -338,6 +324,139 @@ send_cached:
         return r < 0 ? r : client_end(cl, cached_st, NULL);
 }
 
+/* ------------------------------------------------------------ enumeration */
+
+/*
+ * An enumeration is streamed: the entries of each page the directory
+ * returns are encoded and sent before the next page is asked for, so the
+ * first entries leave at once and sesamed holds about one page, however
+ * large the directory.  A failure after entries have been sent can only
+ * be told in the END (not OK): the client has handed them out already,
+ * and libnss_sesame ends the enumeration with an error.
+ *
+ * The answer is cached, as one entry, only when it came in a single page
+ * (at most page_size entries): then what the cache keeps is bounded by
+ * configuration, and a small directory's enumeration is still answered
+ * while the directory is down.  A larger one is read from the directory
+ * every time: caching it would hold the whole directory in memory.
+ */
+struct stream {
+        struct client *cl;
+        struct bbuf out; /* encoded, not yet sent; and while @keep, all of it */
+        size_t sent;     /* of out.len */
+        size_t pages;
+        bool keep;       /* one page so far: out holds the whole answer */
+        int send_error;  /* the client could not be written to */
+};
+
+/* Frames wait for the end of their page, or until this much is pending
+ * (a page of large groups). */
+#define STREAM_FLUSH_BYTES (64 * 1024)
+
+static int stream_flush(struct stream *s)
+{
+        int r = client_send(s->cl, s->out.data + s->sent, s->out.len - s->sent);
+
+        if (r < 0)
+                return s->send_error = r;
+        s->sent = s->out.len;
+        if (!s->keep)
+                s->out.len = s->sent = 0;
+        return 0;
+}
+
+static int stream_more(struct stream *s)
+{
+        return s->out.len - s->sent >= STREAM_FLUSH_BYTES ? stream_flush(s) : 0;
+}
+
+static int stream_page(void *userdata)
+{
+        struct stream *s = userdata;
+
+        if (++s->pages > 1)
+                s->keep = false;
+        return stream_flush(s);
+}
+
+static int stream_passwd(const struct pwrec *p, void *userdata)
+{
+        struct stream *s = userdata;
+        int r = encode_passwd(p, &s->out);
+
+        return r < 0 ? r : stream_more(s);
+}
+
+static int stream_group(const struct grrec *g, void *userdata)
+{
+        struct stream *s = userdata;
+        int r = encode_group(g, &s->out);
+
+        return r < 0 ? r : stream_more(s);
+}
+
+static int enum_users(struct accounts *a, struct stream *s)
+{
+        return acct_user_enum(a, stream_passwd, stream_page, s);
+}
+
+static int enum_groups(struct accounts *a, struct stream *s)
+{
+        return acct_group_enum(a, stream_group, stream_page, s);
+}
+
+static int serve_enum(struct client *cl, const char *key, int (*run)(struct accounts *a, struct stream *s))
+{
+        struct daemon_ctx *x = cl->ctx;
+        _cleanup_free_ uint8_t *cached = NULL;
+        size_t cached_len = 0;
+        uint32_t cached_st = 0;
+        bool fresh = false, have;
+        struct stream s = { .cl = cl, .keep = true };
+        int r;
+
+        if (!x->conf->enumerate)
+                return client_end(cl, SESAME_ST_OK, NULL);
+        have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
+        if (have && fresh)
+                goto send_cached;
+        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
+                log_over_rate(cl, key);
+                if (have)
+                        goto send_cached;
+                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
+        }
+
+        r = run(&x->acct, &s);
+        if (r == 0)
+                r = stream_flush(&s);
+        if (s.send_error) {
+                free(s.out.data);
+                return s.send_error; /* the client is gone: close */
+        }
+        if (r == 0) {
+                if (s.keep && x->conf->cache_ttl > 0)
+                        (void)cache_put(x->cache, key, SESAME_ST_OK, s.out.data, s.out.len,
+                                        now_ms() + (int64_t)x->conf->cache_ttl * 1000);
+                free(s.out.data);
+                return client_end(cl, SESAME_ST_OK, NULL);
+        }
+        free(s.out.data);
+        if (have && s.pages == 0 && s.sent == 0) {
+                log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
+                goto send_cached;
+        }
+        if (outcome_status(r) == SESAME_ST_UNAVAIL)
+                log_unavail(cl, key, r);
+        /* entries may have been sent: this END tells the client that
+         * they are not the whole list */
+        return client_end(cl, outcome_status(r), NULL);
+
+send_cached:
+        r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
+        return r < 0 ? r : client_end(cl, cached_st, NULL);
+}
+
 int handle_passwd_byname(struct call *c)
 {
         return serve(c->cl, c->req, "pn", lookup_pw_byname);
@@ -352,7 +471,7 @@ int handle_passwd_bymail(struct call *c)
 }
 int handle_passwd_enum(struct call *c)
 {
-        return serve(c->cl, c->req, "pe", lookup_pw_enum);
+        return serve_enum(c->cl, "pe:", enum_users);
 }
 int handle_group_byname(struct call *c)
 {
@@ -364,7 +483,7 @@ int handle_group_bygid(struct call *c)
 }
 int handle_group_enum(struct call *c)
 {
-        return serve(c->cl, c->req, "ge", lookup_gr_enum);
+        return serve_enum(c->cl, "ge:", enum_groups);
 }
 int handle_initgroups(struct call *c)
 {

@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# Enumeration of a directory large enough to matter: the list is
+# complete and exact (min_uid and local accounts still apply), its first
+# entry comes long before its end (it is streamed page by page, not built
+# first), sesamed's memory does not grow with the directory, and a stream
+# cut in the middle (sesamed killed) ends the enumeration with an error
+# that the caller can see, never a silently short list.
+# shellcheck source=tests/lib/harness.sh
+. "$(dirname "$0")/../lib/harness.sh"
+harness_init "$@"
+
+SMALL=2000
+LARGE=40000
+GROUPS_N=1800
+PROBE=$BUILD_DIR/tests/integration/nss-probe
+
+gen=()
+_slapd_have_ppolicy && gen+=(--ppolicy)
+"$PYTHON3" "$HARNESS_LIB/gen-fixture.py" "${gen[@]}" >"$T/enum.ldif" &&
+        "$PYTHON3" "$HARNESS_LIB/gen-enum.py" small "$SMALL" >>"$T/enum.ldif" &&
+        "$PYTHON3" "$HARNESS_LIB/gen-enum.py" large "$LARGE" "$GROUPS_N" --expect "$T/expect.passwd" \
+                --expect-groups "$T/expect.group" >>"$T/enum.ldif" ||
+        { echo "Bail out! the LDIF was not generated"; exit 1; }
+slapd_start "$T/slapd" "$T/enum.ldif" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+B=$SLAPD_BASE
+
+# config OU: users and groups under ou=OU only; no cache, so every
+# enumeration below reads the directory
+config() {
+        CACHE_TTL=0 EXTRA_LDAP="user_base = ou=$1,$B
+group_base = ou=$1,$B" sesamed_config >"$T/sesame.conf"
+}
+rss_kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
+# enum_rss OU: sesamed started afresh for OU, one enumeration of users
+# and of groups; prints how much its peak RSS grew (KiB) over what it
+# was before the enumerations
+enum_rss() {
+        local before after
+        config "$1"
+        sesamed_start "$T/sesame.conf" && wait_for 10 sesamed_answers || return 1
+        # a lookup first: connections, the TLS and LDAP libraries warmed
+        getent passwd "${1:0:3}0000001" >/dev/null
+        before=$(rss_kib "$SESAMED_PID" VmHWM)
+        "$PROBE" enum passwd >/dev/null 2>>"$T/rss.err" || return 1
+        "$PROBE" enum group >/dev/null 2>>"$T/rss.err" || return 1
+        after=$(rss_kib "$SESAMED_PID" VmHWM)
+        sesamed_stop
+        echo $((after - before))
+}
+
+# --- the complete, exact list --------------------------------------------------
+config large
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+nss_order sesame
+"$PROBE" enum passwd >"$T/passwd.out" 2>"$T/passwd.err"
+check "getpwent: the enumeration ends complete" "0" "$?"
+diag "$(cat "$T/passwd.err")"
+sort "$T/passwd.out" >"$T/got.passwd"
+sort "$T/expect.passwd" >"$T/want.passwd"
+check "the $LARGE users, exactly (none below min_uid, no local name)" "" \
+        "$(diff "$T/want.passwd" "$T/got.passwd" | head -5)"
+# streamed: the first entry left after the first page, not after the last
+first=$(sed -n 's/.*first after \([0-9]*\) ms, all after.*/\1/p' "$T/passwd.err")
+all=$(sed -n 's/.*all after \([0-9]*\) ms.*/\1/p' "$T/passwd.err")
+ok "the first entry came in the first tenth of the time ($first of $all ms)" \
+        test -n "$first" -a "$((first * 10))" -lt "${all:-0}"
+"$PROBE" enum group >"$T/group.out" 2>"$T/group.err"
+check "getgrent: the enumeration ends complete" "0" "$?"
+diag "$(cat "$T/group.err")"
+check "the $GROUPS_N groups, exactly, with their members" "" \
+        "$(diff <(sort "$T/expect.group") <(sort "$T/group.out") | head -5)"
+nss_order files sesame
+check "getent passwd: local accounts, then the directory's" "$(($(wc -l </etc/passwd) + LARGE))" \
+        "$(getent passwd | wc -l)"
+ok "nothing but entries was logged about the enumeration" \
+        sh -c "! grep -E 'UNAVAIL|refusing a partial' '$T/sesamed.log'"
+
+# --- a stream cut in the middle ---------------------------------------------------
+# The probe writes into a FIFO nobody reads yet: it stops reading its
+# stream after a few thousand entries, sesamed stops on a full socket,
+# and then sesamed is killed.
+mkfifo "$T/fifo"
+nss_order sesame
+"$PROBE" enum passwd >"$T/fifo" 2>"$T/cut.err" &
+probe=$!
+exec 3<"$T/fifo"
+sleep 1
+ok "the enumeration is still under way" kill -0 "$probe"
+kill -KILL "$SESAMED_PID"
+wait "$SESAMED_PID" 2>/dev/null
+SESAMED_PID=
+# (what it leaves behind: the next sesamed_start must wait for its own)
+rm -f /run/sesame/*.sock
+cat <&3 >"$T/cut.out"
+exec 3<&-
+wait "$probe"
+rc=$?
+diag "$(cat "$T/cut.err")"
+check "sesamed killed mid-stream: the enumeration ends with an error (exit 3)" "3" "$rc"
+ok "... errno EIO, not the end of a list" grep -q "ended: Input/output error" "$T/cut.err"
+n=$(wc -l <"$T/cut.out")
+ok "... after part of the list ($n of $LARGE entries)" test "$n" -gt 0 -a "$n" -lt "$LARGE"
+nss_order files sesame
+
+# --- memory: independent of the directory's size -------------------------------
+# The same enumerations over $SMALL and over $LARGE users: what sesamed's
+# peak RSS grows by must not depend on which.  (Built in memory, the
+# larger list took 3.5 MiB more; streamed, 0.15 MiB.)
+small=$(enum_rss small) || { echo "Bail out! enumeration of ou=small: $(tr '\n' ' ' <"$T/rss.err")"; exit 1; }
+large=$(enum_rss large) || { echo "Bail out! enumeration of ou=large: $(tr '\n' ' ' <"$T/rss.err")"; exit 1; }
+sed 's/^/# /' "$T/rss.err"
+check "... each of the four enumerations was complete" "4" "$(grep -c 'ended: complete$' "$T/rss.err")"
+diag "peak RSS growth: $small KiB for $SMALL users, $large KiB for $LARGE"
+ok "sesamed's memory does not grow with the directory ($((large - small)) KiB more for $((LARGE / SMALL))x the users)" \
+        test "$((large - small))" -lt 1536
+ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
+
+done_testing
