@@ -15,8 +15,11 @@
  *    idle for idle_timeout are replaced; TCP keepalive finds dead ones.
  *  - Only when every URI is down does the pool fail fast (OUT_UNAVAIL)
  *    for reconnect_interval seconds instead of making every caller wait,
- *    then it tries again by itself.  One stuck connection, one server
- *    down or one request out of its own time does not.
+ *    then it tries again by itself.  A server that stops answering on an
+ *    established connection is tried after the others, and is down as
+ *    soon as there is no other left to try: a blackholed directory costs
+ *    one time-out, not one per request.  One server down while another
+ *    answers, or one request out of its own time, does not.
  *  - A search that the server cut short (size, time or admin limit) is an
  *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock

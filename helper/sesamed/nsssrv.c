@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "outcome.h"
 #include "ctx.h"
+#include "dir.h"
 #include "dispatch.h"
 #include "ratelimit.h"
 #include "util.h"
@@ -274,6 +275,36 @@ static void log_unavail(const struct client *cl, const char *key, int r)
                     outcome_str(r));
 }
 
+/* Store an authoritative answer (found or NOTFOUND) for its TTL. */
+static void cache_answer(struct daemon_ctx *x, const char *key, int r, const struct bbuf *out)
+{
+        uint32_t ttl = r == 0 ? x->conf->cache_ttl : x->conf->negative_ttl;
+
+        if (ttl > 0)
+                (void)cache_put(x->cache, key, outcome_status(r), out->data, out->len,
+                                now_ms() + (int64_t)ttl * 1000);
+}
+
+/*
+ * After an expired answer went out because the directory could not
+ * answer within the caller's time: the lookup again, to the end
+ * of its own limits, as any lookup runs.  Its answer refreshes the cache;
+ * a directory that does not answer at all is found so (dir.h: taken for
+ * down), and the next expired answers go out at once instead of each
+ * waiting for the caller's time.
+ */
+static void refresh(struct client *cl, const struct proto_msg *req, const char *key, lookup_fn fn)
+{
+        struct bbuf out = { 0 };
+        int r;
+
+        dir_caller_set(0, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+        r = fn(&cl->ctx->acct, req, &out);
+        if (r == 0 || r == OUT_NOTFOUND)
+                cache_answer(cl->ctx, key, r, &out);
+        free(out.data);
+}
+
 static int serve(struct client *cl, const struct proto_msg *req, const char *prefix, lookup_fn fn)
 {
         struct daemon_ctx *x = cl->ctx;
@@ -281,7 +312,7 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         _cleanup_free_ uint8_t *cached = NULL;
         size_t cached_len = 0;
         uint32_t cached_st = 0;
-        bool fresh = false, have;
+        bool fresh = false, have, cut = false;
         struct bbuf out = { 0 };
         uint32_t st;
         int r;
@@ -299,13 +330,22 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
                 return client_end(cl, SESAME_ST_UNAVAIL, NULL);
         }
 
+        /* with an expired answer to fall back on, the directory gets no
+         * more than the caller's time: the answer must go out before
+         * the caller gives up (a directory that has stopped answering
+         * would take its time limits, seconds) */
+        if (have && cl->deadline > 0)
+                dir_deadline_set(cl->deadline);
         r = fn(&x->acct, req, &out);
+        if (have && cl->deadline > 0) {
+                /* (failing fast, the refresh costs nothing either) */
+                cut = r == OUT_UNAVAIL;
+                dir_deadline_set(0);
+        }
         st = outcome_status(r);
         /* authoritative answers are cached, whatever fails is not */
         if (r == 0 || r == OUT_NOTFOUND) {
-                uint32_t ttl = r == 0 ? x->conf->cache_ttl : x->conf->negative_ttl;
-                if (ttl > 0)
-                        (void)cache_put(x->cache, key, st, out.data, out.len, now_ms() + (int64_t)ttl * 1000);
+                cache_answer(x, key, r, &out);
                 r = r == 0 ? client_send(cl, out.data, out.len) : 0;
                 free(out.data);
                 return r < 0 ? r : client_end(cl, st, NULL);
@@ -313,7 +353,12 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         free(out.data);
         if (have) {
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
-                goto send_cached;
+                r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
+                if (r == 0)
+                        r = client_end(cl, cached_st, NULL);
+                if (r == 0 && cut)
+                        refresh(cl, req, key, fn);
+                return r;
         }
         if (st == SESAME_ST_UNAVAIL)
                 log_unavail(cl, key, r);
