@@ -275,6 +275,50 @@ static void log_unavail(const struct client *cl, const char *key, int r)
                     outcome_str(r));
 }
 
+/* What the cache holds for a request. */
+struct cached {
+        uint8_t *data;
+        size_t len;
+        uint32_t status;
+        bool have;
+};
+
+static void cached_done(struct cached *c)
+{
+        free(c->data);
+}
+
+enum { ASK_DIRECTORY, SEND_CACHED, OVER_RATE };
+
+/*
+ * Whether the directory is to be asked for @key: not when the cache holds
+ * a fresh answer (SEND_CACHED).  What the cache cannot answer costs
+ * directory work, and is metered: over its rate limit, the caller gets
+ * what the cache holds, expired or not (SEND_CACHED), or nothing
+ * (OVER_RATE).  @c gets the cached answer in any case (free c->data).
+ */
+static int cache_first(struct client *cl, const char *key, struct cached *c)
+{
+        struct daemon_ctx *x = cl->ctx;
+        bool fresh = false;
+
+        c->have = cache_get(x->cache, key, now_ms(), &c->data, &c->len, &c->status, &fresh) == 0;
+        if (c->have && fresh)
+                return SEND_CACHED;
+        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
+                log_over_rate(cl, key);
+                return c->have ? SEND_CACHED : OVER_RATE;
+        }
+        return ASK_DIRECTORY;
+}
+
+static int send_cached(struct client *cl, const struct cached *c)
+{
+        int r = c->status == SESAME_ST_OK ? client_send(cl, c->data, c->len) : 0;
+
+        return r < 0 ? r : client_end(cl, c->status, NULL);
+}
+
 /* Store an authoritative answer (found or NOTFOUND) for its TTL. */
 static void cache_answer(struct daemon_ctx *x, const char *key, int r, const struct bbuf *out)
 {
@@ -309,26 +353,18 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
 {
         struct daemon_ctx *x = cl->ctx;
         char key[SESAME_MAIL_MAX + 16];
-        _cleanup_free_ uint8_t *cached = NULL;
-        size_t cached_len = 0;
-        uint32_t cached_st = 0;
-        bool fresh = false, have, cut = false;
+        _cleanup_(cached_done) struct cached c = { 0 };
+        bool have, cut = false;
         struct bbuf out = { 0 };
         uint32_t st;
         int r;
 
         if (request_key(prefix, req, key, sizeof(key)) < 0)
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
-        have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
-        if (have && fresh)
-                goto send_cached;
-        /* what the cache cannot answer costs directory work: metered */
-        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
-                log_over_rate(cl, key);
-                if (have)
-                        goto send_cached;
-                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
-        }
+        r = cache_first(cl, key, &c);
+        if (r != ASK_DIRECTORY)
+                return r == SEND_CACHED ? send_cached(cl, &c) : client_end(cl, SESAME_ST_UNAVAIL, NULL);
+        have = c.have;
 
         /* with an expired answer to fall back on, the directory gets no
          * more than the caller's time: the answer must go out before
@@ -353,9 +389,7 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         free(out.data);
         if (have) {
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
-                r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
-                if (r == 0)
-                        r = client_end(cl, cached_st, NULL);
+                r = send_cached(cl, &c);
                 if (r == 0 && cut)
                         refresh(cl, req, key, fn);
                 return r;
@@ -363,10 +397,6 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         if (st == SESAME_ST_UNAVAIL)
                 log_unavail(cl, key, r);
         return client_end(cl, st, NULL);
-
-send_cached:
-        r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
-        return r < 0 ? r : client_end(cl, cached_st, NULL);
 }
 
 /* ------------------------------------------------------------ enumeration */
@@ -453,24 +483,15 @@ static int enum_groups(struct accounts *a, struct stream *s)
 static int serve_enum(struct client *cl, const char *key, int (*run)(struct accounts *a, struct stream *s))
 {
         struct daemon_ctx *x = cl->ctx;
-        _cleanup_free_ uint8_t *cached = NULL;
-        size_t cached_len = 0;
-        uint32_t cached_st = 0;
-        bool fresh = false, have;
+        _cleanup_(cached_done) struct cached c = { 0 };
         struct stream s = { .cl = cl, .keep = true };
         int r;
 
         if (!x->conf->enumerate)
                 return client_end(cl, SESAME_ST_OK, NULL);
-        have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
-        if (have && fresh)
-                goto send_cached;
-        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
-                log_over_rate(cl, key);
-                if (have)
-                        goto send_cached;
-                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
-        }
+        r = cache_first(cl, key, &c);
+        if (r != ASK_DIRECTORY)
+                return r == SEND_CACHED ? send_cached(cl, &c) : client_end(cl, SESAME_ST_UNAVAIL, NULL);
 
         r = run(&x->acct, &s);
         if (r == 0)
@@ -487,19 +508,15 @@ static int serve_enum(struct client *cl, const char *key, int (*run)(struct acco
                 return client_end(cl, SESAME_ST_OK, NULL);
         }
         free(s.out.data);
-        if (have && s.pages == 0 && s.sent == 0) {
+        if (c.have && s.pages == 0 && s.sent == 0) {
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
-                goto send_cached;
+                return send_cached(cl, &c);
         }
         if (outcome_status(r) == SESAME_ST_UNAVAIL)
                 log_unavail(cl, key, r);
         /* entries may have been sent: this END tells the client that
          * they are not the whole list */
         return client_end(cl, outcome_status(r), NULL);
-
-send_cached:
-        r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
-        return r < 0 ? r : client_end(cl, cached_st, NULL);
 }
 
 int handle_passwd_byname(struct call *c)
