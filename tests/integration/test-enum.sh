@@ -5,8 +5,9 @@
 # complete and exact (min_uid and local accounts still apply), its first
 # entry comes long before its end (it is streamed page by page, not built
 # first), sesamed's memory does not grow with the directory, and a stream
-# cut in the middle (sesamed killed) ends the enumeration with an error
-# that the caller can see, never a silently short list.
+# cut in the middle (the directory hung, sesamed stopped or killed) ends
+# the enumeration with an error that the caller can see, never a silently
+# short list.
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 harness_init "$@"
@@ -77,28 +78,63 @@ check "getent passwd: local accounts, then the directory's" "$(($(wc -l </etc/pa
 ok "nothing but entries was logged about the enumeration" \
         sh -c "! grep -E 'UNAVAIL|refusing a partial' '$T/sesamed.log'"
 
-# --- a stream cut in the middle ---------------------------------------------------
+# --- lists that break off ---------------------------------------------------------
 # The probe writes into a FIFO nobody reads yet: it stops reading its
-# stream after a few thousand entries, sesamed stops on a full socket,
-# and then sesamed is killed.
+# stream after a few thousand entries, and sesamed stops on a full
+# socket.  Then something breaks, and the FIFO is drained.
 mkfifo "$T/fifo"
 nss_order sesame
-"$PROBE" enum passwd >"$T/fifo" 2>"$T/cut.err" &
-probe=$!
-exec 3<"$T/fifo"
-sleep 1
-ok "the enumeration is still under way" kill -0 "$probe"
+# stalled NAME: start the probe, stalled on the FIFO; PROBE_PID
+stalled() {
+        "$PROBE" enum passwd >"$T/fifo" 2>"$T/$1.err" &
+        PROBE_PID=$!
+        exec 3<"$T/fifo"
+        sleep 1
+}
+# drained NAME: drain the FIFO, wait for the probe; its exit status in RC
+drained() {
+        cat <&3 >"$T/$1.out"
+        exec 3<&-
+        wait "$PROBE_PID"
+        RC=$?
+}
+
+# the directory stops answering half-way (slapd SIGSTOPped): sesamed's
+# next page times out (timeout = 4 s), and its END says so
+stalled hung
+ok "the enumeration is under way" kill -0 "$PROBE_PID"
+slapd_pause "$SLAPD_DIR"
+drained hung
+slapd_resume "$SLAPD_DIR"
+diag "$(cat "$T/hung.err")"
+check "the directory hung mid-list: the enumeration ends with an error (exit 3)" "3" "$RC"
+ok "... errno EIO, after part of the list ($(wc -l <"$T/hung.out") of $LARGE)" \
+        sh -c "grep -q 'ended: Input/output error' '$T/hung.err' && [ \$(wc -l <'$T/hung.out') -lt $LARGE ]"
+ok "the directory answers again" wait_for 15 sh -c "getent passwd lar0000007 >/dev/null"
+
+# sesamed stops sending (SIGSTOP): each read waits about 10 s, not more
+stalled stopped
+kill -STOP "$SESAMED_PID"
+t0=$(ms)
+drained stopped
+t1=$(ms)
+kill -CONT "$SESAMED_PID"
+diag "$(cat "$T/stopped.err")"
+check "sesamed stopped mid-list: the enumeration ends with an error (exit 3)" "3" "$RC"
+ok "... errno ETIMEDOUT, after waiting $((t1 - t0)) ms for the next entry" \
+        sh -c "grep -q 'ended: Connection timed out' '$T/stopped.err' && [ $((t1 - t0)) -lt 20000 ]"
+
+# sesamed killed half-way
+stalled cut
+ok "the enumeration is still under way" kill -0 "$PROBE_PID"
 kill -KILL "$SESAMED_PID"
 wait "$SESAMED_PID" 2>/dev/null
 SESAMED_PID=
 # (what it leaves behind: the next sesamed_start must wait for its own)
 rm -f /run/sesame/*.sock
-cat <&3 >"$T/cut.out"
-exec 3<&-
-wait "$probe"
-rc=$?
+drained cut
 diag "$(cat "$T/cut.err")"
-check "sesamed killed mid-stream: the enumeration ends with an error (exit 3)" "3" "$rc"
+check "sesamed killed mid-stream: the enumeration ends with an error (exit 3)" "3" "$RC"
 ok "... errno EIO, not the end of a list" grep -q "ended: Input/output error" "$T/cut.err"
 n=$(wc -l <"$T/cut.out")
 ok "... after part of the list ($n of $LARGE entries)" test "$n" -gt 0 -a "$n" -lt "$LARGE"
