@@ -73,8 +73,15 @@
  * the milliseconds the client will still wait for the answer, measured
  * when it sends the request.  Once they have passed nobody reads the
  * answer, so sesamed may drop the work instead of finishing it.  (An
- * enumeration's client waits that long for the first frame, then reads
- * the rest at its own caller's pace.)  The clients' call layer
+ * enumeration's client waits that long for the first frame, and as long
+ * again for each later one: the directory's progress, a page at a time.)
+ *
+ * Enumerations are streamed: sesamed sends the entries of each page the
+ * directory returns before it asks for the next, so the client may hand
+ * them out before the END.  An END that is not OK after data frames of
+ * an enumeration therefore says "the list so far is not the whole list"
+ * (the client ends it with an error), and so does a connection closed
+ * before the END.  The clients' call layer
  * (common/call.h) fills it in from the call's deadline; pam_sesame's
  * requests share one deadline per PAM call, so each carries what the
  * earlier ones left.  Without it sesamed applies its own limits.  DEADLINE_MS is left out of the request

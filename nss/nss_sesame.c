@@ -23,6 +23,17 @@
  *                                        retries with a larger one)
  *   no daemon, timeout, bad answer,      UNAVAIL, errno ENOENT
  *   directory unreachable
+ *
+ * Enumeration (getpwent, getgrent) is a stream, and an incomplete list is
+ * no answer: once sesamed has taken the request, a stream that ends in
+ * anything but an END with OK (cut, unreadable, an END saying the
+ * directory failed, or no next frame within ENUM_READ_TIMEOUT_MS) ends
+ * the enumeration with TRYAGAIN and errno EIO (ETIMEDOUT for the time):
+ * glibc's getpwent_r()/getgrent_r() return that number and getpwent()/
+ * getgrent() return NULL with errno set to it, where a complete list
+ * ends with ENOENT.  (TRYAGAIN, not UNAVAIL: glibc turns UNAVAIL into
+ * ENOENT, the end of a complete list.)  No daemon at all is still
+ * UNAVAIL: no entries from sesame, as for lookups.
  */
 #include <errno.h>
 #include <grp.h>
@@ -43,8 +54,11 @@
 #include "proto.h"
 #include "util.h"
 
-/* Enumeration makes sesamed page through the whole directory first. */
-#define ENUM_FIRST_TIMEOUT_MS (10 * SESAME_NSS_TIMEOUT_MS)
+/* How long each read of an enumeration waits: the directory's progress,
+ * one page (sesamed asks for the next page only when the last one is
+ * sent, and the directory may take its operation timeout to answer),
+ * never the whole list, which may have millions of entries. */
+#define ENUM_READ_TIMEOUT_MS (10 * SESAME_NSS_TIMEOUT_MS)
 
 /* sesamed sets this to 0 in its own process (recursion guard). */
 _public_ int _nss_sesame_enablelookups = 1;
@@ -578,7 +592,7 @@ static enum nss_status enum_start(struct enum_state *e, uint16_t opcode)
         (void)pthread_mutex_lock(&e->lock);
         enum_reset(e);
         e->pid = getpid();
-        r = nss_request(&e->c, opcode, 0, NULL, 0, now + SESAME_NSS_TIMEOUT_MS, now + ENUM_FIRST_TIMEOUT_MS);
+        r = nss_request(&e->c, opcode, 0, NULL, 0, now + SESAME_NSS_TIMEOUT_MS, now + ENUM_READ_TIMEOUT_MS);
         if (r < 0)
                 call_close(&e->c);
         e->started = true;
@@ -594,9 +608,21 @@ static void enum_end(struct enum_state *e)
         (void)pthread_mutex_unlock(&e->lock);
 }
 
+/* The stream broke (@r: the read's error, or -EIO): the enumeration
+ * ends with an error (see the top of this file); later calls find it
+ * ended. */
+static enum nss_status enum_broken(struct enum_state *e, int r, int *errnop)
+{
+        call_close(&e->c);
+        *errnop = r == -ETIMEDOUT ? ETIMEDOUT : EIO;
+        return NSS_STATUS_TRYAGAIN;
+}
+
 /* Makes e->c.msg the next unreturned frame; NSS status on failure. */
 static enum nss_status enum_frame(struct enum_state *e, int *errnop)
 {
+        int r;
+
         if (e->pid != getpid() || !e->started)
                 enum_reset(e);
         if (e->c.fd < 0) {
@@ -605,19 +631,23 @@ static enum nss_status enum_frame(struct enum_state *e, int *errnop)
         }
         if (!e->pending) {
                 /* the first frame has the deadline the request was sent
-                 * with; each later one is waited for by its own caller */
+                 * with; each later one its own */
                 if (e->c.opcode)
-                        e->c.deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-                if (nss_next(&e->c) < 0) {
-                        call_close(&e->c);
-                        return unavail(errnop);
-                }
+                        e->c.deadline = now_ms() + ENUM_READ_TIMEOUT_MS;
+                r = nss_next(&e->c);
+                if (r < 0)
+                        return enum_broken(e, r, errnop);
                 e->pending = true;
         }
         if (e->c.msg.opcode == SESAME_ANS_END) {
-                enum nss_status st = status_end(&e->c.msg, false, errnop);
+                struct call_end end;
+
+                call_end_read(&e->c.msg, &end);
+                if (end.status != SESAME_ST_OK)
+                        return enum_broken(e, -EIO, errnop);
                 call_close(&e->c);
-                return st;
+                *errnop = ENOENT;
+                return NSS_STATUS_NOTFOUND;
         }
         return NSS_STATUS_SUCCESS;
 }
@@ -641,10 +671,9 @@ _public_ enum nss_status _nss_sesame_getpwent_r(struct passwd *pw, char *buf, si
         (void)pthread_mutex_lock(&e->lock);
         st = enum_frame(e, errnop);
         if (st == NSS_STATUS_SUCCESS) {
-                if (e->c.msg.opcode != SESAME_ANS_PASSWD) {
-                        call_close(&e->c);
-                        st = unavail(errnop);
-                } else if (fill_passwd(&e->c.msg, pw, buf, len) < 0) {
+                if (e->c.msg.opcode != SESAME_ANS_PASSWD)
+                        st = enum_broken(e, -EIO, errnop);
+                else if (fill_passwd(&e->c.msg, pw, buf, len) < 0) {
                         *errnop = ERANGE;
                         st = NSS_STATUS_TRYAGAIN;
                 } else
@@ -675,13 +704,18 @@ static struct {
         size_t len;
 } gr_hold;
 
+static void gr_hold_drop(void)
+{
+        free(gr_hold.frames);
+        gr_hold.frames = NULL;
+        gr_hold.len = 0;
+}
+
 static int gr_hold_group(struct enum_state *e)
 {
         size_t cap = 0;
 
-        free(gr_hold.frames);
-        gr_hold.frames = NULL;
-        gr_hold.len = 0;
+        gr_hold_drop();
         for (;;) {
                 size_t flen = SESAME_HDR_LEN + e->c.msg.len;
                 if (gr_hold.len + 4 + flen > cap) {
@@ -700,9 +734,10 @@ static int gr_hold_group(struct enum_state *e)
                 p[3] = (uint8_t)flen;
                 memcpy(p + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
                 gr_hold.len += 4 + flen;
-                e->c.deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
-                if (nss_next(&e->c) < 0)
-                        return -EIO;
+                e->c.deadline = now_ms() + ENUM_READ_TIMEOUT_MS;
+                int r = nss_next(&e->c);
+                if (r < 0)
+                        return r;
                 if (e->c.msg.opcode != SESAME_ANS_MEMBERS)
                         return 0;
         }
@@ -717,9 +752,12 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
         if (!gr_hold.frames || e->pid != getpid()) {
                 st = enum_frame(e, errnop);
                 if (st == NSS_STATUS_SUCCESS) {
-                        if (e->c.msg.opcode != SESAME_ANS_GROUP || gr_hold_group(e) < 0) {
-                                call_close(&e->c);
-                                st = unavail(errnop);
+                        int r = e->c.msg.opcode == SESAME_ANS_GROUP ? gr_hold_group(e) : -EIO;
+                        if (r < 0) {
+                                /* the group may lack members that were
+                                 * to come: it is not handed out */
+                                gr_hold_drop();
+                                st = enum_broken(e, r, errnop);
                         }
                         /* c.msg now holds the frame after the group */
                 }
@@ -729,12 +767,10 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
                 if (r == -ERANGE) {
                         *errnop = ERANGE;
                         st = NSS_STATUS_TRYAGAIN;
-                } else if (r < 0) {
-                        st = unavail(errnop);
                 } else {
-                        free(gr_hold.frames);
-                        gr_hold.frames = NULL;
-                        gr_hold.len = 0;
+                        gr_hold_drop();
+                        if (r < 0)
+                                st = enum_broken(e, -EIO, errnop);
                 }
         }
         (void)pthread_mutex_unlock(&e->lock);

@@ -22,6 +22,8 @@ packages=(
         slapd ldap-utils openssl oathtool pamtester libpam-wrapper libnss-wrapper
         openssh-server openssh-client python3-paramiko libpam-modules
         python3 util-linux procps iproute2 coreutils passwd systemd
+        # a directory whose packets are dropped (test-blackhole.sh)
+        nftables
         # the Debian packages and their install test (tests/install)
         debhelper dpkg-dev lintian
         # sesame-web's tests: an HTTP client and a real SMTP server

@@ -176,6 +176,7 @@ struct user_search {
         size_t n;          /* single lookup: valid entries seen */
         char *other_dn;    /* single lookup: the second valid entry's DN (for the log) */
         acct_pw_cb cb;     /* enumeration */
+        acct_page_cb page;
         void *userdata;
 };
 
@@ -276,13 +277,20 @@ int acct_user_bymail(struct accounts *a, const char *mail, struct pwrec *ret)
         return user_lookup(a, a->conf->map_mail, mail, NULL, "address", ret);
 }
 
-int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata)
+static int user_page(LDAP *ld _unused_, void *userdata)
+{
+        struct user_search *s = userdata;
+
+        return s->page ? s->page(s->userdata) : 0;
+}
+
+int acct_user_enum(struct accounts *a, acct_pw_cb cb, acct_page_cb page, void *userdata)
 {
         char *attrs[9];
-        struct user_search s = { .a = a, .cb = cb, .userdata = userdata };
+        struct user_search s = { .a = a, .cb = cb, .page = page, .userdata = userdata };
 
-        return dir_search(a->dir, a->conf->user_base, LDAP_SCOPE_SUBTREE, a->conf->user_filter,
-                          user_attrs(a->conf, attrs), true, user_entry, &s);
+        return dir_search_pages(a->dir, a->conf->user_base, a->conf->user_filter, user_attrs(a->conf, attrs),
+                                user_entry, user_page, &s);
 }
 
 /* ---------------------------------------------------------------- groups */
@@ -433,17 +441,21 @@ static int dn_entry(LDAP *ld, LDAPMessage *e, void *userdata)
 
 /* rfc2307bis members whose DN does not start with the name attribute:
  * one base search each, after the group search has returned its
- * connection to the pool. */
-static int resolve_dns(struct group_search *s)
+ * connection to the pool, or (@ld, an enumeration between two pages) on
+ * the connection the search holds. */
+static int resolve_dns(struct group_search *s, LDAP *ld)
 {
-        char *attrs[] = { s->a->conf->map_user_name, NULL };
+        const struct sesame_conf *c = s->a->conf;
+        char *attrs[] = { c->map_user_name, NULL };
 
         for (size_t i = 0; i < s->n; i++) {
                 char **dns = s->dns[i];
                 for (size_t j = 0; dns && *dns[j]; j++) {
                         struct dn_lookup l = { .a = s->a };
-                        int r = dir_search(s->a->dir, dns[j], LDAP_SCOPE_BASE, s->a->conf->user_filter, attrs,
-                                           false, dn_entry, &l);
+                        int r = ld ? dir_search_on(s->a->dir, ld, dns[j], LDAP_SCOPE_BASE, c->user_filter, attrs,
+                                                   dn_entry, &l)
+                                   : dir_search(s->a->dir, dns[j], LDAP_SCOPE_BASE, c->user_filter, attrs, false,
+                                                dn_entry, &l);
                         if (r == 0 && l.name)
                                 r = push_str(&s->v[i].members, &s->v[i].n_members, l.name, strlen(l.name));
                         free(l.name);
@@ -498,7 +510,7 @@ static int group_search_run(struct accounts *a, const char *filter, const char *
                 attrs[2] = NULL;
         r = dir_search(a->dir, c->group_base, LDAP_SCOPE_SUBTREE, filter, attrs, paged, group_entry, s);
         if (r == 0 && members)
-                r = resolve_dns(s);
+                r = resolve_dns(s, NULL);
         for (size_t i = 0; r == 0 && i < s->n; i++)
                 filter_members(&s->v[i]);
         return r;
@@ -549,14 +561,41 @@ int acct_group_bygid(struct accounts *a, uint32_t gid, struct grrec *ret)
         return group_lookup(a, a->conf->map_group_gid_number, v, NULL, ret);
 }
 
-int acct_group_enum(struct accounts *a, acct_gr_cb cb, void *userdata)
-{
-        struct group_search s;
-        int r = group_search_run(a, a->conf->group_filter, NULL, true, true, &s);
+struct group_enum {
+        struct group_search s; /* the groups of the page at hand */
+        acct_gr_cb cb;
+        acct_page_cb page;
+        void *userdata;
+};
 
-        for (size_t i = 0; r == 0 && i < s.n; i++)
-                r = cb(&s.v[i], userdata);
-        group_search_done(&s);
+/* The end of a page: its groups, their members complete, go to the
+ * caller, and are freed before the next page comes. */
+static int group_enum_page(LDAP *ld, void *userdata)
+{
+        struct group_enum *g = userdata;
+        struct group_search *s = &g->s;
+        int r = resolve_dns(s, ld);
+
+        for (size_t i = 0; r == 0 && i < s->n; i++) {
+                filter_members(&s->v[i]);
+                r = g->cb(&s->v[i], g->userdata);
+        }
+        group_search_done(s);
+        *s = (struct group_search){ .a = s->a, .members = true };
+        if (r == 0 && g->page)
+                r = g->page(g->userdata);
+        return r;
+}
+
+int acct_group_enum(struct accounts *a, acct_gr_cb cb, acct_page_cb page, void *userdata)
+{
+        const struct sesame_conf *c = a->conf;
+        char *attrs[] = { c->map_group_name, c->map_group_gid_number,
+                          c->group_schema == CONF_SCHEMA_RFC2307BIS ? c->map_member : c->map_member_uid, NULL };
+        struct group_enum g = { .s = { .a = a, .members = true }, .cb = cb, .page = page, .userdata = userdata };
+        int r = dir_search_pages(a->dir, c->group_base, c->group_filter, attrs, group_entry, group_enum_page, &g);
+
+        group_search_done(&g.s);
         return r;
 }
 

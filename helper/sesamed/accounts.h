@@ -79,11 +79,21 @@ int acct_has_role(struct accounts *a, const struct pwrec *p, const char *group);
 int acct_user_groups(struct accounts *a, const struct pwrec *p, char ***ret_names, size_t *ret_n);
 void strv_free(char **v, size_t n);
 
-/* Enumeration: @cb is called for every valid entry; it returns 0, or a
- * negative errno that stops the enumeration and is returned. */
+/*
+ * Enumeration, page by page as the directory returns them: @cb is called
+ * for every valid entry of a page, then @page (may be NULL) once the page
+ * is done, before the next one is asked for; so the caller can pass each
+ * page on while sesamed holds no more than one (dir_search_pages()).
+ * Both return 0, or a negative errno that stops the enumeration and is
+ * returned.  The rules of single lookups hold for each entry (valid
+ * fields, min_uid/min_gid, local accounts win); two entries with the same
+ * name or id are both served, as the directory has them: telling them
+ * apart would take memory that grows with the directory.
+ */
 typedef int (*acct_pw_cb)(const struct pwrec *p, void *userdata);
 typedef int (*acct_gr_cb)(const struct grrec *g, void *userdata);
-int acct_user_enum(struct accounts *a, acct_pw_cb cb, void *userdata);
-int acct_group_enum(struct accounts *a, acct_gr_cb cb, void *userdata);
+typedef int (*acct_page_cb)(void *userdata);
+int acct_user_enum(struct accounts *a, acct_pw_cb cb, acct_page_cb page, void *userdata);
+int acct_group_enum(struct accounts *a, acct_gr_cb cb, acct_page_cb page, void *userdata);
 
 #endif

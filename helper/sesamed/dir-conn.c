@@ -380,12 +380,25 @@ void dir_server_suspect(struct dir *d, size_t i)
 {
         const struct sesame_conf *conf = d->conf;
         int64_t now = now_ms();
-        bool was;
+        bool was, others = false;
 
         (void)pthread_mutex_lock(&d->lock);
         was = now < d->servers[i].suspect_until;
         d->servers[i].suspect_until = now + (int64_t)conf->reconnect_interval * 1000;
+        for (size_t j = 0; j < conf->n_uri; j++)
+                if (j != i && now >= d->servers[j].down_until && now >= d->servers[j].suspect_until)
+                        others = true;
         (void)pthread_mutex_unlock(&d->lock);
+        if (!others) {
+                /* nothing else to try: a directory whose packets are
+                 * dropped would make every request after this one wait
+                 * out its own time limit (on the other pooled connections,
+                 * then a connect that never completes); taken for down,
+                 * it fails fast until reconnect_interval has passed */
+                dir_server_down(d, i, "no answer within timeout on an established connection, and no other "
+                                      "server to try");
+                return;
+        }
         if (!was)
                 log_warning("%s: no answer within timeout (%u s) on an established connection; the connection "
                             "is dropped and the other servers are tried first for %u s",

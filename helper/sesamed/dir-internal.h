@@ -23,7 +23,9 @@
  *    failed): it is not tried for reconnect_interval seconds;
  *  - suspect: an operation on an established connection got no answer
  *    within its limit (a stuck connection, a silently dropped path): it is
- *    tried after the others for reconnect_interval seconds.
+ *    tried after the others for reconnect_interval seconds; when there is
+ *    no other server that is neither down nor suspect, it is down too
+ *    (a blackholed directory: every request would wait out its limits).
  * Only when every server is down does the directory fail fast; a request
  * that runs out of its own time marks nothing.
  */
@@ -104,7 +106,7 @@ size_t dir_server_order(struct dir *d, size_t *order);
  * @why; and when that leaves none, that the directory fails fast). */
 void dir_server_down(struct dir *d, size_t i, const char *why);
 /* An operation on server @i got no answer in time: suspect for
- * reconnect_interval (logged). */
+ * reconnect_interval (logged); down, when no other server is healthy. */
 void dir_server_suspect(struct dir *d, size_t i);
 /* Server @i is neither down nor suspect (any more). */
 bool dir_server_healthy(struct dir *d, size_t i);

@@ -316,7 +316,7 @@ static void next_cookie(LDAP *ld, LDAPMessage *res, struct berval *cookie)
 }
 
 static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
-                     bool paged, dir_entry_cb cb, void *userdata, bool *delivered)
+                     bool paged, dir_entry_cb cb, dir_page_cb page, void *userdata, bool *delivered)
 {
         struct berval cookie = { 0, NULL };
         int r = 0;
@@ -357,14 +357,18 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
                 }
                 if (paged && r == 0)
                         next_cookie(ld, res, &cookie);
+                /* the page's entries are freed before the next is asked
+                 * for: a paged search holds one page, however many follow */
                 ldap_msgfree(res);
+                if (page && r == 0)
+                        r = page(ld, userdata);
         } while (r == 0 && paged && cookie.bv_val && cookie.bv_len > 0);
         ber_memfree(cookie.bv_val);
         return r;
 }
 
-int dir_search(struct dir *d, const char *base, int scope, const char *filter, char **attrs, bool paged,
-               dir_entry_cb cb, void *userdata)
+static int search(struct dir *d, const char *base, int scope, const char *filter, char **attrs, bool paged,
+                  dir_entry_cb cb, dir_page_cb page, void *userdata)
 {
         for (int attempt = 0;; attempt++) {
                 struct dir_conn *c;
@@ -373,7 +377,7 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
 
                 if (r != 0)
                         return r;
-                r = search_on(d, c->ld, base, scope, filter, attrs, paged, cb, userdata, &delivered);
+                r = search_on(d, c->ld, base, scope, filter, attrs, paged, cb, page, userdata, &delivered);
                 conn_done(d, c, r);
                 /* a pooled handle whose server went away (restart, idle
                  * timeout) or stopped answering: one more try on a fresh
@@ -385,6 +389,26 @@ int dir_search(struct dir *d, const char *base, int scope, const char *filter, c
                         return OUT_UNAVAIL;
                 return r;
         }
+}
+
+int dir_search(struct dir *d, const char *base, int scope, const char *filter, char **attrs, bool paged,
+               dir_entry_cb cb, void *userdata)
+{
+        return search(d, base, scope, filter, attrs, paged, cb, NULL, userdata);
+}
+
+int dir_search_pages(struct dir *d, const char *base, const char *filter, char **attrs, dir_entry_cb cb,
+                     dir_page_cb page, void *userdata)
+{
+        return search(d, base, LDAP_SCOPE_SUBTREE, filter, attrs, true, cb, page, userdata);
+}
+
+int dir_search_on(struct dir *d, LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
+                  dir_entry_cb cb, void *userdata)
+{
+        bool delivered = false;
+
+        return search_on(d, ld, base, scope, filter, attrs, false, cb, NULL, userdata, &delivered);
 }
 
 int dir_ping(struct dir *d)

@@ -15,8 +15,11 @@
  *    idle for idle_timeout are replaced; TCP keepalive finds dead ones.
  *  - Only when every URI is down does the pool fail fast (OUT_UNAVAIL)
  *    for reconnect_interval seconds instead of making every caller wait,
- *    then it tries again by itself.  One stuck connection, one server
- *    down or one request out of its own time does not.
+ *    then it tries again by itself.  A server that stops answering on an
+ *    established connection is tried after the others, and is down as
+ *    soon as there is no other left to try: a blackholed directory costs
+ *    one time-out, not one per request.  One server down while another
+ *    answers, or one request out of its own time, does not.
  *  - A search that the server cut short (size, time or admin limit) is an
  *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock
@@ -64,6 +67,35 @@ typedef int (*dir_entry_cb)(LDAP *ld, LDAPMessage *e, void *userdata);
  */
 int dir_search(struct dir *d, const char *base, int scope, const char *filter, char **attrs, bool paged,
                dir_entry_cb cb, void *userdata);
+
+/* Called after each page of dir_search_pages(), once its entries have
+ * been given to the entry callback, with the connection the search runs
+ * on: 0 to ask for the next page, or an error that stops the search. */
+typedef int (*dir_page_cb)(LDAP *ld, void *userdata);
+
+/**
+ * dir_search_pages() - a paged subtree search whose caller works page by
+ * page: @cb for each entry, then @page at the end of each page, before
+ * the next page is asked for.  sesamed holds one page of the result at a
+ * time, however large the directory; the pooled connection is held until
+ * the last page (the paged-results cookie belongs to it).  A search is
+ * tried again on a fresh connection only when no entry was delivered yet.
+ * Return: as dir_search(), or what @page returned.
+ */
+int dir_search_pages(struct dir *d, const char *base, const char *filter, char **attrs, dir_entry_cb cb,
+                     dir_page_cb page, void *userdata);
+
+/**
+ * dir_search_on() - a search (not paged) on @ld, the connection of a
+ * dir_search_pages() in progress, from its @page callback: the search
+ * holds its pooled connection, and asking for another one could wait
+ * for ever on a pool of one.  The callback returns what this returns,
+ * unchanged: errors of the connection come out of dir_search_pages() as
+ * OUT_UNAVAIL.
+ * Return: 0, OUT_LIMIT, OUT_LDAP, or an error of the connection.
+ */
+int dir_search_on(struct dir *d, LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
+                  dir_entry_cb cb, void *userdata);
 
 /* Probe the directory (connect and bind); 0 or OUT_UNAVAIL. */
 int dir_ping(struct dir *d);

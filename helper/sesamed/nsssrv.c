@@ -7,7 +7,7 @@
  * asked; if it cannot answer (unreachable, or a limit cut the result
  * short) a stale cached answer is served when there is one, else
  * UNAVAIL.  Positive answers live cache_ttl seconds, NOTFOUND
- * negative_ttl seconds.
+ * negative_ttl seconds.  Enumerations are streamed (below).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include "macro.h"
 #include "outcome.h"
 #include "ctx.h"
+#include "dir.h"
 #include "dispatch.h"
 #include "ratelimit.h"
 #include "util.h"
@@ -196,13 +197,6 @@ static int lookup_pw_bymail(struct accounts *a, const struct proto_msg *req, str
         return lookup_pw(acct_user_bymail(a, mail, &p), &p, out);
 }
 
-static int lookup_pw_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
-{
-        if (!a->conf->enumerate)
-                return 0;
-        return acct_user_enum(a, encode_passwd, out);
-}
-
 static int lookup_gr(int r, struct grrec *g, struct bbuf *out)
 {
         if (r == 0) {
@@ -227,13 +221,6 @@ static int lookup_gr_bygid(struct accounts *a, const struct proto_msg *req, stru
         struct grrec g = { 0 };
 
         return lookup_gr(acct_group_bygid(a, proto_get_u32(req, SESAME_F_GID, 0), &g), &g, out);
-}
-
-static int lookup_gr_enum(struct accounts *a, const struct proto_msg *req _unused_, struct bbuf *out)
-{
-        if (!a->conf->enumerate)
-                return 0;
-        return acct_group_enum(a, encode_group, out);
 }
 
 static int lookup_initgroups(struct accounts *a, const struct proto_msg *req, struct bbuf *out)
@@ -288,38 +275,113 @@ static void log_unavail(const struct client *cl, const char *key, int r)
                     outcome_str(r));
 }
 
+/* What the cache holds for a request. */
+struct cached {
+        uint8_t *data;
+        size_t len;
+        uint32_t status;
+        bool have;
+};
+
+static void cached_done(struct cached *c)
+{
+        free(c->data);
+}
+
+enum { ASK_DIRECTORY, SEND_CACHED, OVER_RATE };
+
+/*
+ * Whether the directory is to be asked for @key: not when the cache holds
+ * a fresh answer (SEND_CACHED).  What the cache cannot answer costs
+ * directory work, and is metered: over its rate limit, the caller gets
+ * what the cache holds, expired or not (SEND_CACHED), or nothing
+ * (OVER_RATE).  @c gets the cached answer in any case (free c->data).
+ */
+static int cache_first(struct client *cl, const char *key, struct cached *c)
+{
+        struct daemon_ctx *x = cl->ctx;
+        bool fresh = false;
+
+        c->have = cache_get(x->cache, key, now_ms(), &c->data, &c->len, &c->status, &fresh) == 0;
+        if (c->have && fresh)
+                return SEND_CACHED;
+        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
+                log_over_rate(cl, key);
+                return c->have ? SEND_CACHED : OVER_RATE;
+        }
+        return ASK_DIRECTORY;
+}
+
+static int send_cached(struct client *cl, const struct cached *c)
+{
+        int r = c->status == SESAME_ST_OK ? client_send(cl, c->data, c->len) : 0;
+
+        return r < 0 ? r : client_end(cl, c->status, NULL);
+}
+
+/* Store an authoritative answer (found or NOTFOUND) for its TTL. */
+static void cache_answer(struct daemon_ctx *x, const char *key, int r, const struct bbuf *out)
+{
+        uint32_t ttl = r == 0 ? x->conf->cache_ttl : x->conf->negative_ttl;
+
+        if (ttl > 0)
+                (void)cache_put(x->cache, key, outcome_status(r), out->data, out->len,
+                                now_ms() + (int64_t)ttl * 1000);
+}
+
+/*
+ * After an expired answer went out because the directory could not
+ * answer within the caller's time: the lookup again, to the end
+ * of its own limits, as any lookup runs.  Its answer refreshes the cache;
+ * a directory that does not answer at all is found so (dir.h: taken for
+ * down), and the next expired answers go out at once instead of each
+ * waiting for the caller's time.
+ */
+static void refresh(struct client *cl, const struct proto_msg *req, const char *key, lookup_fn fn)
+{
+        struct bbuf out = { 0 };
+        int r;
+
+        dir_caller_set(0, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+        r = fn(&cl->ctx->acct, req, &out);
+        if (r == 0 || r == OUT_NOTFOUND)
+                cache_answer(cl->ctx, key, r, &out);
+        free(out.data);
+}
+
 static int serve(struct client *cl, const struct proto_msg *req, const char *prefix, lookup_fn fn)
 {
         struct daemon_ctx *x = cl->ctx;
         char key[SESAME_MAIL_MAX + 16];
-        _cleanup_free_ uint8_t *cached = NULL;
-        size_t cached_len = 0;
-        uint32_t cached_st = 0;
-        bool fresh = false, have;
+        _cleanup_(cached_done) struct cached c = { 0 };
+        bool have, cut = false;
         struct bbuf out = { 0 };
         uint32_t st;
         int r;
 
         if (request_key(prefix, req, key, sizeof(key)) < 0)
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
-        have = cache_get(x->cache, key, now_ms(), &cached, &cached_len, &cached_st, &fresh) == 0;
-        if (have && fresh)
-                goto send_cached;
-        /* what the cache cannot answer costs directory work: metered */
-        if (!rate_take(cl->cred.uid, x->conf->rate_limit, x->conf->rate_burst, now_ms())) {
-                log_over_rate(cl, key);
-                if (have)
-                        goto send_cached;
-                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
-        }
+        r = cache_first(cl, key, &c);
+        if (r != ASK_DIRECTORY)
+                return r == SEND_CACHED ? send_cached(cl, &c) : client_end(cl, SESAME_ST_UNAVAIL, NULL);
+        have = c.have;
 
+        /* with an expired answer to fall back on, the directory gets no
+         * more than the caller's time: the answer must go out before
+         * the caller gives up (a directory that has stopped answering
+         * would take its time limits, seconds) */
+        if (have && cl->deadline > 0)
+                dir_deadline_set(cl->deadline);
         r = fn(&x->acct, req, &out);
+        if (have && cl->deadline > 0) {
+                /* (failing fast, the refresh costs nothing either) */
+                cut = r == OUT_UNAVAIL;
+                dir_deadline_set(0);
+        }
         st = outcome_status(r);
         /* authoritative answers are cached, whatever fails is not */
         if (r == 0 || r == OUT_NOTFOUND) {
-                uint32_t ttl = r == 0 ? x->conf->cache_ttl : x->conf->negative_ttl;
-                if (ttl > 0)
-                        (void)cache_put(x->cache, key, st, out.data, out.len, now_ms() + (int64_t)ttl * 1000);
+                cache_answer(x, key, r, &out);
                 r = r == 0 ? client_send(cl, out.data, out.len) : 0;
                 free(out.data);
                 return r < 0 ? r : client_end(cl, st, NULL);
@@ -327,15 +389,134 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         free(out.data);
         if (have) {
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
-                goto send_cached;
+                r = send_cached(cl, &c);
+                if (r == 0 && cut)
+                        refresh(cl, req, key, fn);
+                return r;
         }
         if (st == SESAME_ST_UNAVAIL)
                 log_unavail(cl, key, r);
         return client_end(cl, st, NULL);
+}
 
-send_cached:
-        r = cached_st == SESAME_ST_OK ? client_send(cl, cached, cached_len) : 0;
-        return r < 0 ? r : client_end(cl, cached_st, NULL);
+/* ------------------------------------------------------------ enumeration */
+
+/*
+ * An enumeration is streamed: the entries of each page the directory
+ * returns are encoded and sent before the next page is asked for, so the
+ * first entries leave at once and sesamed holds about one page, however
+ * large the directory.  A failure after entries have been sent can only
+ * be told in the END (not OK): the client has handed them out already,
+ * and libnss_sesame ends the enumeration with an error.
+ *
+ * The answer is cached, as one entry, only when it came in a single page
+ * (at most page_size entries): then what the cache keeps is bounded by
+ * configuration, and a small directory's enumeration is still answered
+ * while the directory is down.  A larger one is read from the directory
+ * every time: caching it would hold the whole directory in memory.
+ */
+struct stream {
+        struct client *cl;
+        struct bbuf out; /* encoded, not yet sent; and while @keep, all of it */
+        size_t sent;     /* of out.len */
+        size_t pages;
+        bool keep;       /* one page so far: out holds the whole answer */
+        int send_error;  /* the client could not be written to */
+};
+
+/* Frames wait for the end of their page, or until this much is pending
+ * (a page of large groups). */
+#define STREAM_FLUSH_BYTES (64 * 1024)
+
+static int stream_flush(struct stream *s)
+{
+        int r = client_send(s->cl, s->out.data + s->sent, s->out.len - s->sent);
+
+        if (r < 0)
+                return s->send_error = r;
+        s->sent = s->out.len;
+        if (!s->keep)
+                s->out.len = s->sent = 0;
+        return 0;
+}
+
+static int stream_more(struct stream *s)
+{
+        return s->out.len - s->sent >= STREAM_FLUSH_BYTES ? stream_flush(s) : 0;
+}
+
+static int stream_page(void *userdata)
+{
+        struct stream *s = userdata;
+
+        if (++s->pages > 1)
+                s->keep = false;
+        return stream_flush(s);
+}
+
+static int stream_passwd(const struct pwrec *p, void *userdata)
+{
+        struct stream *s = userdata;
+        int r = encode_passwd(p, &s->out);
+
+        return r < 0 ? r : stream_more(s);
+}
+
+static int stream_group(const struct grrec *g, void *userdata)
+{
+        struct stream *s = userdata;
+        int r = encode_group(g, &s->out);
+
+        return r < 0 ? r : stream_more(s);
+}
+
+static int enum_users(struct accounts *a, struct stream *s)
+{
+        return acct_user_enum(a, stream_passwd, stream_page, s);
+}
+
+static int enum_groups(struct accounts *a, struct stream *s)
+{
+        return acct_group_enum(a, stream_group, stream_page, s);
+}
+
+static int serve_enum(struct client *cl, const char *key, int (*run)(struct accounts *a, struct stream *s))
+{
+        struct daemon_ctx *x = cl->ctx;
+        _cleanup_(cached_done) struct cached c = { 0 };
+        struct stream s = { .cl = cl, .keep = true };
+        int r;
+
+        if (!x->conf->enumerate)
+                return client_end(cl, SESAME_ST_OK, NULL);
+        r = cache_first(cl, key, &c);
+        if (r != ASK_DIRECTORY)
+                return r == SEND_CACHED ? send_cached(cl, &c) : client_end(cl, SESAME_ST_UNAVAIL, NULL);
+
+        r = run(&x->acct, &s);
+        if (r == 0)
+                r = stream_flush(&s);
+        if (s.send_error) {
+                free(s.out.data);
+                return s.send_error; /* the client is gone: close */
+        }
+        if (r == 0) {
+                if (s.keep && x->conf->cache_ttl > 0)
+                        (void)cache_put(x->cache, key, SESAME_ST_OK, s.out.data, s.out.len,
+                                        now_ms() + (int64_t)x->conf->cache_ttl * 1000);
+                free(s.out.data);
+                return client_end(cl, SESAME_ST_OK, NULL);
+        }
+        free(s.out.data);
+        if (c.have && s.pages == 0 && s.sent == 0) {
+                log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
+                return send_cached(cl, &c);
+        }
+        if (outcome_status(r) == SESAME_ST_UNAVAIL)
+                log_unavail(cl, key, r);
+        /* entries may have been sent: this END tells the client that
+         * they are not the whole list */
+        return client_end(cl, outcome_status(r), NULL);
 }
 
 int handle_passwd_byname(struct call *c)
@@ -352,7 +533,7 @@ int handle_passwd_bymail(struct call *c)
 }
 int handle_passwd_enum(struct call *c)
 {
-        return serve(c->cl, c->req, "pe", lookup_pw_enum);
+        return serve_enum(c->cl, "pe:", enum_users);
 }
 int handle_group_byname(struct call *c)
 {
@@ -364,7 +545,7 @@ int handle_group_bygid(struct call *c)
 }
 int handle_group_enum(struct call *c)
 {
-        return serve(c->cl, c->req, "ge", lookup_gr_enum);
+        return serve_enum(c->cl, "ge:", enum_groups);
 }
 int handle_initgroups(struct call *c)
 {

@@ -24,6 +24,13 @@
  *                                 come after the threads: see there)
  *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes; fails
  *                                 if it finds USER
+ *   nss-probe enum passwd|group   the whole enumeration through glibc, each
+ *                                 entry as getent prints it; on stderr how
+ *                                 it ended (the errno of the last call),
+ *                                 how many, and the milliseconds to the
+ *                                 first entry and to the end.  Exit status
+ *                                 3 when it ended with an error: getent
+ *                                 cannot tell that from the end of the list
  *   nss-probe module LIB ...      LIB (libnss_sesame.so.2) itself, dlopen()ed:
  *                                 nss-module.c
  *
@@ -32,6 +39,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <pwd.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -273,6 +281,53 @@ static int probe_absent_ms(const char *user)
         return pwp ? fail("found a user that should not resolve") : 0;
 }
 
+static long ms_since(const struct timespec *a)
+{
+        struct timespec b;
+
+        (void)clock_gettime(CLOCK_MONOTONIC, &b);
+        return (long)((b.tv_sec - a->tv_sec) * 1000 + (b.tv_nsec - a->tv_nsec) / 1000000);
+}
+
+static int probe_enum(const char *db)
+{
+        bool pw = strcmp(db, "passwd") == 0;
+        struct timespec t0;
+        long n = 0, first = -1;
+        int err;
+
+        if (!pw && strcmp(db, "group") != 0)
+                return fail("enum: passwd or group");
+        (void)clock_gettime(CLOCK_MONOTONIC, &t0);
+        pw ? setpwent() : setgrent();
+        for (;;) {
+                errno = 0;
+                if (pw) {
+                        struct passwd *p = getpwent();
+                        err = errno;
+                        if (!p)
+                                break;
+                        printf("%s:%s:%u:%u:%s:%s:%s\n", p->pw_name, p->pw_passwd, (unsigned)p->pw_uid,
+                               (unsigned)p->pw_gid, p->pw_gecos, p->pw_dir, p->pw_shell);
+                } else {
+                        struct group *g = getgrent();
+                        err = errno;
+                        if (!g)
+                                break;
+                        printf("%s:%s:%u:", g->gr_name, g->gr_passwd, (unsigned)g->gr_gid);
+                        for (char **m = g->gr_mem; *m; m++)
+                                printf("%s%s", m == g->gr_mem ? "" : ",", *m);
+                        printf("\n");
+                }
+                if (n++ == 0)
+                        first = ms_since(&t0);
+        }
+        pw ? endpwent() : endgrent();
+        fprintf(stderr, "%s: %ld entries; first after %ld ms, all after %ld ms; ended: %s\n", db, n, first,
+                ms_since(&t0), err == 0 || err == ENOENT ? "complete" : strerror(err));
+        return err == 0 || err == ENOENT ? 0 : 3;
+}
+
 int main(int argc, char **argv)
 {
         if (argc == 3 && strcmp(argv[1], "erange") == 0)
@@ -285,9 +340,11 @@ int main(int argc, char **argv)
                 return probe_fork_enum();
         if (argc == 3 && strcmp(argv[1], "absent-ms") == 0)
                 return probe_absent_ms(argv[2]);
+        if (argc == 3 && strcmp(argv[1], "enum") == 0)
+                return probe_enum(argv[2]);
         if (argc >= 3 && strcmp(argv[1], "module") == 0)
                 return probe_module(argc - 2, argv + 2);
-        fprintf(stderr, "usage: nss-probe erange GROUP | threads USER N | fork-enum | absent-ms USER\n"
+        fprintf(stderr, "usage: nss-probe erange GROUP | threads USER N | fork-enum | absent-ms USER | enum DB\n"
                         "       nss-probe module LIB ... (nss-module.c)\n");
         return 2;
 }
