@@ -28,6 +28,8 @@ packages=(
         # real browser (tests/browser: playwright-core from npm drives
         # Debian's chromium; node 18 of Debian 12 is enough)
         curl python3-aiosmtpd chromium nodejs
+        # the German pages' test makes de_DE.UTF-8 with localedef
+        locales
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "lang.h"
 #include "log.h"
 #include "macro.h"
 #include "pages.h"
@@ -68,6 +69,8 @@ static void add_headers(struct MHD_Response *r)
         (void)MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
         (void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
         (void)MHD_add_response_header(r, "Cache-Control", "no-store");
+        /* the page's language follows Accept-Language (lang.h) */
+        (void)MHD_add_response_header(r, "Vary", "Accept-Language");
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *type, const char *data,
@@ -288,6 +291,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
         (void)cls;
         (void)version;
+        /* this connection's thread speaks the visitor's language */
+        lang_use(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
                 if (*upload_size)
                         return MHD_NO;
