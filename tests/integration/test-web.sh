@@ -40,8 +40,9 @@ token_of() { sed -n 's/^Link: .*?token=//p' <<<"$1"; }
 # binds USER PASSWORD: ldapwhoami as the user succeeds
 binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2" >/dev/null 2>&1; }
 # wait_spooled N: until N messages are there (the request is answered
-# before the mail is written), at most 5 s
-wait_spooled() { wait_for 5 test "$(spooled)" -ge "$1"; }
+# before the mail is written), at most 5 s; counted again on every try
+spooled_ge() { [ "$(spooled)" -ge "$1" ]; }
+wait_spooled() { wait_for 5 spooled_ge "$1"; }
 rc_of() { "$@" >/dev/null 2>&1; echo $?; }
 
 # --- who may ask ---------------------------------------------------------------
