@@ -159,6 +159,8 @@ static const struct conf_key keys[] = {
         NUM("web", "rate_window", CT_SECONDS, web_rate_window, "900", 1, 86400),
         NUM("web", "rate_per_address", CT_U32, web_rate_per_address, "20", 1, 100000),
         NUM("web", "rate_per_account", CT_U32, web_rate_per_account, "3", 1, 1000),
+        STR("web", "tls_cert", CT_PATH, web_tls_cert, NULL, CF_EMPTY_OK),
+        STR("web", "tls_key", CT_PATH, web_tls_key, NULL, CF_EMPTY_OK),
 
         STR("mail", "spool_dir", CT_PATH, mail_spool_dir, "/var/spool/sesame", 0),
         STR("mail", "smtp_url", CT_SMTP_URL, mail_smtp_url, "smtp://localhost", 0),

@@ -130,6 +130,8 @@ struct sesame_conf {
         uint32_t web_rate_window;      /* seconds the rate limits count over, default 900 */
         uint32_t web_rate_per_address; /* form posts per client address in the window, default 20 */
         uint32_t web_rate_per_account; /* link mails asked per login name in the window, default 3 */
+        char *web_tls_cert; /* PEM certificate (chain) sesame-web serves HTTPS with; NULL: plain HTTP */
+        char *web_tls_key;  /* its private key, a root-only file (read as root at start); both or neither */
 
         /* [mail] */
         char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */

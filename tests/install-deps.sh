@@ -26,13 +26,20 @@ packages=(
         nftables
         # the Debian packages and their install test (tests/install)
         debhelper dpkg-dev lintian
-        # sesame-web's tests: an HTTP client and a real SMTP server
-        curl python3-aiosmtpd
+        # sesame-web's tests: an HTTP client and a real SMTP server; a
+        # real browser (tests/browser: playwright-core from npm drives
+        # Debian's chromium; node 18 of Debian 12 is enough)
+        curl python3-aiosmtpd chromium nodejs
+        # the German pages' test makes de_DE.UTF-8 with localedef
+        locales
 )
 missing=()
 for p in "${packages[@]}"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# Debian's npm, unless the node that is there brought its own (a nodejs
+# from elsewhere ships npm inside it and conflicts with Debian's)
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
         apt-get update -q
         apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -17,6 +17,10 @@
  * Every answer carries a Content-Security-Policy without external
  * sources, X-Frame-Options DENY, Referrer-Policy no-referrer, nosniff and
  * Cache-Control no-store.  No link is built from the request.
+ *
+ * With [web] tls_cert and tls_key the same routes are served over HTTPS
+ * (libmicrohttpd with GnuTLS); without them, plain HTTP for a TLS reverse
+ * proxy in front.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -30,16 +34,24 @@
 
 #include "conf.h"
 #include "http.h"
+#include "lang.h"
 #include "log.h"
 #include "macro.h"
 #include "pages.h"
+#include "safefile.h"
 #include "web.h"
 
 
 #define _(s) gettext(s)
 #define CSRF_COOKIE "sesame_csrf"
+/* a certificate chain of a few certificates; one private key */
+#define TLS_CERT_MAX 65536
+#define TLS_KEY_MAX 16384
 
 static const struct sesame_conf *conf;
+/* PEM, NUL-terminated, from http_tls_load() to http_start() */
+static char *tls_cert, *tls_key;
+static size_t tls_key_len;
 
 /* One request being read: its body, bounded. */
 struct req {
@@ -57,6 +69,8 @@ static void add_headers(struct MHD_Response *r)
         (void)MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
         (void)MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
         (void)MHD_add_response_header(r, "Cache-Control", "no-store");
+        /* the page's language follows Accept-Language (lang.h) */
+        (void)MHD_add_response_header(r, "Vary", "Accept-Language");
 }
 
 static enum MHD_Result send_buf(struct MHD_Connection *conn, unsigned status, const char *type, const char *data,
@@ -277,6 +291,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
         (void)cls;
         (void)version;
+        /* this connection's thread speaks the visitor's language */
+        lang_use(MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
         if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) {
                 if (*upload_size)
                         return MHD_NO;
@@ -318,19 +334,62 @@ static void on_done(void *cls, struct MHD_Connection *conn, void **con_cls, enum
         }
 }
 
+int http_tls_load(const struct sesame_conf *c)
+{
+        char err[512];
+        size_t len;
+        int r;
+
+        if (!c->web_tls_cert && !c->web_tls_key)
+                return 0;
+        if (!c->web_tls_cert || !c->web_tls_key)
+                return log_error("[web] %s is set but %s is not: HTTPS needs both, plain HTTP neither",
+                                 c->web_tls_cert ? "tls_cert" : "tls_key", c->web_tls_cert ? "tls_key" : "tls_cert"),
+                       -EINVAL;
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+                return log_error("[web] tls_cert: this libmicrohttpd was built without TLS"), -EINVAL;
+        r = safefile_read_alloc(c->web_tls_cert, SAFEFILE_CONFIG, TLS_CERT_MAX, &tls_cert, &len, err, sizeof(err));
+        if (r < 0)
+                return log_error("[web] tls_cert: %s", err), r;
+        r = safefile_read_alloc(c->web_tls_key, SAFEFILE_SECRET, TLS_KEY_MAX, &tls_key, &tls_key_len, err,
+                                sizeof(err));
+        if (r < 0)
+                return log_error("[web] tls_key: %s", err), r;
+        return 0;
+}
+
+/* The key leaves this process's heap once GnuTLS has parsed it. */
+static void tls_forget(void)
+{
+        if (tls_key)
+                erase(tls_key, tls_key_len);
+        free(tls_key);
+        free(tls_cert);
+        tls_key = tls_cert = NULL;
+}
+
 struct MHD_Daemon *http_start(const struct sesame_conf *c, int fd)
 {
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
         struct MHD_Daemon *d;
 
         conf = c;
-        d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG,
-                             0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
+        if (tls_cert)
+                flags |= MHD_USE_TLS;
+        /* MHD_OPTION_HTTPS_MEM_* are ignored without MHD_USE_TLS: NULL then */
+        d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
                              MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
                              (unsigned)WEB_CONN_TIMEOUT, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONNS_MAX, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                             (unsigned)WEB_CONNS_PER_IP, MHD_OPTION_END);
-        if (!d)
+                             (unsigned)WEB_CONNS_PER_IP, tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+                             tls_cert, MHD_OPTION_HTTPS_MEM_KEY, tls_key, MHD_OPTION_END);
+        if (!d && tls_cert)
+                log_error("the HTTPS server did not start: are [web] tls_cert = %s and tls_key = %s a PEM "
+                          "certificate and its private key?",
+                          c->web_tls_cert, c->web_tls_key);
+        else if (!d)
                 log_error("the HTTP server did not start");
+        tls_forget();
         return d;
 }
 

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,28 @@ static void buf_free(struct buf *b)
         *b = (struct buf){ 0 };
 }
 
+/* The language of the mails: sesame-web's own LC_MESSAGES (its LANG), as
+ * the template subdirectories tried first: "de_DE.UTF-8" -> "de_DE", "de".
+ * Not the visitor's: sesamed writes the mail, and "password changed" may
+ * follow a passwd with no visitor at all. */
+static char mail_lang[2][16];
+
+static void mail_lang_init(void)
+{
+        const char *l = setlocale(LC_MESSAGES, NULL);
+        size_t n;
+
+        if (!l || strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0 || strncmp(l, "C.", 2) == 0 || strchr(l, '/'))
+                return;
+        n = strcspn(l, ".@");
+        if (n == 0 || n >= sizeof(mail_lang[0]))
+                return;
+        memcpy(mail_lang[0], l, n);
+        n = strcspn(mail_lang[0], "_");
+        if (mail_lang[0][n])
+                memcpy(mail_lang[1], l, n);
+}
+
 static bool address_ok(const char *a);
 
 int mailer_init(const struct sesame_conf *c)
@@ -98,6 +121,7 @@ int mailer_init(const struct sesame_conf *c)
         int r;
 
         conf = c;
+        mail_lang_init();
         if (!address_ok(c->mail_from))
                 return log_error("[mail] from = %s: not a plain address (user@domain)", c->mail_from), -EINVAL;
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
@@ -208,26 +232,45 @@ static int parse_spool(const char *text, struct msg *m)
 
 /* ------------------------------------------------------------ rendering */
 
+/* @path, when there: malloc'd into *@ret (NULL when it cannot be read or
+ * is not UTF-8: logged).  false when there is no such file. */
+static bool template_try(const char *path, char **ret)
+{
+        char *text = NULL, err[512] = "not UTF-8 text";
+        size_t len = 0;
+
+        *ret = NULL;
+        if (access(path, F_OK) < 0)
+                return false;
+        if (safefile_read_alloc(path, SAFEFILE_CONFIG, TEMPLATE_MAX, &text, &len, err, sizeof(err)) == 0 &&
+            utf8_valid((const uint8_t *)text, len) && strlen(text) == len)
+                *ret = text;
+        else {
+                log_error("%s: %s", path, err);
+                free(text);
+        }
+        return true;
+}
+
 /* The template @name.@ext: [mail] template_dir first, then the shipped
- * one.  malloc'd, NULL when neither can be read (logged). */
+ * one; in each, the mail language's subdirectories first.  malloc'd, NULL
+ * when none can be read (logged). */
 static char *template_read(const char *name, const char *ext)
 {
         const char *dirs[] = { conf->mail_template_dir, SESAME_MAIL_TEMPLATES };
-        char path[4096];
+        char path[4096], *text;
 
         for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-                char *text = NULL;
-                size_t len = 0;
-                char err[512];
-
+                for (size_t j = 0; j < ELEMENTSOF(mail_lang); j++) {
+                        if (!mail_lang[j][0])
+                                continue;
+                        (void)snprintf(path, sizeof(path), "%s/%s/%s.%s", dirs[i], mail_lang[j], name, ext);
+                        if (template_try(path, &text) && text)
+                                return text;
+                }
                 (void)snprintf(path, sizeof(path), "%s/%s.%s", dirs[i], name, ext);
-                if (access(path, F_OK) < 0)
-                        continue;
-                if (safefile_read_alloc(path, SAFEFILE_CONFIG, TEMPLATE_MAX, &text, &len, err, sizeof(err)) == 0 &&
-                    utf8_valid((const uint8_t *)text, len) && strlen(text) == len)
+                if (template_try(path, &text) && text)
                         return text;
-                log_error("%s: %s", path, err);
-                free(text);
         }
         log_error("no template %s.%s in %s or %s", name, ext, conf->mail_template_dir, SESAME_MAIL_TEMPLATES);
         return NULL;

@@ -30,6 +30,7 @@
 #include "config.h"
 #include "conf.h"
 #include "http.h"
+#include "lang.h"
 #include "log.h"
 #include "mailer.h"
 #include "macro.h"
@@ -156,6 +157,8 @@ int main(int argc, char **argv)
         (void)setlocale(LC_ALL, "");
         (void)bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
         (void)textdomain(GETTEXT_PACKAGE);
+        /* the pages are UTF-8 whatever the locale of a request (lang.h) */
+        (void)bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
         log_open("sesame-web", fg, LOG_INFO);
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (load_conf(path, &c) < 0)
@@ -163,8 +166,9 @@ int main(int argc, char **argv)
         if (sodium_init() < 0)
                 return log_error("libsodium did not initialise"), EXIT_FAILURE;
         fd = listen_on(c->web_listen);
-        /* the SMTP password file is root's: read before the drop */
-        if (fd < 0 || mailer_init(c) < 0 || drop_privileges(c->web_user) < 0 || guard_init() < 0)
+        /* the SMTP password file and the TLS key are root's: read before the drop */
+        if (fd < 0 || mailer_init(c) < 0 || http_tls_load(c) < 0 || drop_privileges(c->web_user) < 0 ||
+            guard_init() < 0 || lang_init() < 0)
                 return EXIT_FAILURE;
         (void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
         /* the HTTP threads inherit the mask: only sigwait() sees these */
@@ -176,7 +180,8 @@ int main(int argc, char **argv)
         d = http_start(c, fd);
         if (!d || mailer_start() < 0)
                 return EXIT_FAILURE;
-        log_info("listening on %s (uid %u); links start with %s", c->web_listen, (unsigned)getuid(), c->web_base_url);
+        log_info("listening on %s (%s, uid %u); links start with %s", c->web_listen, c->web_tls_cert ? "HTTPS" : "HTTP",
+                 (unsigned)getuid(), c->web_base_url);
         do
                 (void)sigwait(&set, &sig);
         while (sig == SIGPIPE);

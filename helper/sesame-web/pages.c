@@ -69,7 +69,11 @@ static void esc(struct page *p, const char *s)
 static void head(struct page *p, const struct sesame_conf *c, unsigned status, const char *title)
 {
         p->status = status;
-        raw(p, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        raw(p, "<!DOCTYPE html>\n<html lang=\"");
+        /* TRANSLATORS: the language code of this translation (BCP 47:
+         * "de", "pt-BR"), for the pages' <html lang> */
+        esc(p, _("en"));
+        raw(p, "\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                "<link rel=\"stylesheet\" href=\"style.css\"><title>");
         esc(p, title);
