@@ -141,6 +141,9 @@ fake_stop() {
 trap 'fake_stop; harness_cleanup' EXIT
 # pam_conns: connections pam.sock has had (with or without a request)
 pam_conns() { grep -cE '^pam\.sock (request|nothing)' "$T/fake.log"; }
+# pam_conns_above N: more than N of them (counted anew at every try of
+# wait_for: "test $(pam_conns)" would count once)
+pam_conns_above() { [ "$(pam_conns)" -gt "$1" ]; }
 
 # stack_run EXPECT BOUND_MS ANSWERS SERVICE USER OPERATION...: pamtester
 # (pamtester_run) as one TAP line.  EXPECT "ok": it succeeds; "refused":
@@ -167,7 +170,7 @@ stack_run() {
                 [[ $(tail -n 1 <<<"$PAM_OUT") == *"pamtester: "* ]] || why="$why; no PAM error at the end"
                 [[ $(tail -n 1 <<<"$PAM_OUT") == *successfully* ]] && why="$why; it succeeded"
                 # the connection is logged once the stand-in has read it
-                [ "${STACK_ASKED:-yes}" = yes ] && ! wait_for 2 test "$(pam_conns)" -gt "$before" &&
+                [ "${STACK_ASKED:-yes}" = yes ] && ! wait_for 2 pam_conns_above "$before" &&
                         why="$why; pam_sesame never asked the stand-in"
         fi
         [ $((t1 - t0)) -le "$bound" ] || why="$why; took $((t1 - t0)) ms, bound $bound ms"
