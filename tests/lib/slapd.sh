@@ -77,7 +77,9 @@
 # readable by authenticated identities.
 #
 # Environment knobs: SLAPD_LOGLEVEL (slapd -d level, default "stats"; the
-# log is DIR/slapd.log), SLAPD_SIZELIMIT (default 500), SLAPD_FIXTURE_OPTS
+# log is DIR/slapd.log), SLAPD_SIZELIMIT (default 500), SLAPD_MAXSIZE (the
+# mdb map size in bytes, default 1 GiB: a limit, not an allocation),
+# SLAPD_FIXTURE_OPTS
 # (arguments for gen-fixture.py when no LDIF is given, e.g. --login for the
 # extra login-test accounts of fixture.md), SLAPD_ACL_FIRST (a file of
 # "access to" rules, written for dc=example,dc=com like acl-example.conf,
@@ -280,7 +282,7 @@ _slapd_have_ppolicy() {
 }
 
 _slapd_write_conf() {
-    local dir=$1 conf=$1/slapd.conf sizelimit=${SLAPD_SIZELIMIT:-500}
+    local dir=$1 conf=$1/slapd.conf sizelimit=${SLAPD_SIZELIMIT:-500} maxsize=${SLAPD_MAXSIZE:-1073741824}
     local ppload="" ppoverlay=""
     if _slapd_have_ppolicy; then
         ppload="moduleload ppolicy"
@@ -334,7 +336,7 @@ access to dn.base="" by * read
 access to dn.base="cn=Subschema" by * read
 
 database   mdb
-maxsize    1073741824
+maxsize    $maxsize
 suffix     "$_SLAPD_SUFFIX"
 rootdn     "$_SLAPD_ADMIN_DN"
 rootpw     $_SLAPD_ADMIN_PW
