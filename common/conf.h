@@ -128,6 +128,13 @@ struct sesame_conf {
         uint32_t web_rate_window;      /* seconds the rate limits count over, default 900 */
         uint32_t web_rate_per_address; /* form posts per client address in the window, default 20 */
         uint32_t web_rate_per_account; /* link mails asked per login name in the window, default 3 */
+        bool web_registration;         /* self-registration on sesame-web, default no */
+        char *web_register_uid_counter; /* DN of the sesameIdPool entry; required with registration */
+        uint32_t web_register_uid_min;  /* uid numbers handed out: min .. max, default 10000 */
+        uint32_t web_register_uid_max;  /* default 59999 */
+        uint32_t web_register_gid;      /* primary gid of a new account, default 100 (users) */
+        char *web_register_home;        /* home directory, "%u" is the user name; /home/%u */
+        char *web_register_shell;       /* login shell, default /bin/bash */
 
         /* [mail] */
         char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */

@@ -189,7 +189,7 @@ static int parse_spool(const char *text, struct msg *m)
                         return -EINVAL;
         }
         if (strcmp(m->tmpl, "reset") != 0 && strcmp(m->tmpl, "confirm") != 0 &&
-            strcmp(m->tmpl, "password-changed") != 0)
+            strcmp(m->tmpl, "password-changed") != 0 && strcmp(m->tmpl, "registered") != 0)
                 return -EINVAL;
         if (!address_ok(m->to) || !m->user[0] || (strcmp(m->tmpl, "password-changed") != 0 && !m->link[0]))
                 return -EINVAL;

@@ -16,10 +16,11 @@
  * A message is a few "Key: value" lines, the keys below, values of
  * printable characters only (UTF-8 allowed, no control character, so no
  * CR or LF can reach a header from here):
- *   Template: reset | confirm | password-changed
+ *   Template: reset | confirm | password-changed | registered
  *   To:       the address
  *   User:     the user name
- *   Link:     the link (reset, confirm), built from [web] base_url only
+ *   Link:     the link (reset, confirm; registered: the "forgot password"
+ *             page), built from [web] base_url only
  *   Expires:  epoch seconds the link dies (reset, confirm)
  *   Created:  epoch seconds
  * The file holds a live token until it is sent: mode 0600, owned by the

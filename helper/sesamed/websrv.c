@@ -67,8 +67,7 @@ static int find_login(struct daemon_ctx *x, const char *login, struct pwrec *pw)
         return acct_user_byname(&x->acct, login, pw);
 }
 
-/* Make a token for @pw/@st and spool the mail that carries it. */
-static int mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose)
+int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose)
 {
         const struct sesame_conf *conf = c->x->conf;
         bool reset = purpose == TOKEN_RESET;
@@ -131,7 +130,7 @@ static int request_link(struct call *c, uint8_t purpose)
                 goto out;
         }
         if (r == 0)
-                r = mail_link(c, &pw, &st, purpose);
+                r = web_mail_link(c, &pw, &st, purpose);
         if (r != 0)
                 log_error("%s requested for user %s: no mail: %s", what, pw.name, outcome_str(r));
         else

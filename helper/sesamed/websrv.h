@@ -7,6 +7,7 @@
 #ifndef SESAMED_WEBSRV_H
 #define SESAMED_WEBSRV_H
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct daemon_ctx;
@@ -22,5 +23,17 @@ struct daemon_ctx;
  * (then web.sock admits root alone).
  */
 uid_t web_peer_uid(const struct daemon_ctx *x);
+
+struct call;
+struct pwrec;
+struct acct_state;
+
+/**
+ * web_mail_link() - make a token of @purpose (TOKEN_RESET, TOKEN_CONFIRM)
+ * for the account @pw in the state @st, and spool the mail that carries
+ * its link to @pw's address.
+ * Return: 0, or what token_make() and spool_write() return.
+ */
+int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose);
 
 #endif
