@@ -205,20 +205,23 @@ static int mail_confirmation(struct call *c, const char *dn, const char *name, c
 static void mail_taken(struct call *c, const char *name, const char *mail, const char *owner)
 {
         const struct sesame_conf *conf = c->x->conf;
-        char link[SESAME_TEXT_MAX];
+        char link[SESAME_TEXT_MAX], q[80];
         int r;
 
         (void)snprintf(link, sizeof(link), "%s/forgot", conf->web_base_url);
         r = spool_write(conf, web_peer_uid(c->x),
                         &(struct spool_msg){ .tmpl = "registered", .to = mail, .user = owner, .link = link });
+        /* (@name has the shape register_name_ok() allows; @owner is
+         * the directory's) */
+        (void)str_quote(owner, strlen(owner), q, sizeof(q));
         if (r != 0)
                 log_error("registration of user %s: the address is user %s's; the mail saying so could not be "
                           "spooled: %s",
-                          name, owner, outcome_str(r));
+                          name, q, outcome_str(r));
         else
                 log_notice("registration of user %s refused: the address is user %s's already; a mail says so to "
                            "the address",
-                           name, owner);
+                           name, q);
 }
 
 /* Steps 1-4 of the top comment, after the visitor's OK. */
@@ -397,7 +400,11 @@ int handle_purge_pending(struct call *c)
                 int d = dir_delete(c->x->dir, l.dn[i]);
 
                 if (d == 0) {
-                        log_notice("pending account %s (never confirmed) deleted", l.name[i] ? l.name[i] : l.dn[i]);
+                        const char *who = l.name[i] ? l.name[i] : l.dn[i];
+                        char q[80];
+
+                        log_notice("pending account %s (never confirmed) deleted",
+                                   str_quote(who, strlen(who), q, sizeof(q)));
                         deleted++;
                 } else if (d != OUT_NOTFOUND && first == 0)
                         first = d; /* logged by dir_delete(); the others are tried all the same */

@@ -273,7 +273,7 @@ check "purge-pending 0: the $N pending ones are deleted" "pending accounts older
 check "... none is left" 0 "$(count_reg)"
 ok "... the confirmed account stays" exists newbie
 ok "... and so does everybody else" exists alice
-ok "... each deletion is logged" grep -q "pending account reg01 (never confirmed) deleted" "$T/sesamed.log"
+ok "... each deletion is logged" grep -q "pending account 'reg01' (never confirmed) deleted" "$T/sesamed.log"
 
 ok "no sanitizer report in sesame-web's log" no_sanitizer_report "$T/sesame-web.log"
 ok "no sanitizer report in sesamed's log" no_sanitizer_report "$T/sesamed.log"
