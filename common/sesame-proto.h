@@ -361,6 +361,8 @@
 /* a lock or the last TOTP step lies further ahead than any right clock
  * could have written it (ignored by the login rules) */
 #define SESAME_UF_CLOCK_AHEAD    (1u << 7)
+/* self-registered, the address not confirmed yet (objectClass sesamePending) */
+#define SESAME_UF_PENDING        (1u << 8)
 
 /* Codec errors: positive; system errors are reported as -errno. */
 #define SESAME_E_TRUNCATED     1

@@ -200,7 +200,10 @@ ok "... with a message that says why" grep -q "not active yet" "$T/pam.out"
 pam_expect "... and the account phase refuses it" "$PAM_TEXT_PERM_DENIED" "" reg newbie acct_mgmt
 check "... on pam.sock: REFUSED, reason PENDING" "REASON=PENDING" \
         "$("$PYTHON3" -B "$HARNESS_LIB/rawclient.py" --socket /run/sesame/pam.sock account newbie | grep REASON)"
-ok "... logged as a refusal" grep -q "pending" "$T/sesamed.log"
+ok "... logged as a refusal" grep -q "USER=newbie SERVICE=reg REASON=pending" "$T/sesamed.log"
+check "sesamectl user show says it is pending" "true yes" \
+        "$(sesamectl_run --json user show newbie | "$PYTHON3" -c 'import json, sys; print(str(json.load(sys.stdin)["pending"]).lower())') \
+$(sesamectl_run user show newbie | grep -q '^ *pending: *yes' && echo yes)"
 
 check "the link opens" 200 "$(fetch "/confirm${LINK#"$BASE"/confirm}")"
 check "the button confirms" "200 yes" \
@@ -208,6 +211,8 @@ check "the button confirms" "200 yes" \
                 --data-urlencode step=open) $(grep -q 'Address confirmed' "$T/b" && echo yes)"
 check "... sesamePending is gone" "" "$(attr newbie objectClass | grep -x sesamePending)"
 ok "... the address is confirmed" test -n "$(attr newbie sesameEmailConfirmed)"
+check "... and sesamectl user show no longer says pending" false \
+        "$(sesamectl_run --json user show newbie | "$PYTHON3" -c 'import json, sys; print(str(json.load(sys.stdin)["pending"]).lower())')"
 fetch "/confirm${LINK#"$BASE"/confirm}" >/dev/null
 check "the link again: 400" 400 \
         "$(fetch /confirm --data-urlencode "csrf=$(csrf_field)" --data-urlencode "token=${LINK#*token=}" \
