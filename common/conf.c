@@ -161,6 +161,13 @@ static const struct conf_key keys[] = {
         NUM("web", "rate_per_account", CT_U32, web_rate_per_account, "3", 1, 1000),
         STR("web", "tls_cert", CT_PATH, web_tls_cert, NULL, CF_EMPTY_OK),
         STR("web", "tls_key", CT_PATH, web_tls_key, NULL, CF_EMPTY_OK),
+        STR("web", "registration", CT_BOOL, web_registration, "no", 0),
+        STR("web", "register_uid_counter", CT_STRING, web_register_uid_counter, NULL, CF_EMPTY_OK),
+        NUM("web", "register_uid_min", CT_U32, web_register_uid_min, "10000", 1, UINT32_MAX - 1),
+        NUM("web", "register_uid_max", CT_U32, web_register_uid_max, "59999", 1, UINT32_MAX - 1),
+        NUM("web", "register_gid", CT_U32, web_register_gid, "100", 1, UINT32_MAX - 1),
+        STR("web", "register_home", CT_PATH, web_register_home, "/home/%u", 0),
+        STR("web", "register_shell", CT_PATH, web_register_shell, "/bin/bash", 0),
 
         STR("mail", "spool_dir", CT_PATH, mail_spool_dir, "/var/spool/sesame", 0),
         STR("mail", "smtp_url", CT_SMTP_URL, mail_smtp_url, "smtp://localhost", 0),
@@ -684,6 +691,31 @@ static int base_default(const char *name, char **field, const char *base, char *
         return 0;
 }
 
+/* [web] registration needs a counter and a range of uids that NSS
+ * serves; the home pattern may hold "%u" (the user name) and no other
+ * '%'. */
+static int check_registration(struct parser *p)
+{
+        const struct sesame_conf *c = p->c;
+        const char *h;
+
+        for (h = strchr(c->web_register_home, '%'); h; h = strchr(h + 2, '%'))
+                if (h[1] != 'u')
+                        return errf(p->err, p->errsize, -EINVAL,
+                                    "%s: web.register_home: only %%u (the user name) may follow a '%%'", p->name);
+        if (!c->web_registration)
+                return 0;
+        if (!c->web_register_uid_counter)
+                return errf(p->err, p->errsize, -EINVAL,
+                            "%s: web.register_uid_counter: required when web.registration is on", p->name);
+        if (c->web_register_uid_min > c->web_register_uid_max || c->web_register_uid_min < c->min_uid)
+                return errf(p->err, p->errsize, -EINVAL,
+                            "%s: web.register_uid_min: must be at least nss.min_uid and at most "
+                            "web.register_uid_max",
+                            p->name);
+        return 0;
+}
+
 /* After the last line: required keys, keys that need each other, defaults
  * that depend on other keys. */
 static int finish(struct parser *p)
@@ -701,6 +733,9 @@ static int finish(struct parser *p)
         if (c->bindpw_file && !c->binddn)
                 return errf(p->err, p->errsize, -EINVAL,
                             "%s: ldap.binddn: required when ldap.bindpw_file is set", p->name);
+        r = check_registration(p);
+        if (r < 0)
+                return r;
         r = base_default(p->name, &c->user_base, c->base, p->err, p->errsize);
         if (r < 0)
                 return r;

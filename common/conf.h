@@ -132,6 +132,13 @@ struct sesame_conf {
         uint32_t web_rate_per_account; /* link mails asked per login name in the window, default 3 */
         char *web_tls_cert; /* PEM certificate (chain) sesame-web serves HTTPS with; NULL: plain HTTP */
         char *web_tls_key;  /* its private key, a root-only file (read as root at start); both or neither */
+        bool web_registration;         /* self-registration on sesame-web, default no */
+        char *web_register_uid_counter; /* DN of the sesameIdPool entry; required with registration */
+        uint32_t web_register_uid_min;  /* uid numbers handed out: min .. max, default 10000 */
+        uint32_t web_register_uid_max;  /* default 59999 */
+        uint32_t web_register_gid;      /* primary gid of a new account, default 100 (users) */
+        char *web_register_home;        /* home directory, "%u" is the user name; /home/%u */
+        char *web_register_shell;       /* login shell, default /bin/bash */
 
         /* [mail] */
         char *mail_spool_dir; /* sesamed writes mails here, sesame-web sends them; /var/spool/sesame */

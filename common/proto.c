@@ -67,6 +67,7 @@ static const struct tag_info tag_table[SESAME_F__MAX + 1] = {
         [SESAME_F_RECOVERY_LEFT] = { T_U32, 4 },
         [SESAME_F_DEADLINE_MS] = { T_U32, 4 },
         [SESAME_F_TOKEN] = { T_STR, SESAME_TOKEN_MAX },
+        [SESAME_F_AGE] = { T_U32, 4 },
 };
 
 /* The duplicate check keeps one bit per tag in a uint64_t. */
@@ -118,6 +119,7 @@ static const struct op_schema op_table[] = {
         { SESAME_REQ_CHECK, { [SESAME_F_LOGIN] = OPT, DEADLINE } },
         { SESAME_REQ_PASSWORD_SET, { [SESAME_F_LOGIN] = REQ, [SESAME_F_NEWPASSWORD] = REQ, DEADLINE } },
         { SESAME_REQ_CONFIRM_SEND, { [SESAME_F_LOGIN] = REQ, DEADLINE } },
+        { SESAME_REQ_PURGE_PENDING, { [SESAME_F_AGE] = REQ, DEADLINE } },
         { SESAME_REQ_AUTH,
           {
                   [SESAME_F_LOGIN] = REQ,
@@ -161,6 +163,9 @@ static const struct op_schema op_table[] = {
           { [SESAME_F_TOKEN] = REQ, [SESAME_F_NEWPASSWORD] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
         { SESAME_REQ_WEB_CONFIRM_REQUEST, { [SESAME_F_LOGIN] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
         { SESAME_REQ_WEB_CONFIRM_REDEEM, { [SESAME_F_TOKEN] = REQ, [SESAME_F_RHOST] = OPT, DEADLINE } },
+        { SESAME_REQ_WEB_REGISTER,
+          { [SESAME_F_LOGIN] = REQ, [SESAME_F_MAIL] = REQ, [SESAME_F_NEWPASSWORD] = REQ, [SESAME_F_RHOST] = OPT,
+            DEADLINE } },
         { SESAME_ANS_END,
           {
                   [SESAME_F_STATUS] = REQ,

@@ -148,6 +148,11 @@
  * SESAME_REQ_CONFIRM_SEND   LOGIN          -> END
  *     Spool a confirmation mail with a new link to the account's address.
  *     REFUSED with MESSAGE: no address, or it is confirmed already.
+ * SESAME_REQ_PURGE_PENDING  AGE            -> END
+ *     Delete the self-registered accounts still pending (objectClass
+ *     sesamePending) that were made AGE seconds ago or earlier; MESSAGE
+ *     "N deleted" (sesamed logs each by name).  Not OK when one could
+ *     not be deleted (the others are).
  *
  * Requests and answers (web.sock, for sesame-web)
  * ------------------------------------------------
@@ -173,7 +178,17 @@
  *     "Resend confirmation": always OK; a mail is spooled when the account
  *     exists, has an address and it is not confirmed yet.
  * SESAME_REQ_WEB_CONFIRM_REDEEM  TOKEN, RHOST?        -> END
- *     Mark the address confirmed.  REFUSED/TOKEN: not a live token.
+ *     Mark the address confirmed (and a self-registered account no
+ *     longer pending).  REFUSED/TOKEN: not a live token.
+ * SESAME_REQ_WEB_REGISTER  LOGIN, MAIL, NEWPASSWORD, RHOST?  -> END
+ *     Self-registration ([web] registration): LOGIN is the user name
+ *     asked for.  DENIED when registration is off.  REFUSED with REASON
+ *     NAME_INVALID or NAME_TAKEN, or MAIL_INVALID (the shape of the
+ *     address), BAD_PASSWORD with the rules in MESSAGE: nothing was made.
+ *     Otherwise OK, sent before the address is looked up: a new account
+ *     pending confirmation and a confirmation mail, or, when an entry
+ *     has that address already, no account and a mail to the address
+ *     saying so.  Either way the answer is the same.
  *
  * Answers
  * -------
@@ -238,6 +253,7 @@
 #define SESAME_REQ_CHECK          0x011c
 #define SESAME_REQ_PASSWORD_SET   0x011e
 #define SESAME_REQ_CONFIRM_SEND   0x0120
+#define SESAME_REQ_PURGE_PENDING  0x0122
 #define SESAME_REQ_AUTH          0x0200
 #define SESAME_REQ_ACCOUNT       0x0202
 #define SESAME_REQ_CHAUTHTOK     0x0204
@@ -247,6 +263,7 @@
 #define SESAME_REQ_WEB_RESET_REDEEM    0x0304
 #define SESAME_REQ_WEB_CONFIRM_REQUEST 0x0306
 #define SESAME_REQ_WEB_CONFIRM_REDEEM  0x0308
+#define SESAME_REQ_WEB_REGISTER        0x030a
 
 /* Answers: odd. */
 #define SESAME_ANS_END     0x0001
@@ -296,7 +313,8 @@
 #define SESAME_F_RECOVERY_LEFT 32 /* U32  unused recovery codes       */
 #define SESAME_F_DEADLINE_MS 33 /* U32    ms the client will still wait (any request) */
 #define SESAME_F_TOKEN   34 /* STR   128  a reset or confirmation token (secret) */
-#define SESAME_F__MAX    34
+#define SESAME_F_AGE     35 /* U32        seconds                     */
+#define SESAME_F__MAX    35
 
 #define SESAME_NAME_MAX 256
 #define SESAME_TEXT_MAX 1024
@@ -329,6 +347,10 @@
                                    * for another purpose (which one is not told) */
 #define SESAME_R_MUST_CHANGE    10 /* (ACCOUNT) the directory's policy wants a new password now (pwdReset) */
 #define SESAME_R_PASSWORD_EXPIRED 11 /* (AUTH, CHAUTHTOK) the right password, expired, no grace logins left */
+#define SESAME_R_PENDING       12 /* self-registered, the address not confirmed yet (objectClass sesamePending) */
+#define SESAME_R_NAME_INVALID  13 /* (WEB_REGISTER) not a user name that may be registered */
+#define SESAME_R_NAME_TAKEN    14 /* (WEB_REGISTER) an account (or a local one) has that name */
+#define SESAME_R_MAIL_INVALID  15 /* (WEB_REGISTER) not the shape of a mail address */
 
 /* TOTP_MODE values */
 #define SESAME_TOTP_OFF      0 /* no code is checked */
@@ -355,6 +377,8 @@
 /* a lock or the last TOTP step lies further ahead than any right clock
  * could have written it (ignored by the login rules) */
 #define SESAME_UF_CLOCK_AHEAD    (1u << 7)
+/* self-registered, the address not confirmed yet (objectClass sesamePending) */
+#define SESAME_UF_PENDING        (1u << 8)
 
 /* Codec errors: positive; system errors are reported as -errno. */
 #define SESAME_E_TRUNCATED     1

@@ -169,6 +169,7 @@ static const char *reason_name(uint32_t reason)
         case SESAME_R_CODE_NEEDED: return "verification code needed";
         case SESAME_R_MUST_CHANGE: return "must change the password";
         case SESAME_R_PASSWORD_EXPIRED: return "password expired";
+        case SESAME_R_PENDING: return "registration not confirmed";
         default: return "no reason given";
         }
 }
@@ -226,6 +227,10 @@ static void say_reason(const struct ctx *c, const struct call_end *a)
                 break;
         case SESAME_R_PASSWORD_EXPIRED:
                 msg = _("Your password has expired; ask an administrator to reset it.");
+                break;
+        case SESAME_R_PENDING:
+                msg = _("Your account is not active yet: open the link in the mail we sent to confirm your "
+                        "email address.");
                 break;
         default:
                 msg = a->message[0] ? a->message : _("Your account may not log in now.");

@@ -13,8 +13,8 @@
 #include "util.h"
 #include "web.h"
 
-uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, const char *newpw,
-                     const char *rhost, char *msg, size_t msgsize)
+static uint32_t ask(uint16_t opcode, const char *login, const char *mail, const char *token, const char *newpw,
+                    const char *rhost, char *msg, size_t msgsize, uint32_t *ret_reason)
 {
         uint8_t frame[SESAME_BUF_MAX];
         struct call c = CALL_INIT;
@@ -25,6 +25,8 @@ uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, cons
         proto_begin(&w, frame, sizeof(frame), opcode);
         if (login)
                 r = proto_put_str(&w, SESAME_F_LOGIN, login);
+        if (r == 0 && mail)
+                r = proto_put_str(&w, SESAME_F_MAIL, mail);
         if (r == 0 && token)
                 r = proto_put_str(&w, SESAME_F_TOKEN, token);
         if (r == 0 && newpw)
@@ -41,5 +43,19 @@ uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, cons
         }
         if (msg && msgsize)
                 (void)snprintf(msg, msgsize, "%s", end.message);
+        if (ret_reason)
+                *ret_reason = end.reason;
         return end.status;
+}
+
+uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, const char *newpw,
+                     const char *rhost, char *msg, size_t msgsize)
+{
+        return ask(opcode, login, NULL, token, newpw, rhost, msg, msgsize, NULL);
+}
+
+uint32_t ask_register(const char *name, const char *mail, const char *newpw, const char *rhost, char *msg,
+                      size_t msgsize, uint32_t *ret_reason)
+{
+        return ask(SESAME_REQ_WEB_REGISTER, name, mail, NULL, newpw, rhost, msg, msgsize, ret_reason);
 }

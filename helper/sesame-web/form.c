@@ -48,6 +48,7 @@ void form_parse(const char *body, size_t len, struct form *f)
         } fields[] = {
                 { "csrf", offsetof(struct form, csrf), sizeof(((struct form *)0)->csrf) },
                 { "login", offsetof(struct form, login), sizeof(((struct form *)0)->login) },
+                { "mail", offsetof(struct form, mail), sizeof(((struct form *)0)->mail) },
                 { "token", offsetof(struct form, token), sizeof(((struct form *)0)->token) },
                 { "password", offsetof(struct form, password), sizeof(((struct form *)0)->password) },
                 { "retype", offsetof(struct form, retype), sizeof(((struct form *)0)->retype) },

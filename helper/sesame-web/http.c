@@ -12,6 +12,8 @@
  *                     step=set: redeem T with the new password
  *   GET  /confirm?token=T, POST /confirm   the same for a confirmation
  *   GET  /resend, POST /resend   ask for a new confirmation mail
+ *   GET  /register, POST /register   self-registration (register.c), only
+ *                     with [web] registration: 404 otherwise
  *   GET  /style.css
  *
  * Every answer carries a Content-Security-Policy without external
@@ -127,7 +129,7 @@ static void client_addr(struct MHD_Connection *conn, char *out, size_t size)
                 (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out, size);
 }
 
-static bool rate_ok(const char *prefix, const char *what, uint32_t limit)
+bool rate_ok(const char *prefix, const char *what, uint32_t limit)
 {
         char key[SESAME_MAIL_MAX + 8];
         size_t o = (size_t)snprintf(key, sizeof(key), "%s", prefix);
@@ -169,6 +171,8 @@ static enum MHD_Result get(struct MHD_Connection *conn, const char *url)
         }
         if (strcmp(url, "/forgot") == 0)
                 page_forgot(&p, conf, csrf, NULL);
+        else if (strcmp(url, "/register") == 0 && conf->web_registration)
+                page_register(&p, conf, csrf, NULL, NULL, NULL);
         else if (strcmp(url, "/resend") == 0)
                 page_resend(&p, conf, csrf, NULL);
         else if (strcmp(url, "/reset") == 0 || strcmp(url, "/confirm") == 0) {
@@ -263,6 +267,11 @@ static enum MHD_Result post(struct MHD_Connection *conn, const char *url, struct
                                 ret = send_page(conn, &p, NULL);
                         }
                 }
+        } else if (strcmp(url, "/register") == 0 && conf->web_registration) {
+                char csrf[64];
+
+                register_post(conf, &f, addr, &p, csrf);
+                ret = send_page(conn, &p, csrf[0] ? csrf : NULL);
         } else if (strcmp(url, "/reset") == 0)
                 ret = post_reset(conn, &f, addr);
         else if (strcmp(url, "/confirm") == 0) {

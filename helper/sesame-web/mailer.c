@@ -185,6 +185,7 @@ static const struct {
 } spool_templates[] = {
         { "reset", true },           { "confirm", true },          { "password-changed", false },
         { "totp-enabled", false },   { "totp-disabled", false },   { "account-locked", false },
+        { "registered", true },
 };
 
 static int parse_spool(const char *text, struct msg *m)

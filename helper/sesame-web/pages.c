@@ -115,7 +115,10 @@ static void hidden(struct page *p, const char *name, const char *value)
         raw(p, "\">\n");
 }
 
-static void input(struct page *p, const char *name, const char *type, const char *label, const char *autocomplete)
+/* A field of the form; @value (NULL: none) keeps what the visitor typed
+ * after an error. */
+static void input_value(struct page *p, const char *name, const char *type, const char *label,
+                        const char *autocomplete, const char *value)
 {
         raw(p, "<label for=\"");
         raw(p, name);
@@ -129,7 +132,16 @@ static void input(struct page *p, const char *name, const char *type, const char
         raw(p, type);
         raw(p, "\" required autocomplete=\"");
         raw(p, autocomplete);
+        if (value) {
+                raw(p, "\" value=\"");
+                esc(p, value);
+        }
         raw(p, "\">\n");
+}
+
+static void input(struct page *p, const char *name, const char *type, const char *label, const char *autocomplete)
+{
+        input_value(p, name, type, label, autocomplete, NULL);
 }
 
 static void button(struct page *p, const char *label)
@@ -196,20 +208,26 @@ void page_continue(struct page *p, const struct sesame_conf *c, const char *acti
         foot(p);
 }
 
-void page_new_password(struct page *p, const struct sesame_conf *c, const char *token, const char *csrf,
-                       const char *error)
+/* The [password] rules, as a hint above a new password. */
+static void password_rules(struct page *p, const struct sesame_conf *c)
 {
         char rules[512];
 
-        head(p, c, error ? 400 : 200, _("Choose a new password"));
-        if (error)
-                para(p, "error", error);
         (void)snprintf(rules, sizeof(rules),
                        _("At least %u characters, from at least %u of: lower case, upper case, digits, other "
                          "characters.%s"),
                        c->pw_min_length, c->pw_min_classes,
                        c->pw_reject_username ? _(" It must not contain your user name.") : "");
         para(p, "hint", rules);
+}
+
+void page_new_password(struct page *p, const struct sesame_conf *c, const char *token, const char *csrf,
+                       const char *error)
+{
+        head(p, c, error ? 400 : 200, _("Choose a new password"));
+        if (error)
+                para(p, "error", error);
+        password_rules(p, c);
         form_open(p, "reset", csrf);
         hidden(p, "token", token);
         hidden(p, "step", "set");
@@ -230,5 +248,32 @@ void page_error(struct page *p, const struct sesame_conf *c, unsigned status, co
 {
         head(p, c, status, status == 429 ? _("Too many requests") : _("Something went wrong"));
         para(p, "error", text);
+        foot(p);
+}
+
+void page_register(struct page *p, const struct sesame_conf *c, const char *csrf, const char *error,
+                   const char *name, const char *mail)
+{
+        head(p, c, error ? 400 : 200, _("Create an account"));
+        if (error)
+                para(p, "error", error);
+        para(p, NULL, _("Choose a user name and a password, and give your email address. We send a link to it: "
+                        "the account works once you have opened the link."));
+        form_open(p, "register", csrf);
+        input_value(p, "login", "text", _("User name"), "username", name ? name : "");
+        para(p, "hint", _("Lower-case letters, digits, '_', '.' and '-', starting with a letter; at most 32."));
+        input_value(p, "mail", "email", _("Email address"), "email", mail ? mail : "");
+        password_rules(p, c);
+        input(p, "password", "password", _("Password"), "new-password");
+        input(p, "retype", "password", _("Password again"), "new-password");
+        button(p, _("Create the account"));
+        foot(p);
+}
+
+void page_register_sent(struct page *p, const struct sesame_conf *c)
+{
+        head(p, c, 200, _("Check your mail"));
+        para(p, NULL, _("We sent a mail to the address you gave. Open the link in it to finish: until then the "
+                        "account cannot be used. If no mail comes, check the address and try again."));
         foot(p);
 }

@@ -33,6 +33,12 @@ void page_continue(struct page *p, const struct sesame_conf *c, const char *acti
                    const char *csrf);
 void page_new_password(struct page *p, const struct sesame_conf *c, const char *token, const char *csrf,
                        const char *error);
+/* Self-registration ([web] registration): the form, with @name and @mail
+ * kept after an error; and the page after it, the same whatever became
+ * of the address. */
+void page_register(struct page *p, const struct sesame_conf *c, const char *csrf, const char *error,
+                   const char *name, const char *mail);
+void page_register_sent(struct page *p, const struct sesame_conf *c);
 void page_done(struct page *p, const struct sesame_conf *c, const char *title, const char *text);
 void page_error(struct page *p, const struct sesame_conf *c, unsigned status, const char *text);
 

@@ -34,6 +34,7 @@ struct sesame_conf;
 struct form {
         char csrf[64];
         char login[SESAME_MAIL_MAX + 1];
+        char mail[SESAME_MAIL_MAX + 1]; /* registration */
         char token[SESAME_TOKEN_MAX + 1];
         char password[SESAME_PASSWORD_MAX + 1]; /* secret: wiped */
         char retype[SESAME_PASSWORD_MAX + 1];   /* secret: wiped */
@@ -62,5 +63,14 @@ bool rate_hit(const struct sesame_conf *c, const char *key, uint32_t limit);
  * sesamed could not be asked), its message into @msg when non-NULL. */
 uint32_t ask_sesamed(uint16_t opcode, const char *login, const char *token, const char *newpw,
                      const char *rhost, char *msg, size_t msgsize);
+/* ... REGISTER with @name, @mail, @newpw; the END's reason in *@ret_reason. */
+uint32_t ask_register(const char *name, const char *mail, const char *newpw, const char *rhost, char *msg,
+                      size_t msgsize, uint32_t *ret_reason);
+
+struct page;
+/* register.c: POST /register into @p; @csrf gets a fresh CSRF value when
+ * @p holds the form again, else "". */
+void register_post(const struct sesame_conf *c, const struct form *f, const char *addr, struct page *p,
+                   char csrf[64]);
 
 #endif

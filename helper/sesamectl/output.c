@@ -60,6 +60,7 @@ static const char *reason_word(uint32_t r)
         case SESAME_R_CODE_NEEDED: return "code_needed";
         case SESAME_R_MUST_CHANGE: return "must_change";
         case SESAME_R_PASSWORD_EXPIRED: return "password_expired";
+        case SESAME_R_PENDING: return "pending";
         default: return "unknown";
         }
 }
@@ -77,6 +78,7 @@ static const char *reason_text(uint32_t r)
         case SESAME_R_CODE_NEEDED: return "a code is needed";
         case SESAME_R_MUST_CHANGE: return "the password must be changed now";
         case SESAME_R_PASSWORD_EXPIRED: return "the password has expired";
+        case SESAME_R_PENDING: return "the account is pending: its address is not confirmed yet";
         default: return "unknown reason";
         }
 }

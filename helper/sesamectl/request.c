@@ -121,6 +121,8 @@ int exchange(uint16_t opcode, const char *login, const char *code, uint16_t data
                 r = proto_put_u32(&w, SESAME_F_TOTP_ALG, arg_alg);
         if (r == 0 && opcode == SESAME_REQ_TOTP_ENROLL && arg_digits_set)
                 r = proto_put_u32(&w, SESAME_F_TOTP_DIGITS, arg_digits);
+        if (r == 0 && opcode == SESAME_REQ_PURGE_PENDING)
+                r = proto_put_u32(&w, SESAME_F_AGE, arg_age);
         if (r != 0) {
                 erase(frame, sizeof(frame));
                 /* arguments are checked before; this is a bug or a limit */

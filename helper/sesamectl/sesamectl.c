@@ -57,6 +57,8 @@ static void usage(FILE *f)
                 "\n"
                 "Commands:\n"
                 "  user show NAME            account state (locks, TOTP, roles, logins)\n"
+                "  user purge-pending AGE    delete self-registered accounts still unconfirmed\n"
+                "                            after AGE (seconds, or 90m, 48h, 7d)\n"
                 "  totp enroll NAME          new TOTP seed: URI, secret, QR code, then asks\n"
                 "                            for a code from the app to activate it\n"
                 "  totp activate NAME        activate the pending seed with a code read\n"
@@ -135,6 +137,8 @@ struct command {
 
 static const struct command commands[] = {
         { "user", "show", 1, "NAME", NULL, 0, true, cmd_user_show },
+        { "user", "purge-pending", 1, "AGE", "AGE: seconds, or a number followed by s, m, h or d (e.g. 7d)", 0,
+          true, cmd_user_purge_pending },
         { "totp", "enroll", 1, "NAME", NULL, OPT_TOTP_ENROLL, true, cmd_totp_enroll },
         { "totp", "activate", 1, "NAME",
           "the code is read from standard input, never from the command line where ps shows it",

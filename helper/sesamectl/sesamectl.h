@@ -108,6 +108,9 @@ int done(const char *name, const char *fmt, ...) _printf_(2, 3);
 
 /* user.c */
 int cmd_user_show(char **args);
+/* purge.c: its age in seconds, for the request */
+extern uint32_t arg_age;
+int cmd_user_purge_pending(char **args);
 /* account.c */
 int cmd_totp_enroll(char **args);
 int cmd_totp_activate(char **args);

@@ -106,6 +106,8 @@ static void user_show_json(const struct user_info *u, const struct proto_msg *m)
         json_bool(&J, u->flags & SESAME_UF_EXPIRED);
         json_key(&J, "clock_ahead");
         json_bool(&J, u->flags & SESAME_UF_CLOCK_AHEAD);
+        json_key(&J, "pending");
+        json_bool(&J, u->flags & SESAME_UF_PENDING);
         json_key(&J, "totp_enrolled");
         json_bool(&J, u->totp);
         json_key(&J, "totp_pending");
@@ -208,6 +210,8 @@ static void user_show_text(struct user_info *u, const struct proto_msg *m)
                 show_line("locked", "%s", yesno(u->locked));
         show_line("ppolicy locked", "%s", yesno(u->flags & SESAME_UF_PPOLICY_LOCKED));
         show_line("disabled", "%s", yesno(u->flags & SESAME_UF_DISABLED));
+        if (u->flags & SESAME_UF_PENDING)
+                show_line("pending", "yes: self-registered, no login until the address is confirmed");
         show_line("expired", "%s", yesno(u->flags & SESAME_UF_EXPIRED));
         if (u->flags & SESAME_UF_CLOCK_AHEAD)
                 show_line("clock ahead", "yes: a lock or TOTP step was written by a clock far ahead, and is "

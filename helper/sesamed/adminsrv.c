@@ -130,6 +130,8 @@ static int userinfo_build(const struct daemon_ctx *x, const struct target *t, ch
                 flags |= SESAME_UF_TOTP_PENDING;
         if (t->st.disabled)
                 flags |= SESAME_UF_DISABLED;
+        if (t->st.pending)
+                flags |= SESAME_UF_PENDING;
         if (state_expired(&t->st, now))
                 flags |= SESAME_UF_EXPIRED;
 

@@ -179,8 +179,9 @@ static void refuse_role(struct verdict *o)
 }
 
 /*
- * The account's own state forbids a login now: disabled, expired, or an
- * unconfirmed address where [auth] require_confirmed_email.  Sets @o and
+ * The account's own state forbids a login now: disabled, self-registered
+ * and not confirmed yet, expired, or an unconfirmed address where [auth]
+ * require_confirmed_email.  Sets @o and
  * returns the event reason, or NULL.  Both AUTH (after the credentials
  * were verified, so a guesser learns nothing) and ACCOUNT apply it: some
  * applications (screen lockers) never run the account phase.
@@ -193,6 +194,14 @@ static const char *refuse_state(const struct daemon_ctx *x, const struct acct_st
                 o->reason = SESAME_R_DISABLED;
                 o->message = "The account is disabled.";
                 return "disabled";
+        }
+        /* whatever require_confirmed_email says: nobody has shown that
+         * a self-registered account's address is its owner's */
+        if (st->pending) {
+                o->status = SESAME_ST_REFUSED;
+                o->reason = SESAME_R_PENDING;
+                o->message = "The account is not active yet: its email address has not been confirmed.";
+                return "pending";
         }
         if (state_expired(st, now)) {
                 o->status = SESAME_ST_REFUSED;

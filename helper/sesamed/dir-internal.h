@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dir-internal.h - what the three parts of the directory code share:
+ * dir-internal.h - what the parts of the directory code share:
  * dir.c (the pool of service connections, searches and modifies),
  * dir-conn.c (connecting to one URI: options, time limits, StartTLS) and
- * dir-user.c (binds as a user: password checks and changes) and dir-web.c
- * (a password set by the service DN, for the reset links).
+ * dir-user.c (binds as a user: password checks and changes), dir-web.c
+ * (a password set by the service DN, for the reset links) and
+ * dir-entry.c (entries added and deleted, for self-registration).
  *
  * The static helpers here speak in negative errno values of their own
  * (-ETIME: the request's deadline passed, before a step or during it;
@@ -114,6 +115,14 @@ bool dir_server_healthy(struct dir *d, size_t i);
 /* Bind @ld as the service DN ([ldap] binddn; anonymous without one):
  * an LDAP result code. */
 int dir_bind_service(struct dir *d, LDAP *ld);
+
+/* A fresh connection bound as the service DN, to the first server that
+ * takes it, in the pool's order (dir_server_order(): one that is down is
+ * not waited for again, and one that does not connect is marked down):
+ * 0 and *@ret, or OUT_UNAVAIL.  For the rare writes that are not worth a
+ * pooled connection's retry rules: a password reset, an entry added or
+ * deleted (dir-web.c, dir-entry.c). */
+int dir_service_conn(struct dir *d, LDAP **ret);
 
 /*
  * The Password Modify extended operation (RFC 3062) on @ld, bound as

@@ -13,11 +13,7 @@
 #include "log.h"
 #include "util.h"
 
-/* A fresh connection bound as the service DN, to the first server that
- * takes it, in the pool's order (dir_server_order(): one that is down is
- * not waited for again, and one that does not connect is marked down):
- * 0 and *@ret, or OUT_UNAVAIL. */
-static int service_conn(struct dir *d, LDAP **ret)
+int dir_service_conn(struct dir *d, LDAP **ret)
 {
         const struct sesame_conf *conf = d->conf;
         size_t order[CONF_URIS_MAX], n = dir_server_order(d, order);
@@ -38,7 +34,7 @@ static int service_conn(struct dir *d, LDAP **ret)
                         *ret = ld;
                         return 0;
                 }
-                log_error("%s: bind as the service DN for a password reset: %s", uri, ldap_err2string(rc));
+                log_error("%s: bind as the service DN on a connection of its own: %s", uri, ldap_err2string(rc));
                 (void)ldap_unbind_ext_s(ld, NULL, NULL);
         }
         return OUT_UNAVAIL;
@@ -84,7 +80,7 @@ int dir_set_password(struct dir *d, const char *dn, const char *newpw, char *msg
                 dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
                 return OUT_PASSWORD_POLICY;
         }
-        r = service_conn(d, &ld);
+        r = dir_service_conn(d, &ld);
         if (r != 0)
                 return r;
         r = map_err(dir_passwd_exop(d, ld, "password reset", dn, NULL, &new, &text), dn, text, msg, msgsize);

@@ -56,6 +56,7 @@ static const struct dispatch_entry dispatch[] = {
         { SESAME_REQ_CHECK, ADMIN, 0, handle_check, NULL },
         { SESAME_REQ_PASSWORD_SET, ADMIN, D_ACCOUNT | D_MAIL, handle_password_set, NULL },
         { SESAME_REQ_CONFIRM_SEND, ADMIN, D_ACCOUNT | D_MAIL, handle_confirm_send, NULL },
+        { SESAME_REQ_PURGE_PENDING, ADMIN, 0, handle_purge_pending, NULL },
         /* logins: anyone may connect, a caller that is not root acts on
          * its own account only */
         /* only AUTH takes an address: the phases after it get the
@@ -73,6 +74,9 @@ static const struct dispatch_entry dispatch[] = {
         { SESAME_REQ_WEB_RESET_REDEEM, WEB, 0, handle_web_reset_redeem, NULL },
         { SESAME_REQ_WEB_CONFIRM_REQUEST, WEB, 0, handle_web_confirm_request, NULL },
         { SESAME_REQ_WEB_CONFIRM_REDEEM, WEB, 0, handle_web_confirm_redeem, NULL },
+        /* self-registration: off unless [web] registration (the
+         * handler answers DENIED then) */
+        { SESAME_REQ_WEB_REGISTER, WEB, 0, handle_web_register, NULL },
 };
 
 enum peer_policy dispatch_peer_policy(enum sock_class cls)

@@ -162,5 +162,8 @@ int handle_web_reset_check(struct call *c);
 int handle_web_reset_redeem(struct call *c);
 int handle_web_confirm_request(struct call *c);
 int handle_web_confirm_redeem(struct call *c);
+/* register.c */
+int handle_web_register(struct call *c);
+int handle_purge_pending(struct call *c);
 
 #endif

@@ -17,10 +17,11 @@
  * printable characters only (UTF-8 allowed, no control character, so no
  * CR or LF can reach a header from here):
  *   Template: reset | confirm | password-changed | totp-enabled |
- *             totp-disabled | account-locked
+ *             totp-disabled | account-locked | registered
  *   To:       the address
  *   User:     the user name
- *   Link:     the link (reset, confirm), built from [web] base_url only
+ *   Link:     the link (reset, confirm; registered: the "forgot password"
+ *             page), built from [web] base_url only
  *   Expires:  epoch seconds the link dies (reset, confirm) or the lock
  *             ends (account-locked)
  *   Created:  epoch seconds

@@ -24,7 +24,9 @@ int state_spend_stamp(struct dir *d, struct acct_state *s, int64_t confirmed_at)
         LDAPMod del = { LDAP_MOD_DELETE, S("sesameTokenStamp"), { old_v } };
         LDAPMod add = { LDAP_MOD_ADD, S("sesameTokenStamp"), { new_v } };
         LDAPMod conf = { LDAP_MOD_REPLACE, S("sesameEmailConfirmed"), { when_v } };
-        LDAPMod *mods[5];
+        char *pend_v[] = { S("sesamePending"), NULL };
+        LDAPMod unpend = { LDAP_MOD_DELETE, S("objectClass"), { pend_v } };
+        LDAPMod *mods[6];
         size_t n = 0;
         char *copy;
         int r;
@@ -39,6 +41,9 @@ int state_spend_stamp(struct dir *d, struct acct_state *s, int64_t confirmed_at)
         if (confirmed_at > 0) {
                 gentime_format(confirmed_at, when);
                 mods[n++] = &conf;
+                /* a self-registered account is active from now on */
+                if (s->pending)
+                        mods[n++] = &unpend;
         }
         mods[n] = NULL;
         copy = strdup(hex);
@@ -59,7 +64,9 @@ int state_spend_stamp(struct dir *d, struct acct_state *s, int64_t confirmed_at)
         free(s->token_stamp);
         s->token_stamp = copy;
         s->has_class = true;
-        if (confirmed_at > 0)
+        if (confirmed_at > 0) {
                 s->confirmed = true;
+                s->pending = false;
+        }
         return 0;
 }

@@ -16,7 +16,8 @@
  * the value read + add the new one, or add when there was none), so every
  * token bound to the old stamp dies, and of two redeems of one token
  * exactly one wins.  With @confirmed_at > 0, sesameEmailConfirmed is set
- * to that time in the same modify.
+ * to that time in the same modify, and objectClass sesamePending of a
+ * self-registered account removed.
  * Return: 0; OUT_CONFLICT when the stamp changed since the read; what
  * dir_modify() returns.
  */

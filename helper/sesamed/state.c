@@ -39,6 +39,11 @@
 /* pwdAccountLockedTime of a lock that only an administrator lifts */
 #define PPOLICY_ADMIN_LOCK "000001010000Z"
 #define CLASS "sesameAccount"
+/* a self-registered account until its address is confirmed (a value of
+ * objectClass, which every rule can read: an access rule cannot make a
+ * pending account look confirmed, and a directory without the class in
+ * its schema simply has no pending accounts) */
+#define PENDING_CLASS "sesamePending"
 
 /* libldap takes char * where it only reads */
 #define S(s) ((char *)(uintptr_t)(s))
@@ -110,6 +115,7 @@ static int state_entry(LDAP *ld, LDAPMessage *e, void *userdata)
         _cleanup_free_ char *disabled = NULL, *logintime = NULL;
 
         s->has_class = has_value(ld, e, A_CLASS, CLASS);
+        s->pending = has_value(ld, e, A_CLASS, PENDING_CLASS);
         disabled = dir_get_first(ld, e, A_DISABLED);
         s->disabled = disabled && strcasecmp(disabled, "TRUE") == 0;
         s->confirmed = present(ld, e, A_CONFIRMED);

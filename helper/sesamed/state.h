@@ -44,6 +44,7 @@ struct acct_state {
         bool has_class;          /* objectClass sesameAccount present */
         bool disabled;           /* sesameDisabled: TRUE */
         bool confirmed;          /* sesameEmailConfirmed present */
+        bool pending;            /* objectClass sesamePending: self-registered, not confirmed yet */
         bool ppolicy_locked;     /* pwdAccountLockedTime present */
         bool ppolicy_admin_lock; /* ... and 000001010000Z: until an administrator lifts it */
         bool must_change;        /* pwdReset: TRUE (ppolicy: changed by an administrator) */

@@ -56,6 +56,8 @@ Commands (secrets may come from a file: --password-file, --new-password-file,
   web-reset-redeem TOKEN --new-password P|--new-password-file F [--rhost H]
   web-confirm-request LOGIN [--rhost H]
   web-confirm-redeem TOKEN [--rhost H]
+  web-register NAME --mail M --new-password P|--new-password-file F [--rhost H]
+  purge-pending --age SECONDS                (admin.sock)
 """
 import os
 import socket
@@ -147,7 +149,8 @@ REQ = {
     "totp-disable": 0x0116, "recovery-codes": 0x0118, "unlock": 0x011A,
     "auth": 0x0200, "account": 0x0202, "chauthtok": 0x0204, "session": 0x0206,
     "web-reset-request": 0x0300, "web-reset-check": 0x0302, "web-reset-redeem": 0x0304,
-    "web-confirm-request": 0x0306, "web-confirm-redeem": 0x0308,
+    "web-confirm-request": 0x0306, "web-confirm-redeem": 0x0308, "web-register": 0x030A,
+    "purge-pending": 0x011E,
 }
 ANS_NAMES = {0x0001: "END", 0x0003: "PASSWD", 0x0005: "GROUP", 0x0007: "MEMBERS",
              0x0009: "GIDS", 0x000B: "USER", 0x000D: "USERINFO", 0x000F: "TOTP",
@@ -164,16 +167,17 @@ FIELDS = {
     25: ("FAILURES", "u"), 26: ("LOCKED_UNTIL", "u"), 27: ("TOTP_ALG", "u"),
     28: ("TOTP_DIGITS", "u"), 29: ("SECRET", "s"), 30: ("URI", "s"),
     31: ("ACTION", "u"), 32: ("RECOVERY_LEFT", "u"), 33: ("DEADLINE_MS", "u"),
-    34: ("TOKEN", "s"),
+    34: ("TOKEN", "s"), 35: ("AGE", "u"),
 }
 TAG = {name: tag for tag, (name, _) in FIELDS.items()}
 STATUS = ["OK", "NOTFOUND", "UNAVAIL", "DENIED", "INTERNAL", "AUTH_FAILED",
           "REFUSED", "BAD_PASSWORD"]
 REASON = {1: "LOCKED", 2: "PPOLICY_LOCKED", 3: "DISABLED", 4: "EXPIRED",
           5: "UNCONFIRMED", 6: "ROLE", 7: "NO_TOTP", 8: "CODE_NEEDED", 9: "TOKEN",
-          10: "MUST_CHANGE", 11: "PASSWORD_EXPIRED"}
+          10: "MUST_CHANGE", 11: "PASSWORD_EXPIRED", 12: "PENDING", 13: "NAME_INVALID",
+          14: "NAME_TAKEN", 15: "MAIL_INVALID"}
 FLAGS = ["CONFIRMED", "LOCKED", "PPOLICY_LOCKED", "TOTP", "TOTP_PENDING",
-         "DISABLED", "EXPIRED", "CLOCK_AHEAD"]
+         "DISABLED", "EXPIRED", "CLOCK_AHEAD", "PENDING"]
 ALGS = ["SHA1", "SHA256", "SHA512"]
 TOTP_MODES = {"off": 0, "optional": 1, "required": 2}
 
@@ -256,9 +260,11 @@ def build_request(cmd, argv, deadline_ms=None):
         "web-reset-redeem": {"new-password": False, "new-password-file": False, "rhost": False},
         "web-confirm-request": {"rhost": False},
         "web-confirm-redeem": {"rhost": False},
+        "web-register": {"mail": False, "new-password": False, "new-password-file": False, "rhost": False},
+        "purge-pending": {"age": False},
     }.get(cmd, {})
     opts, pos = parse_opts(argv, spec)
-    nargs = 0 if cmd in ("ping", "check") else 2 if cmd == "session" else 1
+    nargs = 0 if cmd in ("ping", "check", "purge-pending") else 2 if cmd == "session" else 1
     if len(pos) != nargs:
         raise Usage("%s takes %d argument(s)" % (cmd, nargs))
     fields = []
@@ -294,6 +300,16 @@ def build_request(cmd, argv, deadline_ms=None):
         if new is None:
             raise Usage("web-reset-redeem needs --new-password or --new-password-file")
         fields.append(fstr("NEWPASSWORD", new))
+    elif cmd == "web-register":
+        new = secret(opts, "new-password")
+        if new is None or "mail" not in opts:
+            raise Usage("web-register needs --mail and --new-password or --new-password-file")
+        fields.append(fstr("MAIL", opts["mail"]))
+        fields.append(fstr("NEWPASSWORD", new))
+    elif cmd == "purge-pending":
+        if "age" not in opts:
+            raise Usage("purge-pending needs --age")
+        fields.append(fu32("AGE", number(opts["age"])))
     elif cmd == "totp-activate":
         code = secret(opts, "code")
         if code is None:

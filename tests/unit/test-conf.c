@@ -527,6 +527,34 @@ static void test_base_defaults(void **state)
         conf_free(c);
 }
 
+/* Self-registration: off by default; on, it needs a counter and a range
+ * of uids that NSS serves; the home pattern knows %u only. */
+static void test_registration(void **state)
+{
+        struct sesame_conf *c = parse_ok(MIN_LDAP);
+
+        (void)state;
+        assert_false(c->web_registration);
+        assert_null(c->web_register_uid_counter);
+        assert_string_equal(c->web_register_home, "/home/%u");
+        conf_free(c);
+        c = parse_ok(with("[web]\nregistration = yes\nregister_uid_counter = cn=n,dc=example,dc=com\n"
+                          "register_home = /srv/home/%%u/%%u\n"));
+        assert_true(c->web_registration);
+        assert_int_equal(c->web_register_uid_min, 10000);
+        assert_int_equal(c->web_register_uid_max, 59999);
+        conf_free(c);
+        fails(with("[web]\nregistration = yes\n"), NAME ": ", "web.register_uid_counter: required");
+        fails(with("[web]\nregistration = yes\nregister_uid_counter = cn=n\nregister_uid_min = 20\n"
+                   "register_uid_max = 10\n"),
+              NAME ": ", "web.register_uid_min");
+        fails(with("[nss]\nmin_uid = 5000\n[web]\nregistration = yes\nregister_uid_counter = cn=n\n"
+                   "register_uid_min = 4000\n"),
+              NAME ": ", "web.register_uid_min");
+        fails(with("[web]\nregister_home = /home/%%s\n"), NAME ": ", "web.register_home");
+        fails(with("[web]\nregister_home = /home/%%\n"), NAME ": ", "web.register_home");
+}
+
 /* ---- error classes ------------------------------------------------------ */
 
 static void test_err_unknown_section(void **state)
@@ -980,6 +1008,7 @@ int main(void)
                 cmocka_unit_test(test_load_errors),
                 cmocka_unit_test(test_dump_no_password),
                 cmocka_unit_test(test_example_conf),
+                cmocka_unit_test(test_registration),
         };
 
         return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

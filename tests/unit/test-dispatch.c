@@ -49,6 +49,7 @@ static const struct expect {
         { SESAME_REQ_CHECK, A, false, false },
         { SESAME_REQ_PASSWORD_SET, A, true, false },
         { SESAME_REQ_CONFIRM_SEND, A, true, false },
+        { SESAME_REQ_PURGE_PENDING, A, false, false },
         { SESAME_REQ_AUTH, P, true, true },
         { SESAME_REQ_ACCOUNT, P, true, true },
         { SESAME_REQ_CHAUTHTOK, P, true, true },
@@ -60,6 +61,10 @@ static const struct expect {
         { SESAME_REQ_WEB_RESET_REDEEM, W, false, false },
         { SESAME_REQ_WEB_CONFIRM_REQUEST, W, false, false },
         { SESAME_REQ_WEB_CONFIRM_REDEEM, W, false, false },
+        /* registration: web.sock only; the name it asks for is no
+         * account yet, and the answer must not tell whether the address
+         * is one's */
+        { SESAME_REQ_WEB_REGISTER, W, false, false },
 };
 
 #define OWNER 1000u  /* uidNumber of the account a request names */

@@ -123,6 +123,7 @@ static const struct mspec all_opcodes[] = {
           2,
           { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_NEWPASSWORD, "Tr1cky-Phrase-42", 0 } } },
         { SESAME_REQ_CONFIRM_SEND, 1, { { SESAME_F_LOGIN, "alice", 0 } } },
+        { SESAME_REQ_PURGE_PENDING, 1, { { SESAME_F_AGE, NULL, 86400 } } },
         { SESAME_REQ_AUTH,
           4,
           { { SESAME_F_LOGIN, "alice", 0 },
@@ -152,6 +153,9 @@ static const struct mspec all_opcodes[] = {
         { SESAME_REQ_WEB_RESET_REDEEM, 2, { { SESAME_F_TOKEN, "AQIDBA", 0 }, { SESAME_F_NEWPASSWORD, "pw", 0 } } },
         { SESAME_REQ_WEB_CONFIRM_REQUEST, 2, { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_RHOST, "192.0.2.7", 0 } } },
         { SESAME_REQ_WEB_CONFIRM_REDEEM, 1, { { SESAME_F_TOKEN, "AQIDBA", 0 } } },
+        { SESAME_REQ_WEB_REGISTER,
+          3,
+          { { SESAME_F_LOGIN, "alice", 0 }, { SESAME_F_MAIL, "alice@example.org", 0 }, { SESAME_F_NEWPASSWORD, "pw", 0 } } },
 };
 
 static size_t encode_spec(const struct mspec *ms, uint8_t *buf, size_t cap)
