@@ -4,7 +4,6 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
-#include <sodium.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -182,10 +181,12 @@ int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int6
 
 /* A request dropped unanswered, logged at most once every 10 s with the
  * count of the others since. */
-static void log_dropped(const struct client *cl, uint16_t opcode)
+static void log_dropped(const struct client *cl, uint16_t opcode, int64_t waited)
 {
-        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed",
-                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
+        log_refusal(LOG_NOTICE,
+                    "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed (it waited %lld ms "
+                    "for a worker)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, (long long)waited);
 }
 
 /* A login request answered UNAVAIL (the directory down, busy, or too slow
@@ -219,63 +220,47 @@ static bool pam_metered(const struct client *cl, uint16_t opcode)
         return false;
 }
 
-void dispatch_serve(struct client *cl)
+int dispatch_request(struct client *cl, const struct proto_msg *msg)
 {
-        for (;;) {
-                struct proto_msg msg;
-                int64_t idle = now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000;
-                int r = proto_recv(cl->fd, cl->buf, sizeof(cl->buf), &msg, idle);
-                const struct dispatch_entry *d;
+        const struct dispatch_entry *d;
+        int64_t now = now_ms();
+        int r;
 
-                if (r == SESAME_E_EOF)
-                        return;
-                if (r != 0) {
-                        /* (a peer that hangs up or idles out is no news) */
-                        if (r != -ETIMEDOUT && r != -ECONNRESET && r != -EPIPE)
-                                log_refusal(LOG_NOTICE, "uid %u pid %d: malformed request (%s); closing",
-                                            (unsigned)cl->cred.uid, (int)cl->cred.pid, proto_strerror(r));
-                        return;
-                }
-                d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid,
-                                       cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
-                if (!d) {
-                        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x not allowed here; closing",
-                                    (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
-                        return;
-                }
-                struct call c = { .cl = cl, .x = cl->ctx, .req = &msg };
-                cl->deadline = dispatch_deadline(cl->cls, &msg, now_ms());
-                if (cl->deadline < 0) {
-                        /* nobody waits for the answer any more */
-                        log_dropped(cl, msg.opcode);
-                        return;
-                }
-                if (!pam_metered(cl, msg.opcode)) {
-                        if (client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0)
-                                return;
-                        continue;
-                }
-                /* bound the directory work of the request; but a lookup,
-                 * once started, runs to the end of its own per-operation
-                 * limits: its answer goes into the cache, where the
-                 * caller's retry finds it.  Waiting for a pooled
-                 * connection ends with the caller's time, whatever the
-                 * request; and lookups of users other than root leave
-                 * the reserved connections to root and logins. */
-                dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
-                dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
-                cl->status = UINT32_MAX;
-                r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
-                dir_deadline_set(0);
-                dir_caller_set(0, true);
-                if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
-                        log_unavail(cl, msg.opcode);
-                /* the request may have held a password or a code */
-                if (cl->cls != SOCK_NSS)
-                        sodium_memzero(cl->buf, sizeof(cl->buf));
-                if (r < 0)
-                        return;
+        d = dispatch_authorise(msg->opcode, cl->cls, cl->cred.uid,
+                               cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
+        if (!d) {
+                log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x not allowed here; closing",
+                            (unsigned)cl->cred.uid, (int)cl->cred.pid, msg->opcode);
+                return -EPERM;
         }
+        struct call c = { .cl = cl, .x = cl->ctx, .req = msg };
+        /* counted from when the request was whole, not from when a
+         * worker took it: the time it waited in the queue is the
+         * caller's too */
+        cl->deadline = dispatch_deadline(cl->cls, msg, cl->received);
+        if (cl->deadline < 0 || (cl->deadline > 0 && now >= cl->deadline)) {
+                /* nobody waits for the answer any more */
+                log_dropped(cl, msg->opcode, now - cl->received);
+                return -ETIME;
+        }
+        if (!pam_metered(cl, msg->opcode))
+                return client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0 ? -EPIPE : 0;
+        /* bound the directory work of the request; but a lookup,
+         * once started, runs to the end of its own per-operation
+         * limits: its answer goes into the cache, where the
+         * caller's retry finds it.  Waiting for a pooled
+         * connection ends with the caller's time, whatever the
+         * request; and lookups of users other than root leave
+         * the reserved connections to root and logins. */
+        dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
+        dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+        cl->status = UINT32_MAX;
+        r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
+        dir_deadline_set(0);
+        dir_caller_set(0, true);
+        if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
+                log_unavail(cl, msg->opcode);
+        return r < 0 ? r : 0;
 }
 
 int handle_ping(struct call *c)

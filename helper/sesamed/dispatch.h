@@ -121,12 +121,19 @@ bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t tar
  */
 int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int64_t now);
 
-/* Serve requests on @cl until it closes, errs or idles out.  A request
- * whose caller has given up is dropped; the directory work of a login or
- * an admin request is bounded by its dispatch_deadline(), that of a
- * lookup by the per-operation limits (its answer is cached for the
- * caller's retry). */
-void dispatch_serve(struct client *cl);
+/**
+ * dispatch_request() - authorise and serve the request @msg of @cl,
+ * whose frame was whole at @cl->received (its deadline counts from then,
+ * the time it waited for a worker included).
+ *
+ * A request whose caller has given up by now is dropped (logged); the
+ * directory work of a login or an admin request is bounded by its
+ * dispatch_deadline(), that of a lookup by the per-operation limits (its
+ * answer is cached for the caller's retry).  @cl->ctx is the generation
+ * it is served under.
+ * Return: 0 to keep the connection, < 0 to close it.
+ */
+int dispatch_request(struct client *cl, const struct proto_msg *msg);
 
 /* The handlers, by file. */
 int handle_ping(struct call *c);
