@@ -14,6 +14,7 @@
 #include "proto.h"
 
 struct daemon_ctx;
+struct login_memo;
 
 /* Privilege classes: one socket each (listen.c says which). */
 enum sock_class {
@@ -41,6 +42,7 @@ struct client {
         struct client *prev, *next;   /* idle: the main loop's list */
         struct client *qnext;         /* queued (workers.c) or handed back */
         bool closing;                 /* served: close it, do not wait for more */
+        struct login_memo *memo;      /* what its last AUTH read (dispatch.h) */
         uint8_t buf[SESAME_BUF_MAX];
 };
 

@@ -4,6 +4,7 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -127,20 +128,76 @@ static int resolve_login(struct client *cl, const struct dispatch_entry *d, cons
         return r;
 }
 
+/* What an AUTH answered OK left on its connection (dispatch.h). */
+struct login_memo {
+        struct pwrec pw;
+        struct acct_state st;
+        uint64_t gen; /* of the generation it was read under */
+        int64_t at;   /* now_ms() when it was left */
+};
+
+void dispatch_memo_drop(struct client *cl)
+{
+        struct login_memo *m = cl->memo;
+
+        if (!m)
+                return;
+        cl->memo = NULL;
+        pwrec_done(&m->pw);
+        state_done(&m->st);
+        free(m);
+}
+
+/* Leave @pw and c->kept on the connection (both moved there). */
+static void memo_keep(struct call *c, struct pwrec *pw)
+{
+        struct login_memo *m = malloc(sizeof(*m));
+
+        if (!m)
+                return; /* the ACCOUNT reads them again */
+        *m = (struct login_memo){ .pw = *pw, .st = c->kept, .gen = c->x->gen, .at = now_ms() };
+        *pw = (struct pwrec){ 0 };
+        c->kept = (struct acct_state){ .last_step = -1 };
+        c->cl->memo = m;
+}
+
+/* The memo of @cl, if it may decide this ACCOUNT for @login: then the
+ * account (moved into @pw) and its state (moved into @st) come from it,
+ * and true.  The memo is gone from the connection either way. */
+static bool memo_take(struct call *c, const char *login, struct pwrec *pw, struct acct_state *st)
+{
+        struct login_memo *m = c->cl->memo;
+        bool fits = m && c->req->opcode == SESAME_REQ_ACCOUNT && m->gen == c->x->gen &&
+                    now_ms() - m->at <= DISPATCH_MEMO_MS && strcmp(m->pw.name, login) == 0;
+
+        if (fits) {
+                *pw = m->pw;
+                *st = m->st;
+                m->pw = (struct pwrec){ 0 };
+                m->st = (struct acct_state){ .last_step = -1 };
+        }
+        dispatch_memo_drop(c->cl);
+        return fits;
+}
+
 /* Steps 2 and 3 for a D_ACCOUNT request, then the handler. */
 static int call_with_account(const struct dispatch_entry *d, struct call *c)
 {
         struct client *cl = c->cl;
         char login[SESAME_MAIL_MAX + 1], q[80];
         struct pwrec pw = { 0 };
+        struct acct_state st = { .last_step = -1 };
         int r;
 
-        if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
+        if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login))) {
+                dispatch_memo_drop(cl);
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
+        }
         c->login = login;
         c->started = now_ms();
-        r = resolve_login(cl, d, login, &pw);
-        if (r != 0) {
+        if (memo_take(c, login, &pw, &st))
+                c->st = &st;
+        else if ((r = resolve_login(cl, d, login, &pw)) != 0) {
                 if (r != OUT_NOTFOUND && r != OUT_DENIED)
                         log_debug("uid %u pid %d: request 0x%04x: the account cannot be looked up: %s",
                                   (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode, outcome_str(r));
@@ -153,10 +210,16 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
                             (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
                             str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
                 pwrec_done(&pw);
+                state_done(&st);
                 return client_end(cl, outcome_status(OUT_DENIED), NULL);
         }
         c->pw = &pw;
+        c->want_kept = cl->cls == SOCK_PAM;
         r = d->fn(c);
+        if (c->keep && r >= 0)
+                memo_keep(c, &pw);
+        state_done(&c->kept);
+        state_done(&st);
         pwrec_done(&pw);
         return r;
 }
@@ -226,6 +289,10 @@ int dispatch_request(struct client *cl, const struct proto_msg *msg)
         int64_t now = now_ms();
         int r;
 
+        /* what an AUTH left serves the request right after it, if that
+         * is an ACCOUNT (call_with_account()), and nothing later */
+        if (msg->opcode != SESAME_REQ_ACCOUNT)
+                dispatch_memo_drop(cl);
         d = dispatch_authorise(msg->opcode, cl->cls, cl->cred.uid,
                                cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
         if (!d) {
@@ -233,7 +300,7 @@ int dispatch_request(struct client *cl, const struct proto_msg *msg)
                             (unsigned)cl->cred.uid, (int)cl->cred.pid, msg->opcode);
                 return -EPERM;
         }
-        struct call c = { .cl = cl, .x = cl->ctx, .req = msg };
+        struct call c = { .cl = cl, .x = cl->ctx, .req = msg, .kept = { .last_step = -1 } };
         /* counted from when the request was whole, not from when a
          * worker took it: the time it waited in the queue is the
          * caller's too */

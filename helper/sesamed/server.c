@@ -112,6 +112,7 @@ static void client_free(struct client *cl)
 {
         uid_t uid = cl->cred.uid;
 
+        dispatch_memo_drop(cl);
         (void)close(cl->fd);
         sodium_memzero(cl->buf, sizeof(cl->buf));
         free(cl);

@@ -163,6 +163,55 @@ ok "... and no search or modify on a connection bound as a user" grep -q "servic
 ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
 sesamed_stop
 
+# ------------------------------------------------ one read per login
+# pam_sesame asks ACCOUNT on AUTH's connection, and sesamed decides it on
+# what AUTH has just read: one lookup and one state read of the account
+# per login (slapd's log counts them: the lookup's filter names the user,
+# the state read is a search based at its entry)
+PROBE=$BUILD_DIR/tests/integration/pam-probe
+mark() { MARK=$(wc -c <"$SLAPD_LOG"); }
+searches() { # searches USER: "LOOKUPS STATE_READS" in slapd's log since mark
+        local u=$1 log
+        sleep 0.2 # slapd writes its log as it goes
+        log=$(tail -c +$((MARK + 1)) "$SLAPD_LOG")
+        echo "$(grep -c "SRCH base=.* filter=\"(&(objectClass=posixAccount)(uid=$u))\"" <<<"$log")" \
+                "$(grep -c "SRCH base=\"uid=$u,ou=people," <<<"$log")"
+}
+probe() { # probe ANSWERS USER OPS...: pam-probe on service pw, output in $T/probe.out
+        local a=$1
+        shift
+        timeout 60 "$PROBE" pw "$@" <<<"$a" >"$T/probe-$1.out" 2>&1
+}
+sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+mark
+pam_expect "carol logs in (auth + account, one handle)" ok "Carol-Passw0rd!" pw carol authenticate acct_mgmt
+check "... with one lookup and one state read of carol" "1 1" "$(searches carol)"
+pam_expect "carol's account phase alone, on a handle of its own, reads afresh" ok "" pw carol acct_mgmt
+check "... one more lookup and state read" "2 2" "$(searches carol)"
+# sesamed closes a connection idle for client_timeout (1 s here): the
+# account phase then goes on a new connection, and reads afresh
+sesamed_stop
+EXTRA_DAEMON="client_timeout = 1" sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+mark
+ok "dave: auth, 2.5 s, account: the kept connection was closed by sesamed, a new one answers" \
+        probe "Dave-Passw0rd!" dave authenticate sleep=2500 acct_mgmt
+check "... and the account phase read afresh" "2 2" "$(searches dave)"
+# a child of a fork does not use its parent's connection: it asks on its
+# own (and reads afresh); the parent still has its own
+mark
+ok "member0150: auth, then account in a forked child" \
+        probe "Member0150-Passw0rd!" member0150 authenticate fork-acct_mgmt
+check "... the child asked on a connection of its own: it read afresh" "2 2" "$(searches member0150)"
+mark
+ok "member0151: auth, account in a forked child, account in the parent" \
+        probe "Member0151-Passw0rd!" member0151 authenticate fork-acct_mgmt acct_mgmt
+check "... both account phases succeeded" 2 "$(grep -c "acct_mgmt: 0 " "$T/probe-member0151.out")"
+check "... the parent's, on its kept connection, read nothing more" "2 2" "$(searches member0151)"
+ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
+sesamed_stop
+
 # ------------------------------------------------ many logins at once
 # 32 pamtester processes at once: 8 users, each with 3 right passwords and
 # 1 wrong one (4 checks: under max_failures, so nothing locks)
