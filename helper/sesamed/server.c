@@ -317,6 +317,10 @@ static void reload(const char *conf_path)
                           r == -ENOMEM ? "out of memory" : "configuration error");
                 return;
         }
+        /* the threads were started with the first configuration */
+        if (loop.w && x->conf->workers != workers_count(loop.w))
+                log_notice("reload: workers = %u takes effect when sesamed restarts; %u serve meanwhile",
+                           x->conf->workers, workers_count(loop.w));
         ctx_install(x);
         log_info("configuration reloaded from %s", conf_path);
 }

@@ -88,6 +88,11 @@ ok "... the refusals are logged with the uid and the reason" \
         "$T/sesamed.log"
 proxy delay 0
 ok "sesamed goes on serving: bob resolves" getent passwd bob
+URI=$PROXY_URI EXTRA_DAEMON="workers = 2
+rate_limit = 0" sesamed_config >"$T/sesame.conf"
+kill -HUP "$SESAMED_PID"
+ok "a reload says that a new worker count waits for a restart" \
+        wait_for 5 grep -q "reload: workers = 2 takes effect when sesamed restarts; 1 serve meanwhile" "$T/sesamed.log"
 ok "no sanitizer report from sesamed" no_sanitizer_report "$T/sesamed.log"
 sesamed_stop
 
