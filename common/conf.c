@@ -122,6 +122,7 @@ static const struct conf_key keys[] = {
 
         NUM("daemon", "max_clients", CT_U32, max_clients, "256", 1, 10000),
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),
+        NUM("daemon", "workers", CT_U32, workers, "8", 1, 256),
         NUM("daemon", "reconnect_interval", CT_SECONDS, reconnect_interval, "5", 1, 3600),
         NUM("daemon", "client_timeout", CT_SECONDS, client_timeout, "10", 1, 600),
         NUM("daemon", "rate_limit", CT_U32, rate_limit, "20", 0, 100000),

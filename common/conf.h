@@ -88,6 +88,7 @@ struct sesame_conf {
         /* [daemon] */
         uint32_t max_clients;        /* concurrent connections, default 256 */
         uint32_t ldap_connections;   /* pool size, default 4 */
+        uint32_t workers;            /* threads that serve requests, default 8; read at start */
         uint32_t reconnect_interval; /* seconds to fail fast after LDAP was unreachable, default 5 */
         uint32_t client_timeout;     /* seconds a client may stay idle, default 10 */
         uint32_t rate_limit;         /* directory requests a second per uid other than 0, default 20; 0: none */

@@ -659,6 +659,32 @@ int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *r
         return r;
 }
 
+/* The rules for a length word, for proto_recv() and proto_frame_len(). */
+static int check_len(uint32_t flen, size_t cap)
+{
+        if (flen > SESAME_FRAME_MAX)
+                return SESAME_E_OVERSIZE;
+        if (flen < SESAME_HDR_LEN)
+                return SESAME_E_SHORT;
+        if (cap < 4 || cap - 4 < flen)
+                return SESAME_E_OVERSIZE;
+        return 0;
+}
+
+int proto_frame_len(const uint8_t *buf, size_t have, size_t cap, size_t *ret)
+{
+        int r;
+
+        *ret = 0;
+        if (have < 4)
+                return 0;
+        r = check_len(rd32(buf), cap);
+        if (r != 0)
+                return r;
+        *ret = 4 + (size_t)rd32(buf);
+        return 0;
+}
+
 int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t deadline)
 {
         uint8_t lenw[4];
@@ -674,12 +700,9 @@ int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t 
 
         /* Judge the length word before reading (or reserving) any body. */
         flen = rd32(lenw);
-        if (flen > SESAME_FRAME_MAX)
-                return SESAME_E_OVERSIZE;
-        if (flen < SESAME_HDR_LEN)
-                return SESAME_E_SHORT;
-        if (cap < 4 || cap - 4 < flen)
-                return SESAME_E_OVERSIZE;
+        r = check_len(flen, cap);
+        if (r != 0)
+                return r;
         memcpy(buf, lenw, sizeof(lenw));
 
         r = recv_exact(fd, buf + 4, flen, deadline, &got);

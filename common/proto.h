@@ -122,6 +122,18 @@ int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t 
 int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
         __attribute__((warn_unused_result));
 
+/**
+ * proto_frame_len() - how long the frame at the start of @buf is, for a
+ * reader that gathers it without blocking.
+ * @have: bytes of it read so far
+ * @cap:  the size of @buf
+ * @ret:  the frame's length with its length word; 0 while fewer than 4
+ *        bytes are there
+ * Return: 0, or SESAME_E_OVERSIZE / SESAME_E_SHORT for a length word
+ * proto_recv() would refuse (judged before the body is read).
+ */
+int proto_frame_len(const uint8_t *buf, size_t have, size_t cap, size_t *ret);
+
 /* Encode, send an END frame with @status and optional @message. */
 int proto_send_end(int fd, uint32_t status, const char *message, int64_t deadline)
         __attribute__((warn_unused_result));

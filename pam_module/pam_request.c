@@ -6,8 +6,11 @@
  * socket and the process answering on it belong to root, send one frame
  * carrying the time left, read the answer (ANS_USER? END) — all before
  * the deadline of the PAM call it is made for (timeout=, default 10 s,
- * for the whole call however many requests it makes).  The request frame
- * is wiped when freed.
+ * for the whole call however many requests it makes).  The one
+ * exception to "a connection per request": the connection of an AUTH
+ * that succeeded is kept on the PAM handle for its ACCOUNT request
+ * (pam_call_keep(), pam_call_kept()).  The request frame is wiped when
+ * freed.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,6 +18,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -73,6 +77,32 @@ static void log_failure(const struct ctx *c, const struct call *call, int r)
                            proto_strerror(r));
 }
 
+/* What pam_call() says of an answer in @ans, or of a call that failed. */
+static int call_result(const struct ctx *c, const struct call *call, int r, char *user, struct call_end *ans)
+{
+        if (r != 0) {
+                if (user)
+                        user[0] = '\0';
+                log_failure(c, call, r);
+                return r < 0 ? r : -EPROTO;
+        }
+        /* data before an END that is not OK is discarded */
+        if (user && ans->status != SESAME_ST_OK)
+                user[0] = '\0';
+        debug(c, "sesamed answered status %u reason %u for %s", ans->status, ans->reason, c->quser);
+        return 0;
+}
+
+/* Send @req on @call, read the answer. */
+static int call_exchange(struct call *call, struct proto_writer *req, char *user, struct call_end *ans)
+{
+        int r = call_send(call, req);
+
+        if (r == 0)
+                r = call_answer(call, user ? 1 : 0, user ? take_user : NULL, user, ans);
+        return r;
+}
+
 int pam_call(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans)
 {
         struct call call;
@@ -82,17 +112,106 @@ int pam_call(const struct ctx *c, struct proto_writer *req, char *user, struct c
                 user[0] = '\0';
         r = call_collect(&call, CALL_SOCKET_PAM, req, c->deadline, user ? 1 : 0, user ? take_user : NULL, user,
                          ans);
-        if (r != 0) {
-                if (user)
-                        user[0] = '\0';
-                log_failure(c, &call, r);
-                return r < 0 ? r : -EPROTO;
+        return call_result(c, &call, r, user, ans);
+}
+
+/* ------------------------------------------------------ the kept connection */
+
+#define KEPT_NAME "pam_sesame_connection"
+
+struct kept {
+        int fd;
+        pid_t pid; /* of the process that connected */
+};
+
+static void kept_cleanup(pam_handle_t *pamh _unused_, void *data, int error_status _unused_)
+{
+        struct kept *k = data;
+
+        /* in a child of the process that connected, this closes the
+         * child's copy only */
+        if (k->fd >= 0)
+                (void)close(k->fd);
+        free(k);
+}
+
+/* Take the kept connection off the handle: its descriptor, when this
+ * process made it, else -1 (and it is closed). */
+static int kept_take(const struct ctx *c)
+{
+        const void *data = NULL;
+        int fd = -1;
+
+        if (pam_get_data(c->pamh, KEPT_NAME, &data) != PAM_SUCCESS || !data)
+                return -1;
+        struct kept *k = (struct kept *)(uintptr_t)data;
+        if (k->pid == getpid()) {
+                fd = k->fd;
+                k->fd = -1;
         }
-        /* data before an END that is not OK is discarded */
-        if (user && ans->status != SESAME_ST_OK)
-                user[0] = '\0';
-        debug(c, "sesamed answered status %u reason %u for %s", ans->status, ans->reason, c->quser);
+        (void)pam_set_data(c->pamh, KEPT_NAME, NULL, NULL); /* kept_cleanup() */
+        return fd;
+}
+
+/* Close a connection kept on the handle, if any. */
+static int close_kept(const struct ctx *c)
+{
+        int fd = kept_take(c);
+
+        if (fd >= 0)
+                (void)close(fd);
         return 0;
+}
+
+int pam_call_keep(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans)
+{
+        struct call call;
+        struct kept *k;
+        int r;
+
+        if (user)
+                user[0] = '\0';
+        (void)close_kept(c);
+        r = call_connect(&call, CALL_SOCKET_PAM, c->deadline);
+        if (r == 0)
+                r = call_exchange(&call, req, user, ans);
+        if (r == 0 && ans->status == SESAME_ST_OK && (k = malloc(sizeof(*k)))) {
+                *k = (struct kept){ .fd = call.fd, .pid = getpid() };
+                if (pam_set_data(c->pamh, KEPT_NAME, k, kept_cleanup) == PAM_SUCCESS)
+                        call.fd = -1; /* the handle's now */
+                else
+                        free(k);
+        }
+        call_close(&call);
+        return call_result(c, &call, r, user, ans);
+}
+
+int pam_call_kept(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans)
+{
+        struct call call;
+        /* the frame as built: sending adds DEADLINE_MS to it */
+        const struct proto_writer built = *req;
+        int fd = kept_take(c), r;
+
+        if (fd < 0)
+                return pam_call(c, req, user, ans);
+        if (user)
+                user[0] = '\0';
+        r = call_adopt(&call, fd, c->deadline);
+        if (r < 0) {
+                call_close(&call);
+                return call_result(c, &call, r, user, ans);
+        }
+        r = call_exchange(&call, req, user, ans);
+        call_close(&call);
+        /* closed by sesamed before it read the request: no frame of an
+         * answer came, so it was not served; a fresh connection then */
+        if (call.opcode == 0 && (r == SESAME_E_EOF || r == -EPIPE || r == -ECONNRESET)) {
+                debug(c, "the kept connection to sesamed was closed; asking on a fresh one");
+                *req = built;
+                return pam_call(c, req, user, ans);
+        }
+        return call_result(c, &call, r, user, ans);
 }
 
 /* ------------------------------------------------------ request frames */

@@ -65,6 +65,27 @@ int check_socket(const struct ctx *c);
 int pam_call(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans);
 
 /*
+ * The connection of the AUTH request goes on to the ACCOUNT request of
+ * the same PAM handle, when that comes in the same process: one connect
+ * and one check of the peer for both, and sesamed may answer ACCOUNT
+ * from what AUTH has just read (doc/protocol.md).
+ *
+ * pam_call_keep() is pam_call() that keeps the connection on the handle
+ * (pam_set_data(), with the pid that made it) after an OK answer; a
+ * connection kept before is closed.  pam_call_kept() is pam_call() on
+ * the kept connection, which it takes off the handle whatever happens:
+ * when there is none, when it was made by another process (the handle
+ * was copied by a fork: the parent may use it too), or when sesamed had
+ * closed it before the request reached it (it closes connections idle
+ * for client_timeout; nothing was answered, so nothing was done), the
+ * request goes on a fresh connection as pam_call() sends it.  Every wait
+ * is bounded by c->deadline, as in pam_call().  A connection that is
+ * never taken is closed by pam_end().
+ */
+int pam_call_keep(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans);
+int pam_call_kept(const struct ctx *c, struct proto_writer *req, char *user, struct call_end *ans);
+
+/*
  * A request frame in a heap buffer that is wiped when freed (it may hold
  * a password).  Field errors are kept per field by the callers, which
  * know what a bad value means (an impossible user, a wrong password).

@@ -4,14 +4,18 @@
  * verified by sesamed over SESAME_RUNDIR/pam.sock (see pam_sesame(8)).
  *
  * A thin client: libc, libpam and libsesame-common only.  It never talks
- * LDAP and holds no state between calls (it may be loaded into threaded
- * programs); the only static is the pthread_once for the translation
- * binding.  It never calls setlocale(): the application's locale decides
+ * LDAP and holds no state of its own between calls (it may be loaded into
+ * threaded programs): the one thing it leaves between two calls is AUTH's
+ * connection to sesamed, on the PAM handle (pam_set_data()), for that
+ * handle's ACCOUNT; the only static is the pthread_once for the
+ * translation binding.  It never calls setlocale(): the application's locale decides
  * the language of prompts and messages.
  *
  * This file holds the PAM phases and the conversation; every request is
- * one connection to sesamed (pam_request.c), and all the requests of one
- * PAM call share one deadline, timeout= (the conversation's time aside).
+ * one connection to sesamed (pam_request.c), but for the ACCOUNT request
+ * that follows a successful AUTH on the same handle, which goes on AUTH's
+ * connection; all the requests of one PAM call share one deadline,
+ * timeout= (the conversation's time aside).
  * Passwords and codes are wiped from every buffer the module owns
  * (conversation answers, the request frame) as soon as they are sent.
  */
@@ -336,7 +340,7 @@ static int auth_request(const struct ctx *c, const char *password, const char *c
                 debug(c, "auth: asking sesamed about %s (service %s, totp mode %u, %zu roles, code %s)", c->quser,
                       c->service, c->args.totp_mode, c->args.n_roles, code && *code ? "given" : "not given");
                 struct call_end ans;
-                int t = pam_call(c, &q.w, user, &ans);
+                int t = pam_call_keep(c, &q.w, user, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t < 0)
@@ -514,7 +518,7 @@ _public_ int pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc, const cha
                 r = req_end(&c, &q);
         }
         if (r == PAM_SUCCESS) {
-                int t = pam_call(&c, &q.w, user, &ans);
+                int t = pam_call_kept(&c, &q.w, user, &ans);
                 if (t == -ENOMEM)
                         r = PAM_BUF_ERR;
                 else if (t == -ENOENT || t == -ECONNREFUSED)

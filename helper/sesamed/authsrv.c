@@ -94,7 +94,15 @@ static void emit(struct client *cl, enum event ev, const char *user, const struc
  */
 static int load_state(struct call *c, struct acct_state *st)
 {
-        int r = state_read(c->x->dir, c->pw->dn, st);
+        int r;
+
+        if (c->st) {
+                /* ACCOUNT right after AUTH: what AUTH read (dispatch.h) */
+                *st = *c->st;
+                *c->st = (struct acct_state){ .last_step = -1 };
+                return 0;
+        }
+        r = state_read(c->x->dir, c->pw->dn, st);
 
         if (r != 0)
                 log_error("user %s: cannot read its state: %s", c->pw->name, outcome_str(r));
@@ -547,6 +555,12 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         }
         emit(cl, EV_LOGIN, pw->name, &rq->c, NULL);
         o->status = SESAME_ST_OK; /* the only way to OK */
+        if (c->want_kept) {
+                /* for the ACCOUNT that may follow on this connection */
+                c->kept = st;
+                c->keep = true;
+                st = (struct acct_state){ .last_step = -1 };
+        }
 out:
         state_done(&st);
 }

@@ -14,6 +14,7 @@
 #include "proto.h"
 
 struct daemon_ctx;
+struct login_memo;
 
 /* Privilege classes: one socket each (listen.c says which). */
 enum sock_class {
@@ -33,6 +34,15 @@ struct client {
          * ms, util.h now_ms()); 0: no deadline but the per-operation ones */
         int64_t deadline;
         uint32_t status; /* of the last END sent (the log of refusals) */
+        /* the event loop's (server.c) */
+        const char *sock;             /* the socket's name, for the log */
+        size_t have;                  /* bytes read into @buf */
+        int64_t received;             /* when the request in @buf was whole (monotonic ms) */
+        int64_t idle_until;           /* idle: closed then */
+        struct client *prev, *next;   /* idle: the main loop's list */
+        struct client *qnext;         /* queued (workers.c) or handed back */
+        bool closing;                 /* served: close it, do not wait for more */
+        struct login_memo *memo;      /* what its last AUTH read (dispatch.h) */
         uint8_t buf[SESAME_BUF_MAX];
 };
 

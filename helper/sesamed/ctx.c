@@ -22,6 +22,7 @@
 
 static pthread_mutex_t ctx_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct daemon_ctx *ctx_current;
+static uint64_t ctx_gens;
 
 /* Users' passwords reach the directory in a simple bind: say so when a
  * URI would carry them in clear across a network. */
@@ -58,6 +59,9 @@ int ctx_new(struct sesame_conf *conf, struct daemon_ctx **ret)
         }
         x->conf = conf;
         x->refs = 1;
+        (void)pthread_mutex_lock(&ctx_lock);
+        x->gen = ++ctx_gens;
+        (void)pthread_mutex_unlock(&ctx_lock);
         warn_cleartext(conf);
         r = events_parse(conf->hook_events ? conf->hook_events : "", &x->hook_mask, err, sizeof(err));
         if (r < 0) {

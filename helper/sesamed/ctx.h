@@ -26,6 +26,7 @@ struct daemon_ctx {
         struct seal_key *key;
         char key_error[512]; /* why it is NULL */
         uint32_t hook_mask;  /* events_parse() of [hooks] events */
+        uint64_t gen;        /* its number: 1, 2, ... (one per ctx_new()) */
         int refs;
 };
 

@@ -56,14 +56,30 @@ struct dir_server {
         int64_t suspect_until;
 };
 
-struct dir {
-        const struct sesame_conf *conf;
-        pthread_mutex_t lock;
-        pthread_cond_t cond;
+/*
+ * A set of connections used one request at a time.  Two of them: the
+ * service connections, bound as the service DN, for every search and
+ * modify; and the user-bind connections, on which a password is checked
+ * by a simple bind as its user.  After such a bind a connection is bound
+ * as that user (or, after a failed one, anonymous), so it never leaves
+ * its set: the next request on it is another user bind (or, for a
+ * password change, the Password Modify of the user it was just bound as).
+ */
+struct dir_pool {
+        const char *what;     /* "service", "user-bind": for the log */
+        bool service;         /* connections are bound as the service DN when opened */
         size_t n;
         struct dir_conn *conns;
         size_t reserve;       /* connections kept for callers with the reserve */
         size_t busy_shared;   /* connections busy for callers without it */
+        pthread_cond_t cond;  /* a connection was given back (under dir.lock) */
+};
+
+struct dir {
+        const struct sesame_conf *conf;
+        pthread_mutex_t lock;
+        struct dir_pool svc;  /* service connections */
+        struct dir_pool bind; /* user-bind connections */
         struct dir_server *servers; /* one per conf->uri */
         /* the bind password, in guarded memory that is readable only
          * while a bind uses it */
@@ -111,6 +127,19 @@ void dir_server_down(struct dir *d, size_t i, const char *why);
 void dir_server_suspect(struct dir *d, size_t i);
 /* Server @i is neither down nor suspect (any more). */
 bool dir_server_healthy(struct dir *d, size_t i);
+
+/*
+ * A connection of @p for the calling thread's caller: a free one (waiting
+ * until its wait deadline, dir_caller_set(), for one to be given back),
+ * replaced when stale (idle_timeout, its server down or suspect since,
+ * failback) and opened when it has none, in dir_server_order().  0 and
+ * *@ret, or OUT_UNAVAIL (none free in time, no server connects, or the
+ * request's time is up).  Give it back with dir_conn_release().
+ */
+int dir_conn_acquire(struct dir *d, struct dir_pool *p, struct dir_conn **ret);
+/* Give @c back to @p; @broken: close its connection (dead, or an answer
+ * to an operation given up on may still come). */
+void dir_conn_release(struct dir *d, struct dir_pool *p, struct dir_conn *c, bool broken);
 
 /* Bind @ld as the service DN ([ldap] binddn; anonymous without one):
  * an LDAP result code. */

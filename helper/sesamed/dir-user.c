@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dir-user.c - binds as a user, on connections of their own (never a
- * pooled one): checking a password and changing it (see dir.h).
+ * dir-user.c - binds as a user, on the user-bind connections (never a
+ * service one): checking a password and changing it (see dir.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,54 +80,63 @@ static int bind_ppolicy(struct dir *d, LDAP *ld, const char *dn, const struct be
 }
 
 /*
- * A fresh connection bound as @dn with @cred: the pool's servers in the
- * pool's order (dir_server_order(): one that is down is not waited for
- * again, one that is suspect comes last), its options and StartTLS rule,
- * under the request's deadline; what the password policy said in *@pp.
- * A server that does not connect is marked down for the pool too, one
- * that does not answer the bind suspect.  0 and *ret; OUT_BAD_CREDENTIALS,
- * OUT_UNAVAIL or OUT_LDAP (logged).
+ * A user-bind connection (dir-internal.h) bound as @dn with @cred, under
+ * the request's deadline; what the password policy said in *@pp.  The
+ * connection is an open one when the set has one (no connect, no
+ * unbind), else it is opened in the pool's order (dir_server_order(): a
+ * server that is down is not waited for again, one that is suspect comes
+ * last) with the pool's options and StartTLS rule; a server that does
+ * not connect is marked down for the service connections too.  A bind
+ * that gets no answer on an open connection (dead while idle, or its
+ * server stuck: then it is marked suspect) is made again on a fresh
+ * connection, to the next server first, as long as there is time.
+ * 0 and *@ret (give it back with dir_conn_release(d, &d->bind, ...));
+ * OUT_BAD_CREDENTIALS, OUT_UNAVAIL or OUT_LDAP (logged).
  */
-static int user_conn(struct dir *d, const char *dn, const struct berval *cred, struct dir_ppolicy *pp, LDAP **ret)
+static int user_conn(struct dir *d, const char *dn, const struct berval *cred, struct dir_ppolicy *pp,
+                     struct dir_conn **ret)
 {
         const struct sesame_conf *conf = d->conf;
-        size_t order[CONF_URIS_MAX], n;
 
         *pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
         if (!dn || !*dn || !cred->bv_val || cred->bv_len == 0)
                 return OUT_BAD_CREDENTIALS; /* never an anonymous or unauthenticated bind */
-        n = dir_server_order(d, order);
-        for (size_t k = 0; k < n; k++) {
-                const char *uri = conf->uri[order[k]];
-                LDAP *ld = NULL;
-                int rc = LDAP_SUCCESS, r = dir_uri_connect(conf, uri, &ld, &rc);
+        /* each server once, and once more for an open connection that
+         * turns out to be dead */
+        for (size_t k = 0; k <= conf->n_uri; k++) {
+                struct dir_conn *c;
+                int rc, r = dir_conn_acquire(d, &d->bind, &c);
 
-                if (r == -ETIME)
-                        break;
-                if (r < 0) {
-                        dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
-                        continue;
-                }
+                if (r != 0)
+                        return r;
                 *pp = (struct dir_ppolicy){ .grace = -1, .expire_s = -1 };
-                rc = bind_ppolicy(d, ld, dn, cred, pp);
+                rc = bind_ppolicy(d, c->ld, dn, cred, pp);
                 if (rc == LDAP_SUCCESS) {
-                        *ret = ld;
+                        *ret = c;
                         return 0;
                 }
-                (void)ldap_unbind_ext_s(ld, NULL, NULL);
-                if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH)
+                if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) {
+                        /* anonymous again: fit for the next user's bind */
+                        dir_conn_release(d, &d->bind, c, false);
                         return OUT_BAD_CREDENTIALS;
+                }
                 if (rc_unreachable(rc)) {
+                        size_t uri = c->uri;
+
+                        /* an answer may still come: never reused */
+                        dir_conn_release(d, &d->bind, c, true);
                         if (dir_deadline_passed())
                                 break;
-                        log_debug("%s: user bind: %s; trying the next server", uri, ldap_err2string(rc));
+                        log_debug("%s: user bind: %s; trying again on a fresh connection", conf->uri[uri],
+                                  ldap_err2string(rc));
                         if (rc == LDAP_TIMEOUT)
-                                dir_server_suspect(d, order[k]);
+                                dir_server_suspect(d, uri);
                         continue;
                 }
                 /* the server answered, with something else: it is not a
                  * wrong password, and another server would say the same */
-                log_error("%s: bind as %s: %s", uri, dn, ldap_err2string(rc));
+                log_error("%s: bind as %s: %s", conf->uri[c->uri], dn, ldap_err2string(rc));
+                dir_conn_release(d, &d->bind, c, true);
                 return OUT_LDAP;
         }
         return OUT_UNAVAIL;
@@ -137,18 +146,18 @@ int dir_user_bind(struct dir *d, const char *dn, const char *password, struct di
 {
         struct berval cred = { password ? strlen(password) : 0, (char *)(uintptr_t)password };
         struct dir_ppolicy pp = { .grace = -1, .expire_s = -1 };
-        LDAP *ld = NULL;
+        struct dir_conn *c = NULL;
         int r;
 
         if (ret_pp)
                 *ret_pp = pp;
         if (cred.bv_len == 0)
                 return OUT_BAD_CREDENTIALS;
-        r = user_conn(d, dn, &cred, &pp, &ld);
+        r = user_conn(d, dn, &cred, &pp, &c);
         if (ret_pp)
                 *ret_pp = pp;
         if (r == 0)
-                (void)ldap_unbind_ext_s(ld, NULL, NULL);
+                dir_conn_release(d, &d->bind, c, false);
         return r;
 }
 
@@ -203,7 +212,7 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
 {
         struct berval old = { oldpw ? strlen(oldpw) : 0, (char *)(uintptr_t)oldpw };
         struct berval new = { newpw ? strlen(newpw) : 0, (char *)(uintptr_t)newpw };
-        LDAP *ld = NULL;
+        struct dir_conn *c = NULL;
         char *text = NULL;
         int err, r;
 
@@ -215,10 +224,11 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 dir_copy_diag(NULL, "The new password is empty.", msg, msgsize);
                 return OUT_PASSWORD_POLICY;
         }
-        r = user_conn(d, dn, &old, &(struct dir_ppolicy){ 0 }, &ld);
+        r = user_conn(d, dn, &old, &(struct dir_ppolicy){ 0 }, &c);
         if (r != 0)
                 return r;
-        err = dir_passwd_exop(d, ld, "password change", dn, &old, &new, &text);
+        /* on the connection just bound as @dn, as that user */
+        err = dir_passwd_exop(d, c->ld, "password change", dn, &old, &new, &text);
         switch (err) {
         case LDAP_SUCCESS:
                 r = 0;
@@ -245,7 +255,8 @@ int dir_passwd(struct dir *d, const char *dn, const char *oldpw, const char *new
                 break;
         }
         ldap_memfree(text);
-        (void)ldap_unbind_ext_s(ld, NULL, NULL);
+        /* an answer that did not come may come later: not reused then */
+        dir_conn_release(d, &d->bind, c, rc_unreachable(err));
         return r;
 }
 

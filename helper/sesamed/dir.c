@@ -22,26 +22,49 @@
 #include "ratelimit.h"
 #include "util.h"
 
+static bool pool_init(struct dir_pool *p, const char *what, bool service, size_t n)
+{
+        pthread_condattr_t ca;
+
+        p->what = what;
+        p->service = service;
+        p->n = n;
+        p->reserve = n > 1 ? MAX((size_t)1, n / 4) : 0;
+        (void)pthread_condattr_init(&ca);
+        (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void)pthread_cond_init(&p->cond, &ca);
+        (void)pthread_condattr_destroy(&ca);
+        p->conns = calloc(n, sizeof(*p->conns));
+        return p->conns != NULL;
+}
+
+static void pool_free(struct dir_pool *p)
+{
+        for (size_t i = 0; p->conns && i < p->n; i++)
+                if (p->conns[i].ld)
+                        (void)ldap_unbind_ext_s(p->conns[i].ld, NULL, NULL);
+        free(p->conns);
+        p->conns = NULL;
+        (void)pthread_cond_destroy(&p->cond);
+}
+
 struct dir *dir_new(struct sesame_conf *conf)
 {
         struct dir *d = calloc(1, sizeof(*d));
-        pthread_condattr_t ca;
 
         if (!d)
                 return NULL;
         d->conf = conf;
-        d->n = conf->ldap_connections;
-        d->reserve = d->n > 1 ? MAX((size_t)1, d->n / 4) : 0;
-        d->conns = calloc(d->n, sizeof(*d->conns));
-        d->servers = calloc(conf->n_uri, sizeof(*d->servers));
-        if (!d->conns || !d->servers)
-                return dir_free(d);
         (void)pthread_mutex_init(&d->lock, NULL);
         (void)pthread_mutex_init(&d->pw_lock, NULL);
-        (void)pthread_condattr_init(&ca);
-        (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        (void)pthread_cond_init(&d->cond, &ca);
-        (void)pthread_condattr_destroy(&ca);
+        /* as many user-bind connections as service ones: a login makes
+         * one bind and a few searches and modifies */
+        if (!pool_init(&d->svc, "service", true, conf->ldap_connections) ||
+            !pool_init(&d->bind, "user-bind", false, conf->ldap_connections))
+                return dir_free(d);
+        d->servers = calloc(conf->n_uri, sizeof(*d->servers));
+        if (!d->servers)
+                return dir_free(d);
         if (conf->bindpw) {
                 d->bindpw_len = strlen(conf->bindpw);
                 d->bindpw = sodium_malloc(d->bindpw_len + 1);
@@ -60,16 +83,13 @@ struct dir *dir_free(struct dir *d)
 {
         if (!d)
                 return NULL;
-        for (size_t i = 0; d->conns && i < d->n; i++)
-                if (d->conns[i].ld)
-                        (void)ldap_unbind_ext_s(d->conns[i].ld, NULL, NULL);
-        free(d->conns);
+        pool_free(&d->svc);
+        pool_free(&d->bind);
         free(d->servers);
         if (d->bindpw)
                 sodium_free(d->bindpw); /* wipes */
         (void)pthread_mutex_destroy(&d->lock);
         (void)pthread_mutex_destroy(&d->pw_lock);
-        (void)pthread_cond_destroy(&d->cond);
         free(d);
         return NULL;
 }
@@ -92,12 +112,13 @@ int dir_bind_service(struct dir *d, LDAP *ld)
 }
 
 /*
- * A connection for @c to the first server that connects and binds, in
- * dir_server_order(); a server that does not is marked down.
- * 0; -ETIME (the request's deadline passed); -EHOSTDOWN (none could be
- * used, or every server is down: at once).
+ * A connection for @c to the first server that connects and (for the
+ * service set) binds, in dir_server_order(); a server that does not is
+ * marked down.  A user-bind connection is not bound here: its first bind
+ * is a user's.  0; -ETIME (the request's deadline passed); -EHOSTDOWN
+ * (none could be used, or every server is down: at once).
  */
-static int conn_open(struct dir *d, struct dir_conn *c)
+static int conn_open(struct dir *d, const struct dir_pool *p, struct dir_conn *c)
 {
         const struct sesame_conf *conf = d->conf;
         size_t order[CONF_URIS_MAX], n = dir_server_order(d, order);
@@ -114,7 +135,7 @@ static int conn_open(struct dir *d, struct dir_conn *c)
                         dir_server_down(d, order[k], r == -EHOSTUNREACH ? ldap_err2string(rc) : "cannot connect");
                         continue;
                 }
-                rc = dir_bind_service(d, ld);
+                rc = p->service ? dir_bind_service(d, ld) : LDAP_SUCCESS;
                 if (rc != LDAP_SUCCESS) {
                         (void)ldap_unbind_ext_s(ld, NULL, NULL);
                         if (dir_deadline_passed())
@@ -124,7 +145,7 @@ static int conn_open(struct dir *d, struct dir_conn *c)
                         dir_server_down(d, order[k], why);
                         continue;
                 }
-                log_info("connected to %s", uri);
+                log_info("connected to %s (%s)", uri, p->what);
                 dir_reset_timeouts(conf, ld); /* the full limits again for what follows */
                 c->ld = ld;
                 c->uri = order[k];
@@ -165,9 +186,7 @@ static void conn_drop(struct dir_conn *c)
         c->ld = NULL;
 }
 
-/* Give @c back; @broken: its connection is closed (dead, or an answer to
- * an operation given up on may still come). */
-static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
+void dir_conn_release(struct dir *d, struct dir_pool *p, struct dir_conn *c, bool broken)
 {
         if (broken && c->ld)
                 conn_drop(c);
@@ -176,36 +195,36 @@ static void conn_release(struct dir *d, struct dir_conn *c, bool broken)
         (void)pthread_mutex_lock(&d->lock);
         c->busy = false;
         if (c->shared)
-                d->busy_shared--;
+                p->busy_shared--;
         c->shared = false;
         /* every waiter: the one woken must be one that may take it (a
          * reserved connection is no use to a lookup of another user) */
-        (void)pthread_cond_broadcast(&d->cond);
+        (void)pthread_cond_broadcast(&p->cond);
         (void)pthread_mutex_unlock(&d->lock);
 }
 
 /* All connections busy until the caller's time ran out: logged,
  * throttled (the caller's uid is logged by the one that answers). */
-static void log_pool_wait(const struct dir *d, bool shared)
+static void log_pool_wait(const struct dir_pool *p, bool shared)
 {
         log_refusal(LOG_WARNING,
-                    "no free directory connection (of %zu%s) before a request's time ran out; it is answered "
+                    "no free %sdirectory connection (of %zu%s) before a request's time ran out; it is answered "
                     "UNAVAIL",
-                    d->n, shared ? ", some kept for root and logins" : "");
+                    p->service ? "" : "user-bind ", p->n, shared ? ", some kept for root and logins" : "");
 }
 
-/* A free connection for the calling thread's caller, under d->lock. */
-static struct dir_conn *conn_free(struct dir *d, bool shared)
+/* A free connection of @p for the calling thread's caller, under d->lock. */
+static struct dir_conn *conn_free(struct dir_pool *p, bool shared)
 {
-        if (shared && d->busy_shared + d->reserve >= d->n)
+        if (shared && p->busy_shared + p->reserve >= p->n)
                 return NULL;
-        for (size_t i = 0; i < d->n; i++)
-                if (!d->conns[i].busy)
-                        return &d->conns[i];
+        for (size_t i = 0; i < p->n; i++)
+                if (!p->conns[i].busy)
+                        return &p->conns[i];
         return NULL;
 }
 
-static int conn_acquire(struct dir *d, struct dir_conn **ret)
+int dir_conn_acquire(struct dir *d, struct dir_pool *p, struct dir_conn **ret)
 {
         int64_t budget = dir_budget_ms(d->conf->timeout), deadline = now_ms() + budget;
         int64_t wait = dir_wait_deadline();
@@ -218,11 +237,11 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         if (budget <= 0 || deadline <= now_ms())
                 return OUT_UNAVAIL;
         (void)pthread_mutex_lock(&d->lock);
-        while (!(c = conn_free(d, shared))) {
+        while (!(c = conn_free(p, shared))) {
                 struct timespec ts = { .tv_sec = deadline / 1000, .tv_nsec = (deadline % 1000) * 1000000 };
-                if (pthread_cond_timedwait(&d->cond, &d->lock, &ts) == ETIMEDOUT && !(c = conn_free(d, shared))) {
+                if (pthread_cond_timedwait(&p->cond, &d->lock, &ts) == ETIMEDOUT && !(c = conn_free(p, shared))) {
                         (void)pthread_mutex_unlock(&d->lock);
-                        log_pool_wait(d, shared);
+                        log_pool_wait(p, shared);
                         return OUT_UNAVAIL;
                 }
                 if (c)
@@ -231,15 +250,15 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         c->busy = true;
         c->shared = shared;
         if (shared)
-                d->busy_shared++;
+                p->busy_shared++;
         (void)pthread_mutex_unlock(&d->lock);
 
         if (c->ld && conn_stale(d, c, now_ms()))
                 conn_drop(c);
         if (!c->ld) {
-                r = conn_open(d, c);
+                r = conn_open(d, p, c);
                 if (r < 0) {
-                        conn_release(d, c, false);
+                        dir_conn_release(d, p, c, false);
                         return OUT_UNAVAIL; /* unreachable, or the request's time is up */
                 }
         }
@@ -247,12 +266,13 @@ static int conn_acquire(struct dir *d, struct dir_conn **ret)
         return 0;
 }
 
-/* After an operation on @c: a server that did not answer is suspect. */
+/* After an operation on service connection @c: a server that did not
+ * answer is suspect. */
 static void conn_done(struct dir *d, struct dir_conn *c, int r)
 {
         if (r == -ETIMEDOUT)
                 dir_server_suspect(d, c->uri);
-        conn_release(d, c, r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT || r == -ETIME);
+        dir_conn_release(d, &d->svc, c, r == -ECONNRESET || r == -ECONNABORTED || r == -ETIMEDOUT || r == -ETIME);
 }
 
 static int map_rc(int rc, const char *filter)
@@ -373,7 +393,7 @@ static int search(struct dir *d, const char *base, int scope, const char *filter
         for (int attempt = 0;; attempt++) {
                 struct dir_conn *c;
                 bool delivered = false;
-                int r = conn_acquire(d, &c);
+                int r = dir_conn_acquire(d, &d->svc, &c);
 
                 if (r != 0)
                         return r;
@@ -414,11 +434,11 @@ int dir_search_on(struct dir *d, LDAP *ld, const char *base, int scope, const ch
 int dir_ping(struct dir *d)
 {
         struct dir_conn *c;
-        int r = conn_acquire(d, &c);
+        int r = dir_conn_acquire(d, &d->svc, &c);
 
         if (r != 0)
                 return r;
-        conn_release(d, c, false);
+        dir_conn_release(d, &d->svc, c, false);
         return 0;
 }
 
@@ -603,7 +623,7 @@ int dir_modify_read(struct dir *d, const char *dn, LDAPMod **mods, const char *a
                 *ret_value = NULL;
         for (int attempt = 0;; attempt++) {
                 struct dir_conn *c;
-                int r = conn_acquire(d, &c);
+                int r = dir_conn_acquire(d, &d->svc, &c);
 
                 if (r != 0)
                         return r;

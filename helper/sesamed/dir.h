@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * dir.h - sesamed's connections to the directory: a small pool of libldap
- * handles, each bound as the service DN, used one request at a time.
+ * dir.h - sesamed's connections to the directory: two small pools of
+ * libldap handles, used one request at a time: the service connections,
+ * bound as the service DN, for every search and modify; and as many
+ * user-bind connections, on which passwords are checked.
  *
  * Guarantees:
  *  - URIs are tried in configuration order, those known to be down
@@ -24,8 +26,12 @@
  *    error (OUT_LIMIT), never a partial result.
  *  - A thread may set a deadline for everything it asks (a pam.sock
  *    request); each limit above is then shortened to what is left.
- *  - Passwords are checked on connections of their own (dir_user_bind,
- *    dir_passwd), never on the pooled service connections.
+ *  - Passwords are checked on the user-bind connections (dir_user_bind,
+ *    dir_passwd), never on a service connection; and a user-bind
+ *    connection, bound as whichever user bound last, is never used for a
+ *    search or a modify as the service DN.  Both pools keep their
+ *    connections open between requests, so a password check is one bind
+ *    on an open connection, not connect + bind + unbind.
  *
  * Return values follow outcome.h: 0, a negative errno for a failure of
  * the system (-ENOMEM), or an OUT_* value.  Every function may return
@@ -144,10 +150,10 @@ struct dir_ppolicy {
 };
 
 /**
- * dir_user_bind() - check a password: a simple bind as @dn on a fresh
- * connection of its own (the same URIs, failover, TLS settings and time
- * limits as the pool; never a pooled connection), with the password
- * policy request control; what the policy said goes to @ret_pp (may be
+ * dir_user_bind() - check a password: a simple bind as @dn on a
+ * user-bind connection (the same URIs, failover, TLS settings, keepalive,
+ * idle replacement and time limits as the service pool; never a service
+ * connection), with the password policy request control; what the policy said goes to @ret_pp (may be
  * NULL).  An empty password is refused without contacting the directory
  * (an empty simple bind would be an anonymous bind).  The password is
  * never logged.
@@ -159,7 +165,7 @@ int dir_user_bind(struct dir *d, const char *dn, const char *password, struct di
 
 /**
  * dir_passwd() - change a password with the Password Modify extended
- * operation (RFC 3062), bound as the user @dn with @oldpw on a fresh
+ * operation (RFC 3062), bound as the user @dn with @oldpw on a user-bind
  * connection, user identity @dn, old and new password given.
  * Return: 0; OUT_BAD_CREDENTIALS (the old password is wrong);
  * OUT_PASSWORD_POLICY (the new password is empty, or the server refused

@@ -4,7 +4,7 @@
  * that serves one connection (see dispatch.h).
  */
 #include <errno.h>
-#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "accounts.h"
@@ -134,20 +134,76 @@ static int resolve_login(struct client *cl, const struct dispatch_entry *d, cons
         return r;
 }
 
+/* What an AUTH answered OK left on its connection (dispatch.h). */
+struct login_memo {
+        struct pwrec pw;
+        struct acct_state st;
+        uint64_t gen; /* of the generation it was read under */
+        int64_t at;   /* now_ms() when it was left */
+};
+
+void dispatch_memo_drop(struct client *cl)
+{
+        struct login_memo *m = cl->memo;
+
+        if (!m)
+                return;
+        cl->memo = NULL;
+        pwrec_done(&m->pw);
+        state_done(&m->st);
+        free(m);
+}
+
+/* Leave @pw and c->kept on the connection (both moved there). */
+static void memo_keep(struct call *c, struct pwrec *pw)
+{
+        struct login_memo *m = malloc(sizeof(*m));
+
+        if (!m)
+                return; /* the ACCOUNT reads them again */
+        *m = (struct login_memo){ .pw = *pw, .st = c->kept, .gen = c->x->gen, .at = now_ms() };
+        *pw = (struct pwrec){ 0 };
+        c->kept = (struct acct_state){ .last_step = -1 };
+        c->cl->memo = m;
+}
+
+/* The memo of @cl, if it may decide this ACCOUNT for @login: then the
+ * account (moved into @pw) and its state (moved into @st) come from it,
+ * and true.  The memo is gone from the connection either way. */
+static bool memo_take(struct call *c, const char *login, struct pwrec *pw, struct acct_state *st)
+{
+        struct login_memo *m = c->cl->memo;
+        bool fits = m && c->req->opcode == SESAME_REQ_ACCOUNT && m->gen == c->x->gen &&
+                    now_ms() - m->at <= DISPATCH_MEMO_MS && strcmp(m->pw.name, login) == 0;
+
+        if (fits) {
+                *pw = m->pw;
+                *st = m->st;
+                m->pw = (struct pwrec){ 0 };
+                m->st = (struct acct_state){ .last_step = -1 };
+        }
+        dispatch_memo_drop(c->cl);
+        return fits;
+}
+
 /* Steps 2 and 3 for a D_ACCOUNT request, then the handler. */
 static int call_with_account(const struct dispatch_entry *d, struct call *c)
 {
         struct client *cl = c->cl;
         char login[SESAME_MAIL_MAX + 1], q[80];
         struct pwrec pw = { 0 };
+        struct acct_state st = { .last_step = -1 };
         int r;
 
-        if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login)))
+        if (!req_string(c->req, SESAME_F_LOGIN, login, sizeof(login))) {
+                dispatch_memo_drop(cl);
                 return client_end(cl, outcome_status(OUT_NOTFOUND), NULL);
+        }
         c->login = login;
         c->started = now_ms();
-        r = resolve_login(cl, d, login, &pw);
-        if (r != 0) {
+        if (memo_take(c, login, &pw, &st))
+                c->st = &st;
+        else if ((r = resolve_login(cl, d, login, &pw)) != 0) {
                 if (r != OUT_NOTFOUND && r != OUT_DENIED)
                         log_debug("uid %u pid %d: request 0x%04x: the account cannot be looked up: %s",
                                   (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode, outcome_str(r));
@@ -160,10 +216,16 @@ static int call_with_account(const struct dispatch_entry *d, struct call *c)
                             (unsigned)cl->cred.uid, (int)cl->cred.pid, c->req->opcode,
                             str_quote(pw.name, strlen(pw.name), q, sizeof(q)), pw.uid);
                 pwrec_done(&pw);
+                state_done(&st);
                 return client_end(cl, outcome_status(OUT_DENIED), NULL);
         }
         c->pw = &pw;
+        c->want_kept = cl->cls == SOCK_PAM;
         r = d->fn(c);
+        if (c->keep && r >= 0)
+                memo_keep(c, &pw);
+        state_done(&c->kept);
+        state_done(&st);
         pwrec_done(&pw);
         return r;
 }
@@ -188,10 +250,12 @@ int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int6
 
 /* A request dropped unanswered, logged at most once every 10 s with the
  * count of the others since. */
-static void log_dropped(const struct client *cl, uint16_t opcode)
+static void log_dropped(const struct client *cl, uint16_t opcode, int64_t waited)
 {
-        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed",
-                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode);
+        log_refusal(LOG_NOTICE,
+                    "uid %u pid %d: request 0x%04x dropped: its caller's deadline had passed (it waited %lld ms "
+                    "for a worker)",
+                    (unsigned)cl->cred.uid, (int)cl->cred.pid, opcode, (long long)waited);
 }
 
 /* A login request answered UNAVAIL (the directory down, busy, or too slow
@@ -225,63 +289,51 @@ static bool pam_metered(const struct client *cl, uint16_t opcode)
         return false;
 }
 
-void dispatch_serve(struct client *cl)
+int dispatch_request(struct client *cl, const struct proto_msg *msg)
 {
-        for (;;) {
-                struct proto_msg msg;
-                int64_t idle = now_ms() + (int64_t)cl->ctx->conf->client_timeout * 1000;
-                int r = proto_recv(cl->fd, cl->buf, sizeof(cl->buf), &msg, idle);
-                const struct dispatch_entry *d;
+        const struct dispatch_entry *d;
+        int64_t now = now_ms();
+        int r;
 
-                if (r == SESAME_E_EOF)
-                        return;
-                if (r != 0) {
-                        /* (a peer that hangs up or idles out is no news) */
-                        if (r != -ETIMEDOUT && r != -ECONNRESET && r != -EPIPE)
-                                log_refusal(LOG_NOTICE, "uid %u pid %d: malformed request (%s); closing",
-                                            (unsigned)cl->cred.uid, (int)cl->cred.pid, proto_strerror(r));
-                        return;
-                }
-                d = dispatch_authorise(msg.opcode, cl->cls, cl->cred.uid,
-                                       cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
-                if (!d) {
-                        log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x not allowed here; closing",
-                                    (unsigned)cl->cred.uid, (int)cl->cred.pid, msg.opcode);
-                        return;
-                }
-                struct call c = { .cl = cl, .x = cl->ctx, .req = &msg };
-                cl->deadline = dispatch_deadline(cl->cls, &msg, now_ms());
-                if (cl->deadline < 0) {
-                        /* nobody waits for the answer any more */
-                        log_dropped(cl, msg.opcode);
-                        return;
-                }
-                if (!pam_metered(cl, msg.opcode)) {
-                        if (client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0)
-                                return;
-                        continue;
-                }
-                /* bound the directory work of the request; but a lookup,
-                 * once started, runs to the end of its own per-operation
-                 * limits: its answer goes into the cache, where the
-                 * caller's retry finds it.  Waiting for a pooled
-                 * connection ends with the caller's time, whatever the
-                 * request; and lookups of users other than root leave
-                 * the reserved connections to root and logins. */
-                dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
-                dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
-                cl->status = UINT32_MAX;
-                r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
-                dir_deadline_set(0);
-                dir_caller_set(0, true);
-                if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
-                        log_unavail(cl, msg.opcode);
-                /* the request may have held a password or a code */
-                if (cl->cls != SOCK_NSS)
-                        sodium_memzero(cl->buf, sizeof(cl->buf));
-                if (r < 0)
-                        return;
+        /* what an AUTH left serves the request right after it, if that
+         * is an ACCOUNT (call_with_account()), and nothing later */
+        if (msg->opcode != SESAME_REQ_ACCOUNT)
+                dispatch_memo_drop(cl);
+        d = dispatch_authorise(msg->opcode, cl->cls, cl->cred.uid,
+                               cl->cls == SOCK_WEB ? web_peer_uid(cl->ctx) : DISPATCH_NO_UID);
+        if (!d) {
+                log_refusal(LOG_NOTICE, "uid %u pid %d: request 0x%04x not allowed here; closing",
+                            (unsigned)cl->cred.uid, (int)cl->cred.pid, msg->opcode);
+                return -EPERM;
         }
+        struct call c = { .cl = cl, .x = cl->ctx, .req = msg, .kept = { .last_step = -1 } };
+        /* counted from when the request was whole, not from when a
+         * worker took it: the time it waited in the queue is the
+         * caller's too */
+        cl->deadline = dispatch_deadline(cl->cls, msg, cl->received);
+        if (cl->deadline < 0 || (cl->deadline > 0 && now >= cl->deadline)) {
+                /* nobody waits for the answer any more */
+                log_dropped(cl, msg->opcode, now - cl->received);
+                return -ETIME;
+        }
+        if (!pam_metered(cl, msg->opcode))
+                return client_end(cl, SESAME_ST_UNAVAIL, NULL) < 0 ? -EPIPE : 0;
+        /* bound the directory work of the request; but a lookup,
+         * once started, runs to the end of its own per-operation
+         * limits: its answer goes into the cache, where the
+         * caller's retry finds it.  Waiting for a pooled
+         * connection ends with the caller's time, whatever the
+         * request; and lookups of users other than root leave
+         * the reserved connections to root and logins. */
+        dir_deadline_set(cl->cls == SOCK_NSS ? 0 : cl->deadline);
+        dir_caller_set(cl->deadline, cl->cred.uid == 0 || cl->cls != SOCK_NSS);
+        cl->status = UINT32_MAX;
+        r = d->flags & D_ACCOUNT ? call_with_account(d, &c) : d->fn(&c);
+        dir_deadline_set(0);
+        dir_caller_set(0, true);
+        if (cl->cls == SOCK_PAM && cl->status == SESAME_ST_UNAVAIL)
+                log_unavail(cl, msg->opcode);
+        return r < 0 ? r : 0;
 }
 
 int handle_ping(struct call *c)

@@ -31,6 +31,7 @@
 
 #include "accounts.h"
 #include "conn.h"
+#include "state.h"
 
 /* Peer policy of a socket class. */
 enum peer_policy {
@@ -57,6 +58,16 @@ struct call {
         const char *login;     /* D_ACCOUNT: LOGIN as sent */
         const struct pwrec *pw; /* D_ACCOUNT: the account, authorised; else NULL */
         int64_t started;        /* D_ACCOUNT: now_ms() when the work on it began */
+        /* ACCOUNT: the account's state as the AUTH just before it on this
+         * connection read it (DISPATCH_MEMO_MS), the handler's to take;
+         * NULL: read it */
+        struct acct_state *st;
+        /* AUTH: @want_kept, the caller (dispatch, on pam.sock) keeps what
+         * an OK leaves for the ACCOUNT that may follow on the connection:
+         * the handler then moves its state into @kept and sets @keep */
+        bool want_kept;
+        struct acct_state kept;
+        bool keep;
 };
 
 /* Handlers: 0 to keep the connection, < 0 to close it. */
@@ -93,6 +104,24 @@ const struct dispatch_entry *dispatch_authorise(uint16_t opcode, enum sock_class
  */
 bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t target);
 
+/*
+ * One read per login: an AUTH answered OK leaves the account it resolved
+ * and the state it read on its connection, and an ACCOUNT for that same
+ * account on that connection, within this many ms and under the same
+ * configuration generation, is decided on them instead of looking the
+ * account up and reading its state again.  Whatever comes next on the
+ * connection takes it off (it serves one request at most).  What the
+ * account phase decides on (disabled, expired, unconfirmed, the policy's
+ * administrative lock, a password that must be changed) is what AUTH has
+ * just checked or read; the reads that the lockout and replay rules need
+ * fresh (the failure count, the TOTP step) are never taken from it.
+ * Roles are still looked up.  See doc/security.md.
+ */
+#define DISPATCH_MEMO_MS 5000
+
+/* Forget what @cl's last AUTH left (a connection being closed). */
+void dispatch_memo_drop(struct client *cl);
+
 /* Without DEADLINE_MS, a pam.sock request must be answered within this
  * (pam_sesame waits 10 s by default). */
 #define DISPATCH_PAM_BUDGET_MS 7500
@@ -121,12 +150,19 @@ bool dispatch_may_target(const struct dispatch_entry *d, uid_t uid, uint32_t tar
  */
 int64_t dispatch_deadline(enum sock_class cls, const struct proto_msg *req, int64_t now);
 
-/* Serve requests on @cl until it closes, errs or idles out.  A request
- * whose caller has given up is dropped; the directory work of a login or
- * an admin request is bounded by its dispatch_deadline(), that of a
- * lookup by the per-operation limits (its answer is cached for the
- * caller's retry). */
-void dispatch_serve(struct client *cl);
+/**
+ * dispatch_request() - authorise and serve the request @msg of @cl,
+ * whose frame was whole at @cl->received (its deadline counts from then,
+ * the time it waited for a worker included).
+ *
+ * A request whose caller has given up by now is dropped (logged); the
+ * directory work of a login or an admin request is bounded by its
+ * dispatch_deadline(), that of a lookup by the per-operation limits (its
+ * answer is cached for the caller's retry).  @cl->ctx is the generation
+ * it is served under.
+ * Return: 0 to keep the connection, < 0 to close it.
+ */
+int dispatch_request(struct client *cl, const struct proto_msg *msg);
 
 /* The handlers, by file. */
 int handle_ping(struct call *c);

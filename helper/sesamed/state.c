@@ -437,6 +437,10 @@ static int count_up(struct dir *d, struct acct_state *s, uint32_t *ret_count)
         return 0;
 }
 
+/* How often a count that conflicts with another login's write is tried
+ * again. */
+#define STATE_COUNT_ROUNDS 12
+
 int state_count_attempt(struct dir *d, const struct sesame_conf *c, struct acct_state *s, int64_t now,
                         uint32_t *ret_count)
 {
@@ -447,7 +451,13 @@ int state_count_attempt(struct dir *d, const struct sesame_conf *c, struct acct_
 
         state_failure_plan(s, c, now, &plan);
         fresh = plan.new_window;
-        for (int attempt = 0; attempt < 3 && r == OUT_CONFLICT; attempt++) {
+        /* every conflict is another login's write that succeeded (a
+         * window started, a count reset): with a few logins of one
+         * account at once (a user's terminals, a script), three rounds
+         * are not always enough, and a right password must not be
+         * refused for that; each round is one modify under the
+         * request's deadline */
+        for (int attempt = 0; attempt < STATE_COUNT_ROUNDS && r == OUT_CONFLICT; attempt++) {
                 if (fresh) {
                         r = start_window(d, s, now);
                         if (r == 0)

@@ -8,7 +8,10 @@
  *   pam-probe SERVICE USER OPERATION...
  *
  * OPERATION: authenticate, acct_mgmt, chauthtok, open_session,
- * close_session.  Every prompt (echo on or off) is answered with the next
+ * close_session; sleep=MS (wait that long: what an application may do
+ * between two calls); fork-acct_mgmt (pam_acct_mgmt() in a child of a
+ * fork, on the handle the child inherited, as a forking server does; the
+ * child's result is the operation's).  Every prompt (echo on or off) is answered with the next
  * line of standard input, of any length (no answer left: PAM_CONV_ERR).
  * Messages of the modules are printed as "info: ..." / "error: ...".
  * After each operation "OPERATION: NUMBER TEXT" (the PAM return value and
@@ -20,6 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 static char **answers;
 static size_t n_answers, next_answer;
@@ -89,6 +95,29 @@ fail:
         return PAM_CONV_ERR;
 }
 
+/* pam_acct_mgmt() in a child: its result (PAM_SYSTEM_ERR when the child
+ * could not run). */
+static int forked_acct_mgmt(pam_handle_t *pamh)
+{
+        pid_t pid;
+        int st;
+
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                return PAM_SYSTEM_ERR;
+        if (pid == 0) {
+                int r = pam_acct_mgmt(pamh, 0);
+
+                fflush(stdout);
+                (void)pam_end(pamh, r | PAM_DATA_SILENT);
+                _exit(r & 0xff);
+        }
+        if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+                return PAM_SYSTEM_ERR;
+        return WEXITSTATUS(st);
+}
+
 int main(int argc, char **argv)
 {
         struct pam_conv c = { conv, NULL };
@@ -119,6 +148,14 @@ int main(int argc, char **argv)
                         r = pam_open_session(pamh, 0);
                 else if (strcmp(op, "close_session") == 0)
                         r = pam_close_session(pamh, 0);
+                else if (strncmp(op, "sleep=", 6) == 0) {
+                        long ms = strtol(op + 6, NULL, 10);
+                        struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = ms % 1000 * 1000000 };
+
+                        (void)nanosleep(&ts, NULL);
+                        r = PAM_SUCCESS;
+                } else if (strcmp(op, "fork-acct_mgmt") == 0)
+                        r = forked_acct_mgmt(pamh);
                 else {
                         fprintf(stderr, "pam-probe: unknown operation %s\n", op);
                         (void)pam_end(pamh, PAM_SUCCESS);

@@ -141,6 +141,7 @@ static void test_defaults(void **state)
         assert_true(c->enumerate);
         assert_int_equal(c->max_clients, 256);
         assert_int_equal(c->ldap_connections, 4);
+        assert_int_equal(c->workers, 8);
         assert_int_equal(c->reconnect_interval, 5);
         assert_int_equal(c->client_timeout, 10);
         assert_null(conf_free(c));
@@ -492,6 +493,8 @@ static void test_numbers(void **state)
         fails(with("[nss]\ncache_max = 99\n"), NAME ":5: nss.cache_max: ", "out of range (100..10000000)");
         fails(with("[daemon]\nmax_clients = 0\n"), NAME ":5: daemon.max_clients: ", "out of range");
         fails(with("[daemon]\nmax_clients = 10001\n"), NAME ":5: daemon.max_clients: ", "out of range");
+        fails(with("[daemon]\nworkers = 0\n"), NAME ":5: daemon.workers: ", "out of range");
+        fails(with("[daemon]\nworkers = 257\n"), NAME ":5: daemon.workers: ", "out of range");
         fails(with("[daemon]\nldap_connections = 65\n"), NAME ":5: daemon.ldap_connections: ",
               "out of range (1..64)");
         fails(with("[daemon]\nreconnect_interval = 3601\n"), NAME ":5: daemon.reconnect_interval: ",

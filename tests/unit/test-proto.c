@@ -956,6 +956,34 @@ static void test_recv_bad_length(void **state)
         }
 }
 
+/* The non-blocking reader's rule is proto_recv()'s: the same lengths
+ * refused, the length known once the word is whole. */
+static void test_frame_len(void **state)
+{
+        static const struct {
+                uint8_t len[4];
+                size_t have, cap;
+                int want;
+                size_t want_len;
+        } v[] = {
+                { { 0x00, 0x00, 0x00, 0x06 }, 3, SESAME_BUF_MAX, 0, 0 }, /* the word not whole yet */
+                { { 0x00, 0x00, 0x00, 0x06 }, 4, SESAME_BUF_MAX, 0, 10 },
+                { { 0x00, 0x00, 0x40, 0x00 }, 4, SESAME_BUF_MAX, 0, SESAME_BUF_MAX },
+                { { 0x00, 0x00, 0x40, 0x01 }, 4, SESAME_BUF_MAX, SESAME_E_OVERSIZE, 0 },
+                { { 0xff, 0xff, 0xff, 0xff }, 4, SESAME_BUF_MAX, SESAME_E_OVERSIZE, 0 },
+                { { 0x00, 0x00, 0x00, 0x05 }, 4, SESAME_BUF_MAX, SESAME_E_SHORT, 0 },
+                { { 0x00, 0x00, 0x00, 0x20 }, 4, 32, SESAME_E_OVERSIZE, 0 }, /* over the buffer */
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+                size_t len = 99;
+
+                assert_int_equal(proto_frame_len(v[i].len, v[i].have, v[i].cap, &len), v[i].want);
+                assert_int_equal(len, v[i].want_len);
+        }
+}
+
 static void test_recv_small_cap(void **state)
 {
         static uint8_t file[SESAME_BUF_MAX];
@@ -1130,6 +1158,7 @@ int main(void)
                 cmocka_unit_test(test_recv_bytewise),
                 cmocka_unit_test(test_recv_eof),
                 cmocka_unit_test(test_recv_bad_length),
+                cmocka_unit_test(test_frame_len),
                 cmocka_unit_test(test_recv_small_cap),
                 cmocka_unit_test(test_recv_bad_body),
                 cmocka_unit_test(test_recv_timeout),
