@@ -134,6 +134,7 @@ static const struct conf_key keys[] = {
         NUM("auth", "lockout_time", CT_SECONDS, lockout_time, "900", 1, 31536000),
         STR("auth", "require_confirmed_email", CT_BOOL, require_confirmed_email, "no", 0),
         STR("auth", "track_logins", CT_BOOL, track_logins, "no", 0),
+        STR("auth", "strict_count", CT_BOOL, strict_count, "no", 0),
         NUM("auth", "role_ttl", CT_SECONDS, role_ttl, "60", 0, 3600),
 
         STR("totp", "key_file", CT_PATH, totp_key_file, "/etc/sesame/totp.key", 0),

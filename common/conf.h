@@ -101,6 +101,7 @@ struct sesame_conf {
         uint32_t lockout_time;        /* seconds an account stays locked, default 900 */
         bool require_confirmed_email; /* account phase refuses unconfirmed, default no */
         bool track_logins;            /* write sesameLastLogin/sesameLoginCount, default no */
+        bool strict_count;            /* count every password check before it is made, default no */
         uint32_t role_ttl;            /* seconds a role check's answer is reused, default 60; 0: never */
 
         /* [totp] */

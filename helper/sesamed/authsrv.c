@@ -25,6 +25,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "attempts.h"
 #include "cache.h"
 #include "conf.h"
 #include "dir.h"
@@ -253,8 +254,26 @@ struct auth_req {
         uint32_t totp_mode;
 };
 
+/* Count the check of this login before it is made (check_password()):
+ * 0 with the count after it in *@ret_count, or why it could not be. */
+static int count_first(struct client *cl, const struct pwrec *pw, struct acct_state *st, int64_t now,
+                       uint32_t *ret_count)
+{
+        struct daemon_ctx *x = cl->ctx;
+        bool homeless;
+        int r = attempts_count_begin(pw->dn, cl->deadline, &homeless);
+
+        if (r != 0)
+                return r;
+        r = state_count_attempt(x->dir, x->conf, st, now, ret_count);
+        attempts_count_end(pw->dn, homeless);
+        attempts_written(pw->dn, r == 0);
+        return r;
+}
+
 /* A wrong password or code (AUTH or CHAUTHTOK), counted before it was
- * checked (check_password()): lock when that attempt was the last the
+ * checked (check_password()) or, for the uncounted check of a clean
+ * window (attempts.h), now: lock when that attempt was the last the
  * window allows, tell the log and the hooks, answer AUTH_FAILED. */
 static void auth_failure(struct client *cl, const struct req_common *rc, const struct pwrec *pw,
                          struct acct_state *st, int64_t now, const char *why, uint32_t reason, struct verdict *o)
@@ -266,6 +285,20 @@ static void auth_failure(struct client *cl, const struct req_common *rc, const s
         emit(cl, EV_LOGIN_FAILED, pw->name, rc, why);
         o->status = SESAME_ST_AUTH_FAILED;
         o->reason = reason;
+        if (st->uncounted) {
+                uint32_t count;
+
+                st->uncounted = false;
+                r = state_count_attempt(x->dir, x->conf, st, now, &count);
+                /* without the standing, the next check is counted
+                 * first, and not made if that fails too */
+                attempts_written(pw->dn, r == 0);
+                if (r != 0) {
+                        log_error("user %s: the failure cannot be counted (%s): later checks are counted first",
+                                  pw->name, outcome_str(r));
+                        return;
+                }
+        }
         if (!state_failure_locks(st->failures, x->conf, now, &until) || state_locked(st, x->conf, now))
                 return;
         r = state_lock(x->dir, x->conf, st, now);
@@ -289,6 +322,8 @@ static void forget_failures(struct daemon_ctx *x, const struct pwrec *pw, struct
         if (!st->has_failures && !st->has_failure_time && !st->has_locked_until)
                 return;
         r = state_reset_failures(x->dir, st);
+        if (r == 0)
+                attempts_written(pw->dn, true);
         if (r == OUT_CONFLICT)
                 log_debug("user %s: failures were counted meanwhile; they stay", pw->name);
         else if (r != 0)
@@ -300,7 +335,9 @@ static void forget_failures(struct daemon_ctx *x, const struct pwrec *pw, struct
  * directory's password policy said about it in @pp); else @o holds the
  * answer.  The check is counted before it is made, so that at most
  * max_failures checks per window reach the directory however many run
- * at once; a check that cannot be counted is not made (fail closed).  A
+ * at once; a check that cannot be counted is not made (fail closed).
+ * The one exception is the uncounted check of a clean window (@st
+ * uncounted, attempts.h), counted by auth_failure() if it fails.  A
  * locked account gets the answer of a wrong password, so that a
  * guesser learns nothing; the journal says why.
  */
@@ -323,7 +360,7 @@ static int check_password(struct client *cl, const struct req_common *rc, const 
                 o->status = SESAME_ST_AUTH_FAILED;
                 return OUT_DENIED;
         }
-        r = state_count_attempt(x->dir, x->conf, st, now, &count);
+        r = st->uncounted ? 0 : count_first(cl, pw, st, now, &count);
         if (r != 0) {
                 log_error("user %s: the attempt cannot be counted (%s): the password is not checked", pw->name,
                           outcome_str(r));
@@ -331,7 +368,7 @@ static int check_password(struct client *cl, const struct req_common *rc, const 
                 o->status = outcome_status(OUT_UNAVAIL);
                 return r;
         }
-        if (count > x->conf->max_failures) {
+        if (!st->uncounted && count > x->conf->max_failures) {
                 /* the window's checks are spent (by logins still under
                  * way, maybe on other hosts): that is a lock */
                 emit(cl, EV_LOGIN_FAILED, pw->name, rc, "locked");
@@ -502,6 +539,16 @@ static bool auth_code(struct client *cl, const struct auth_req *rq, const struct
         return ok;
 }
 
+/* No failure counted in the window that is open at @now, and no lock:
+ * a check may be made uncounted (attempts.h). */
+static bool clean_window(const struct daemon_ctx *x, const struct acct_state *st, int64_t now)
+{
+        struct failure_plan plan;
+
+        state_failure_plan(st, x->conf, now, &plan);
+        return plan.new_window && !state_locked(st, x->conf, now);
+}
+
 static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *o)
 {
         struct client *cl = c->cl;
@@ -511,6 +558,7 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         struct dir_ppolicy pp;
         int64_t now = (int64_t)time(NULL);
         const char *why;
+        bool slot = false;
         int r;
 
         if (rq->totp_mode > SESAME_TOTP_REQUIRED) {
@@ -518,10 +566,19 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->message = "unknown TOTP_MODE";
                 return;
         }
+        /* the slot is taken before the state is read, so that the read
+         * sees every check counted on this host (attempts.h) */
+        slot = !x->conf->strict_count && attempts_claim(pw->dn);
         r = load_state(c, &st);
         if (r != 0) {
                 o->status = outcome_status(r);
                 goto out;
+        }
+        if (slot && clean_window(x, &st, now))
+                st.uncounted = true;
+        else if (slot) {
+                attempts_release(pw->dn);
+                slot = false;
         }
         /* (a lock of the directory's policy is the directory's to
          * decide, at the bind: it may have ended) */
@@ -544,6 +601,7 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->status = outcome_status(r);
                 goto out;
         }
+        st.uncounted = false; /* nothing to count */
         forget_failures(x, pw, &st);
         if (strcpy_bounded(o->user, sizeof(o->user), pw->name) < 0)
                 goto out;
@@ -562,6 +620,8 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 st = (struct acct_state){ .last_step = -1 };
         }
 out:
+        if (slot)
+                attempts_release(pw->dn);
         state_done(&st);
 }
 

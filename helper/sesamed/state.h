@@ -67,6 +67,9 @@ struct acct_state {
         int64_t last_login;      /* sesameLastLogin, epoch seconds */
         bool has_login_count;
         uint32_t login_count;    /* sesameLoginCount */
+        /* not stored: the handler's check was made without being
+         * counted first, and is counted if it fails (attempts.h) */
+        bool uncounted;
 };
 
 /* ------------------------------------------------ decisions, no I/O */

@@ -37,6 +37,7 @@ ROWS = [
     ("many_hot", "getgrouplist of the user in 500 groups, hot", "lookup"),
     ("passwd_all", "passwd enumeration (one pass)", "enum"),
     ("group_all", "group enumeration (one pass)", "enum"),
+    ("pam_first", "PAM login, each user's first, 1 process", "pam"),
     ("pam", "PAM login, 1 process", "pam"),
     ("pam_mp", "PAM login, {procs} processes", "pam"),
     ("memory_nss", "daemon memory after the lookups", "memory"),

@@ -50,6 +50,8 @@ failed_binds_since() {
                                            if (k in want) n++; k = "" }
                 END { print n + 0 }'
 }
+# mods_since LINE USER: modify operations on USER's entry after line LINE
+mods_since() { tail -n +"$(($1 + 1))" "$SLAPD_LOG" | grep -c "MOD dn=\"uid=$2,$P\""; }
 attr() { ldap_root_attr "$@"; }
 # race USER RIGHT: PARALLEL logins at once, all wrong but RIGHT of them
 # (0 or 1: the first is the right password); the results in $T/race.N
@@ -71,7 +73,7 @@ refused_all() {
         done
 }
 
-for u in racer:10301 racer2:10302 readonly:10303; do
+for u in racer:10301 racer2:10302 readonly:10303 racer3:10305; do
         ldap_add_user "${u%:*}" "${u#*:}" || { echo "Bail out! ldapadd of ${u%:*}"; exit 1; }
 done
 
@@ -109,6 +111,27 @@ ok "... (the count of wrong ones could see one)" test "$nf" -ge 1
 ok "the lock the wrong ones set stays, whatever the right one got" \
         test "$(attr racer2 sesameLockedUntil)" -gt "$(date +%s)"
 ok "... and so does their count" test "$(attr racer2 sesameFailureCount)" -ge "$MAXF"
+
+# --- the same, once this host has written the account's count ----------------------
+# (attempts.h: a right password in a clean window is checked uncounted,
+# one per account and host; every other check waits for it and is
+# counted first, so the bound is the same)
+LINE=$(wc -l <"$SLAPD_LOG")
+pam_expect "racer3: a right password (this host writes its count once)" ok "$(pw racer3)" pw racer3 authenticate
+check "... counted first and reset: two writes (the log shows them)" "2" "$(mods_since "$LINE" racer3)"
+LINE=$(wc -l <"$SLAPD_LOG")
+pam_expect "racer3: a right password again" ok "$(pw racer3)" pw racer3 authenticate
+check "... cost the directory no write (a clean window: nothing to count, nothing to reset)" "0" \
+        "$(mods_since "$LINE" racer3)"
+LINE=$(wc -l <"$SLAPD_LOG")
+race racer3 0
+ok "$PARALLEL wrong passwords at once: every one refused" refused_all 1
+n=$(binds_since "$LINE" racer3)
+diag "binds as racer3 at slapd: $n"
+ok "... and at most max_failures ($MAXF) of them reached the directory" test "$n" -le "$MAXF"
+ok "... at least one did" test "$n" -ge 1
+ok "the account is locked" test "$(attr racer3 sesameLockedUntil)" -gt "$(date +%s)"
+ok "... and its count holds every check made" test "$(attr racer3 sesameFailureCount)" -ge "$n"
 
 # --- a failure that cannot be counted --------------------------------------------
 LINE=$(wc -l <"$SLAPD_LOG")

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attempts.h"
 #include "cache.h"
 #include "conf.h"
 #include "ctx.h"
@@ -95,6 +96,7 @@ static int setup(void **state)
         f->cl.ctx = &f->x;
         f->peer = sp[1];
         fake_reset();
+        attempts_reset();
         fx = f;
         *state = f;
         return 0;
@@ -317,13 +319,16 @@ static void lockout(void **state _unused_)
         assert_int_equal(a.status, SESAME_ST_OK);
 }
 
-static void code_required(void **state _unused_)
+/* The codes of an account that must give one; @strict: [auth]
+ * strict_count. */
+static void code_required_as(bool strict)
 {
         struct fake_entry *e = fake_add("carol", "c4rol-Pass", 10003);
         struct req rq = { .password = "c4rol-Pass", .totp_mode = SESAME_TOTP_REQUIRED };
         char code[7], bad[7];
         struct ans a;
 
+        fx->conf->strict_count = strict;
         enrol(e);
         /* missing */
         a = auth(e, &rq);
@@ -354,15 +359,27 @@ static void code_required(void **state _unused_)
         /* the same code once more: a replay */
         a = auth(e, &rq);
         assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
-        /* every check is counted before it is made: the success (its
-         * count then forgotten) and the replay */
-        assert_int_equal(e->attempts_counted, 5);
+        /* strict: every check is counted before it is made, the
+         * success (its count then forgotten) and the replay; else the
+         * success in a clean window was checked uncounted, and the
+         * replay, which failed, was counted after it */
+        assert_int_equal(e->attempts_counted, strict ? 5 : 4);
         assert_int_equal(e->st.failures, 1);
         /* a right password alone is not enough */
         rq.code = NULL;
         a = auth(e, &rq);
         assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
         assert_int_equal(a.reason, SESAME_R_CODE_NEEDED);
+}
+
+static void code_required(void **state _unused_)
+{
+        code_required_as(false);
+}
+
+static void code_required_strict(void **state _unused_)
+{
+        code_required_as(true);
 }
 
 static void code_with_wrong_password(void **state _unused_)
@@ -673,6 +690,162 @@ static void failures_answered_after_the_floor(void **state _unused_)
         assert_true(now_ms() - t0 < AUTH_FAILURE_FLOOR_MS);
 }
 
+/* ------------------------------------------ the uncounted check (attempts.h) */
+
+/* The failure count as each bind found it (fake_dir.during_bind). */
+static uint32_t count_at_bind[16];
+static size_t n_binds_seen;
+
+static void note_count(struct fake_entry *e)
+{
+        if (n_binds_seen < ELEMENTSOF(count_at_bind))
+                count_at_bind[n_binds_seen++] = e->st.has_failures ? e->st.failures : 0;
+}
+
+/* Once this host has written an account's failure state, a right
+ * password in a clean window costs the directory no write: not
+ * counted, so nothing to reset.  [auth] strict_count keeps both. */
+static void clean_login_writes_nothing(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct req rq = { .password = "s3cret-Pass" };
+
+        /* the first: no standing yet, counted first and reset */
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_int_equal(e->attempts_counted, 1);
+        assert_int_equal(e->resets, 1);
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_int_equal(e->binds, 4);
+        assert_int_equal(e->attempts_counted, 1);
+        assert_int_equal(e->resets, 1);
+        fx->conf->strict_count = true;
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_int_equal(e->attempts_counted, 2);
+        assert_int_equal(e->resets, 2);
+}
+
+/* The uncounted check is counted when it fails; the next one, in a
+ * window that now holds a failure, is counted before its bind. */
+static void uncounted_failure_counted_after(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct ans a;
+
+        assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_OK);
+        n_binds_seen = 0;
+        fake_dir.during_bind = note_count;
+        for (int i = 0; i < MAX_FAILURES; i++) {
+                a = auth(e, &(struct req){ .password = "guess" });
+                assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        }
+        fake_dir.during_bind = NULL;
+        assert_int_equal(n_binds_seen, MAX_FAILURES);
+        assert_int_equal(count_at_bind[0], 0); /* uncounted */
+        for (size_t i = 1; i < n_binds_seen; i++)
+                assert_int_equal(count_at_bind[i], i + 1); /* counted first */
+        assert_int_equal(e->st.failures, MAX_FAILURES);
+        assert_true(e->st.has_locked_until);
+        /* the lock holds as ever */
+        a = auth(e, &(struct req){ .password = "s3cret-Pass" });
+        assert_int_equal(a.status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->binds, 1 + MAX_FAILURES);
+}
+
+/* A wrong code after a right password, in the uncounted check: the
+ * failure is counted all the same. */
+static void uncounted_wrong_code_counted(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("carol", "c4rol-Pass", 10003);
+        struct req rq = { .password = "c4rol-Pass", .totp_mode = SESAME_TOTP_REQUIRED };
+        char code[7], bad[7];
+
+        enrol(e);
+        code_at(time(NULL), code);
+        rq.code = code;
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_int_equal(e->attempts_counted, 1);
+        wrong_code(bad);
+        rq.code = bad;
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_AUTH_FAILED);
+        assert_int_equal(e->attempts_counted, 2);
+        assert_true(e->st.has_failures);
+        assert_int_equal(e->st.failures, 1);
+}
+
+/* While another login of the account holds this host's uncounted check,
+ * a check waits for it (bounded by the request's deadline) and is then
+ * counted first; while a counted check is on its way to the directory,
+ * no uncounted one starts. */
+static void one_uncounted_check_per_host(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct req rq = { .password = "s3cret-Pass" };
+        bool homeless;
+
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_true(attempts_claim(e->dn));
+        assert_false(attempts_claim(e->dn));
+        fx->cl.deadline = now_ms() + 300;
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_UNAVAIL);
+        fx->cl.deadline = 0;
+        assert_int_equal(e->binds, 1); /* it did not bind */
+        attempts_release(e->dn);
+        assert_int_equal(attempts_count_begin(e->dn, now_ms() + 1000, &homeless), 0);
+        assert_false(homeless);
+        assert_false(attempts_claim(e->dn));
+        attempts_count_end(e->dn, homeless);
+        assert_true(attempts_claim(e->dn));
+        attempts_release(e->dn);
+        assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
+        assert_int_equal(e->attempts_counted, 1); /* the first login's only */
+}
+
+/* A failure state this host could write before and cannot any more (an
+ * ACL changed): the uncounted check that finds out is the last check
+ * made; every later one must be counted first, and is not made. */
+static void uncounted_then_unwritable(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+        struct ans a;
+
+        assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_OK);
+        fake_dir.readonly = true;
+        for (int i = 0; i < 5 * MAX_FAILURES; i++) {
+                a = auth(e, &(struct req){ .password = "guess" });
+                assert_int_not_equal(a.status, SESAME_ST_OK);
+        }
+        assert_int_equal(e->binds, 2);
+        a = auth(e, &(struct req){ .password = "s3cret-Pass" });
+        assert_int_equal(a.status, SESAME_ST_UNAVAIL);
+        assert_int_equal(e->binds, 2);
+}
+
+/* The table is bounded: many more accounts than it holds, and each
+ * still works (counted first when it has no room). */
+static void attempts_table_bounded(void **state _unused_)
+{
+        char dn[64];
+        size_t claimed = 0;
+
+        for (size_t i = 0; i < 4 * ATTEMPTS_SLOTS; i++) {
+                (void)snprintf(dn, sizeof(dn), "uid=u%zu,dc=example", i);
+                attempts_written(dn, true);
+        }
+        for (size_t i = 0; i < 4 * ATTEMPTS_SLOTS; i++) {
+                (void)snprintf(dn, sizeof(dn), "uid=u%zu,dc=example", i);
+                if (attempts_claim(dn))
+                        claimed++; /* held: those entries are busy now */
+        }
+        assert_true(claimed > 0);
+        assert_true(claimed <= ATTEMPTS_SLOTS);
+        /* with every entry busy, a new account is counted first */
+        for (size_t i = 0; i < 4 * ATTEMPTS_SLOTS; i++) {
+                (void)snprintf(dn, sizeof(dn), "uid=u%zu,dc=example", i);
+                attempts_release(dn);
+        }
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -682,6 +855,7 @@ int main(void)
                 T(wrong_password),
                 T(lockout),
                 T(code_required),
+                T(code_required_strict),
                 T(code_with_wrong_password),
                 T(no_totp_enrolled),
                 T(disabled),
@@ -696,6 +870,12 @@ int main(void)
                 T(success_keeps_a_fresh_lock),
                 T(lock_is_for_passwords_only),
                 T(failures_answered_after_the_floor),
+                T(clean_login_writes_nothing),
+                T(uncounted_failure_counted_after),
+                T(uncounted_wrong_code_counted),
+                T(one_uncounted_check_per_host),
+                T(uncounted_then_unwritable),
+                T(attempts_table_bounded),
         };
 #undef T
 
