@@ -51,6 +51,8 @@ struct call {
         uint16_t request;     /* opcode of the request sent; 0: nothing sent */
         uint16_t opcode;      /* of the last frame read; 0: none */
         uint8_t *buf;         /* SESAME_BUF_MAX bytes; msg points into it */
+        size_t have;          /* bytes read into buf */
+        size_t off, next;     /* where msg's frame starts in buf, its length */
         struct proto_msg msg; /* the frame call_next() read */
         const char *why;      /* static text about the last failure, or NULL */
 };

@@ -119,6 +119,7 @@ static const struct conf_key keys[] = {
         NUM("nss", "negative_max", CT_U32, negative_max, "20000", 0, 10000000),
         STR("nss", "enumerate", CT_BOOL, enumerate, "yes", 0),
         STR("nss", "cache_map", CT_BOOL, cache_map, "yes", 0),
+        NUM("nss", "enum_cache_mb", CT_U32, enum_cache_mb, "64", 0, 4096),
 
         NUM("daemon", "max_clients", CT_U32, max_clients, "256", 1, 10000),
         NUM("daemon", "ldap_connections", CT_U32, ldap_connections, "4", 1, 64),

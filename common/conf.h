@@ -84,6 +84,7 @@ struct sesame_conf {
         uint32_t negative_max; /* not-found answers, on top, default 20000 */
         bool enumerate;        /* default true */
         bool cache_map;        /* publish SESAME_RUNDIR/nss.map, default true */
+        uint32_t enum_cache_mb; /* largest enumeration snapshot, MiB; 0: none; default 64 */
 
         /* [daemon] */
         uint32_t max_clients;        /* concurrent connections, default 256 */

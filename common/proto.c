@@ -309,7 +309,14 @@ static int check_value(uint16_t tag, const uint8_t *val, size_t len)
         case T_STR:
                 if (len > ti->max)
                         return SESAME_E_FIELD_SIZE;
-                if (len > 0 && memchr(val, 0, len))
+                /* one pass for the usual value, printable ASCII; the
+                 * checks tell what is wrong with any other */
+                for (size_t i = 0; i < len; i++)
+                        if (val[i] == 0 || val[i] >= 0x80)
+                                goto slow;
+                return 0;
+        slow:
+                if (memchr(val, 0, len))
                         return SESAME_E_NUL;
                 if (!utf8_valid(val, len))
                         return SESAME_E_UTF8;
@@ -584,6 +591,14 @@ static int wait_fd(int fd, short events, int64_t deadline, short *revents)
                 *revents = pfd.revents;
                 return 1;
         }
+}
+
+int proto_wait(int fd, short events, int64_t deadline)
+{
+        short rev = 0;
+        int r = wait_fd(fd, events, deadline, &rev);
+
+        return r < 0 ? r : 0;
 }
 
 int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)

@@ -102,6 +102,10 @@ static inline size_t proto_field_cost(size_t len) { return 4 + len; }
  */
 int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
         __attribute__((warn_unused_result));
+/* Waits until @fd is ready for @events (POLLIN, POLLOUT), or has hung up
+ * or failed (the next read or write says which): 0, -ETIMEDOUT once
+ * @deadline has passed, or -errno. */
+int proto_wait(int fd, short events, int64_t deadline) __attribute__((warn_unused_result));
 /* Reads one frame into @buf (>= SESAME_BUF_MAX bytes), decodes it into
  * @ret (which points into @buf).  A length word over the cap is refused
  * before any more is read (SESAME_E_OVERSIZE).  EOF before the first byte

@@ -696,51 +696,89 @@ _public_ enum nss_status _nss_sesame_endgrent(void)
 
 /*
  * A group may span several frames, and the frame after it is only known
- * once read.  So the group's frames are first copied into a private
- * buffer, which stays until the group has been returned.
+ * once read.  So the group's frames, as call_next() decoded them, are
+ * first copied into a private buffer (their fields, and a view of each),
+ * which stays until the group has been returned: an ERANGE retry packs
+ * them again without reading or decoding anything twice.
  */
 static struct {
-        uint8_t *frames;
-        size_t len;
+        uint8_t *fields; /* the frames' fields, one after the other */
+        size_t len, cap;
+        struct proto_msg *msgs; /* body: an offset into fields until used */
+        size_t n, n_cap;
 } gr_hold;
 
 static void gr_hold_drop(void)
 {
-        free(gr_hold.frames);
-        gr_hold.frames = NULL;
-        gr_hold.len = 0;
+        free(gr_hold.fields);
+        free(gr_hold.msgs);
+        gr_hold = (__typeof__(gr_hold)){ 0 };
+}
+
+/* Copies the frame in c->msg (decoded) to gr_hold. */
+static int gr_hold_add(const struct proto_msg *m)
+{
+        if (gr_hold.len + m->len > gr_hold.cap) {
+                size_t cap = MAX(gr_hold.cap * 2, gr_hold.len + m->len);
+                uint8_t *n = realloc(gr_hold.fields, cap ? cap : 1);
+                if (!n)
+                        return -ENOMEM;
+                gr_hold.fields = n;
+                gr_hold.cap = cap;
+        }
+        if (gr_hold.n == gr_hold.n_cap) {
+                size_t cap = gr_hold.n_cap ? gr_hold.n_cap * 2 : 4;
+                struct proto_msg *n = realloc(gr_hold.msgs, cap * sizeof(*n));
+                if (!n)
+                        return -ENOMEM;
+                gr_hold.msgs = n;
+                gr_hold.n_cap = cap;
+        }
+        if (m->len > 0)
+                memcpy(gr_hold.fields + gr_hold.len, m->body, m->len);
+        gr_hold.msgs[gr_hold.n++] = (struct proto_msg){
+                .opcode = m->opcode,
+                .nfields = m->nfields,
+                .body = (const uint8_t *)(uintptr_t)gr_hold.len,
+                .len = m->len,
+        };
+        gr_hold.len += m->len;
+        return 0;
 }
 
 static int gr_hold_group(struct enum_state *e)
 {
-        size_t cap = 0;
-
         gr_hold_drop();
         for (;;) {
-                size_t flen = SESAME_HDR_LEN + e->c.msg.len;
-                if (gr_hold.len + 4 + flen > cap) {
-                        cap = (gr_hold.len + 4 + flen) * 2;
-                        uint8_t *n = realloc(gr_hold.frames, cap);
-                        if (!n)
-                                return -ENOMEM;
-                        gr_hold.frames = n;
-                }
-                /* the frame as sent: its length word (big-endian), then
-                 * the body, header included */
-                uint8_t *p = gr_hold.frames + gr_hold.len;
-                p[0] = (uint8_t)(flen >> 24);
-                p[1] = (uint8_t)(flen >> 16);
-                p[2] = (uint8_t)(flen >> 8);
-                p[3] = (uint8_t)flen;
-                memcpy(p + 4, e->c.msg.body - SESAME_HDR_LEN, flen);
-                gr_hold.len += 4 + flen;
+                int r = gr_hold_add(&e->c.msg);
+                if (r < 0)
+                        return r;
                 e->c.deadline = now_ms() + ENUM_READ_TIMEOUT_MS;
-                int r = nss_next(&e->c);
+                r = nss_next(&e->c);
                 if (r < 0)
                         return r;
                 if (e->c.msg.opcode != SESAME_ANS_MEMBERS)
                         return 0;
         }
+}
+
+/* The held group into @gr: 0 or -ERANGE. */
+static int gr_hold_unpack(struct group *gr, char *buf, size_t len)
+{
+        struct grpack g;
+        int r = 0;
+
+        for (size_t i = 0; r == 0 && i < gr_hold.n; i++) {
+                struct proto_msg m = gr_hold.msgs[i];
+
+                m.body = gr_hold.fields + (uintptr_t)m.body;
+                r = i == 0 ? grpack_init(&g, gr, &m, buf, len) : 0;
+                if (r == 0)
+                        r = grpack_members(&g, &m);
+        }
+        if (r == 0)
+                grpack_finish(&g, gr);
+        return r;
 }
 
 _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, size_t len, int *errnop)
@@ -749,7 +787,7 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
         enum nss_status st = NSS_STATUS_SUCCESS;
 
         (void)pthread_mutex_lock(&e->lock);
-        if (!gr_hold.frames || e->pid != getpid()) {
+        if (!gr_hold.n || e->pid != getpid()) {
                 st = enum_frame(e, errnop);
                 if (st == NSS_STATUS_SUCCESS) {
                         int r = e->c.msg.opcode == SESAME_ANS_GROUP ? gr_hold_group(e) : -EIO;
@@ -763,15 +801,11 @@ _public_ enum nss_status _nss_sesame_getgrent_r(struct group *gr, char *buf, siz
                 }
         }
         if (st == NSS_STATUS_SUCCESS) {
-                int r = group_unpack(gr_hold.frames, gr_hold.len, gr, buf, len);
-                if (r == -ERANGE) {
+                if (gr_hold_unpack(gr, buf, len) < 0) {
                         *errnop = ERANGE;
                         st = NSS_STATUS_TRYAGAIN;
-                } else {
+                } else
                         gr_hold_drop();
-                        if (r < 0)
-                                st = enum_broken(e, -EIO, errnop);
-                }
         }
         (void)pthread_mutex_unlock(&e->lock);
         return st;

@@ -36,6 +36,7 @@
 #include "cache.h"
 #include "ctx.h"
 #include "dispatch.h"
+#include "enumsnap.h"
 #include "state.h"
 #include "tokens.h"
 #include "totp.h"
@@ -633,6 +634,7 @@ int handle_check(struct call *c)
 int handle_cache_flush(struct call *c)
 {
         cache_flush(c->x->cache);
+        snap_flush();
         log_info("cache flushed on request of uid %u", (unsigned)c->cl->cred.uid);
         return client_end(c->cl, SESAME_ST_OK, NULL);
 }

@@ -316,8 +316,8 @@ static int whose_timeout(const struct dir *d, int64_t ms, const char *op, const 
         return -ETIMEDOUT;
 }
 
-/* Reads the paged-results cookie of @res into @cookie (emptied when this
- * was the last page). */
+/* Reads the paged-results cookie of the result @res into @cookie
+ * (emptied when this was the last page). */
 static void next_cookie(LDAP *ld, LDAPMessage *res, struct berval *cookie)
 {
         LDAPControl **sctrls = NULL, *pc;
@@ -335,6 +335,76 @@ static void next_cookie(LDAP *ld, LDAPMessage *res, struct berval *cookie)
         ldap_controls_free(sctrls);
 }
 
+/* The result code of a finished or failed search: of the result message
+ * @res, or, without one, of the connection. */
+static int result_code(LDAP *ld, LDAPMessage *res)
+{
+        int err = LDAP_OTHER, rc;
+
+        if (!res) {
+                rc = LDAP_SERVER_DOWN;
+                (void)ldap_get_option(ld, LDAP_OPT_RESULT_CODE, &rc);
+                return rc == LDAP_SUCCESS ? LDAP_SERVER_DOWN : rc;
+        }
+        rc = ldap_parse_result(ld, res, &err, NULL, NULL, NULL, NULL, 0);
+        return rc == LDAP_SUCCESS ? err : rc;
+}
+
+/*
+ * One search request (a page of a paged search) on @ld, its entries
+ * given to @cb as they arrive: sesamed works on an entry while the
+ * directory sends the next ones, instead of waiting for the whole page
+ * first.  Within @ms; the paged-results cookie for the next page goes to
+ * @cookie.  0, or an error of map_rc() or @cb.
+ */
+static int search_one(struct dir *d, LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
+                      LDAPControl **ctrls, int64_t ms, dir_entry_cb cb, void *userdata, bool *delivered,
+                      struct berval *cookie)
+{
+        int64_t deadline = now_ms() + ms;
+        struct timeval tv = dir_tv_ms(ms);
+        int msgid, rc, r = 0;
+
+        rc = ldap_search_ext(ld, base, scope, filter, attrs, 0, ctrls, NULL, &tv, LDAP_NO_LIMIT, &msgid);
+        if (rc != LDAP_SUCCESS)
+                return map_rc(rc, filter);
+        for (;;) {
+                LDAPMessage *res = NULL;
+                int64_t left = deadline - now_ms();
+                struct timeval wait = dir_tv_ms(left > 0 ? left : 1);
+                int type = ldap_result(ld, msgid, LDAP_MSG_ONE, &wait, &res);
+
+                if (type == LDAP_RES_SEARCH_ENTRY) {
+                        *delivered = true;
+                        r = cb(ld, res, userdata);
+                        ldap_msgfree(res);
+                        if (r != 0)
+                                break;
+                        continue;
+                }
+                if (type == LDAP_RES_SEARCH_REFERENCE) {
+                        ldap_msgfree(res);
+                        continue;
+                }
+                if (type == 0) {
+                        r = whose_timeout(d, ms, "search", filter);
+                        break;
+                }
+                rc = type == LDAP_RES_SEARCH_RESULT ? result_code(ld, res) : result_code(ld, NULL);
+                r = map_rc(rc, filter);
+                if (r == -ETIMEDOUT)
+                        r = whose_timeout(d, ms, "search", filter);
+                if (r == 0 && rc != LDAP_NO_SUCH_OBJECT && type == LDAP_RES_SEARCH_RESULT && cookie)
+                        next_cookie(ld, res, cookie);
+                ldap_msgfree(res);
+                return r;
+        }
+        /* stopped before its end: what the directory still sends for it
+         * is dropped (and a connection that timed out is closed) */
+        (void)ldap_abandon_ext(ld, msgid, NULL, NULL);
+        return r;
+}
+
 static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const char *filter, char **attrs,
                      bool paged, dir_entry_cb cb, dir_page_cb page, void *userdata, bool *delivered)
 {
@@ -343,9 +413,7 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
 
         do {
                 LDAPControl *ctrls[2] = { NULL, NULL };
-                LDAPMessage *res = NULL;
                 int64_t ms = dir_budget_ms(d->conf->timeout);
-                struct timeval tv = dir_tv_ms(ms);
                 int rc;
 
                 if (ms <= 0) {
@@ -360,26 +428,14 @@ static int search_on(struct dir *d, LDAP *ld, const char *base, int scope, const
                                 break;
                         }
                 }
-                rc = ldap_search_ext_s(ld, base, scope, filter, attrs, 0, paged ? ctrls : NULL, NULL, &tv,
-                                       LDAP_NO_LIMIT, &res);
+                ber_memfree(cookie.bv_val);
+                cookie = (struct berval){ 0, NULL };
+                /* a page's entries are freed as they are used: a paged
+                 * search holds about one page, however many follow */
+                r = search_one(d, ld, base, scope, filter, attrs, paged ? ctrls : NULL, ms, cb, userdata, delivered,
+                               paged ? &cookie : NULL);
                 if (ctrls[0])
                         ldap_control_free(ctrls[0]);
-                r = map_rc(rc, filter);
-                if (r == -ETIMEDOUT)
-                        r = whose_timeout(d, ms, "search", filter);
-                if (r != 0 || rc == LDAP_NO_SUCH_OBJECT) {
-                        ldap_msgfree(res);
-                        break;
-                }
-                for (LDAPMessage *e = ldap_first_entry(ld, res); e && r == 0; e = ldap_next_entry(ld, e)) {
-                        *delivered = true;
-                        r = cb(ld, e, userdata);
-                }
-                if (paged && r == 0)
-                        next_cookie(ld, res, &cookie);
-                /* the page's entries are freed before the next is asked
-                 * for: a paged search holds one page, however many follow */
-                ldap_msgfree(res);
                 if (page && r == 0)
                         r = page(ld, userdata);
         } while (r == 0 && paged && cookie.bv_val && cookie.bv_len > 0);

@@ -22,6 +22,7 @@
 #include "ctx.h"
 #include "dir.h"
 #include "dispatch.h"
+#include "enumsnap.h"
 #include "ratelimit.h"
 #include "util.h"
 
@@ -402,18 +403,21 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
 /* ------------------------------------------------------------ enumeration */
 
 /*
- * An enumeration is streamed: the entries of each page the directory
- * returns are encoded and sent before the next page is asked for, so the
- * first entries leave at once and sesamed holds about one page, however
- * large the directory.  A failure after entries have been sent can only
- * be told in the END (not OK): the client has handed them out already,
- * and libnss_sesame ends the enumeration with an error.
+ * An enumeration is streamed: the entries the directory returns are
+ * encoded as they come and sent in batches, so the first entries leave
+ * at once and sesamed holds about one page, however large the
+ * directory.  A failure after entries have been sent can only be told
+ * in the END (not OK): the client has handed them out already, and
+ * libnss_sesame ends the enumeration with an error.
  *
- * The answer is cached, as one entry, only when it came in a single page
- * (at most page_size entries): then what the cache keeps is bounded by
- * configuration, and a small directory's enumeration is still answered
- * while the directory is down.  A larger one is read from the directory
- * every time: caching it would hold the whole directory in memory.
+ * What a complete pass sent is kept for cache_ttl (enumsnap.h): the
+ * frames go to a snapshot file as they go to the client, and the passes
+ * that follow are streamed from that file, without the directory; the
+ * file's size is bounded by [nss] enum_cache_mb, and a larger list is
+ * read from the directory every time.  The answer cache also keeps a
+ * list that came in a single page (at most page_size entries), so that
+ * a small directory's enumeration is still answered while the directory
+ * is down, as lookups are.
  */
 struct stream {
         struct client *cl;
@@ -422,11 +426,13 @@ struct stream {
         size_t pages;
         bool keep;       /* one page so far: out holds the whole answer */
         int send_error;  /* the client could not be written to */
+        struct snap_writer *snap; /* NULL: no snapshot of this pass */
 };
 
-/* Frames wait for the end of their page, or until this much is pending
- * (a page of large groups). */
-#define STREAM_FLUSH_BYTES (64 * 1024)
+/* Frames wait until this much is pending, or for the end of their page:
+ * a batch per send, and the client works on one batch while the next
+ * is made. */
+#define STREAM_FLUSH_BYTES (16 * 1024)
 
 static int stream_flush(struct stream *s)
 {
@@ -434,6 +440,7 @@ static int stream_flush(struct stream *s)
 
         if (r < 0)
                 return s->send_error = r;
+        snap_write(s->snap, s->out.data + s->sent, s->out.len - s->sent);
         s->sent = s->out.len;
         if (!s->keep)
                 s->out.len = s->sent = 0;
@@ -480,22 +487,56 @@ static int enum_groups(struct accounts *a, struct stream *s)
         return acct_group_enum(a, stream_group, stream_page, s);
 }
 
-static int serve_enum(struct client *cl, const char *key, int (*run)(struct accounts *a, struct stream *s))
+static int send_snap(const uint8_t *data, size_t len, void *userdata)
+{
+        return client_send(userdata, data, len);
+}
+
+/* The snapshot of @list to the client, with its END: 0 or the send's
+ * error; -ENOENT when there was none to send (nothing was sent). */
+static int serve_snap(struct client *cl, enum snap_list list, bool stale)
+{
+        bool sent = false;
+        int r = snap_serve(list, stale, send_snap, cl, &sent);
+
+        if (r == -ENOENT)
+                return r;
+        if (r < 0 && sent) {
+                /* a file that failed half-way: the END says the list is
+                 * not whole, and the next pass goes to the directory */
+                snap_flush();
+                return client_end(cl, SESAME_ST_UNAVAIL, NULL);
+        }
+        return r < 0 ? r : client_end(cl, SESAME_ST_OK, NULL);
+}
+
+static int serve_enum(struct client *cl, const char *key, enum snap_list list,
+                      int (*run)(struct accounts *a, struct stream *s))
 {
         struct daemon_ctx *x = cl->ctx;
         _cleanup_(cached_done) struct cached c = { 0 };
         struct stream s = { .cl = cl, .keep = true };
+        bool snapshots = x->conf->cache_ttl > 0 && x->conf->enum_cache_mb > 0;
         int r;
 
         if (!x->conf->enumerate)
                 return client_end(cl, SESAME_ST_OK, NULL);
+        if (snapshots && (r = serve_snap(cl, list, false)) != -ENOENT)
+                return r;
         r = cache_first(cl, key, &c);
         if (r != ASK_DIRECTORY)
                 return r == SEND_CACHED ? send_cached(cl, &c) : client_end(cl, SESAME_ST_UNAVAIL, NULL);
 
+        if (snapshots)
+                s.snap = snap_begin(list, (uint64_t)x->conf->enum_cache_mb << 20);
         r = run(&x->acct, &s);
         if (r == 0)
                 r = stream_flush(&s);
+        if (r == 0 && !s.send_error && s.snap) {
+                snap_commit(s.snap, now_ms() + (int64_t)x->conf->cache_ttl * 1000);
+                s.snap = NULL;
+        }
+        snap_abort(s.snap);
         if (s.send_error) {
                 free(s.out.data);
                 return s.send_error; /* the client is gone: close */
@@ -511,6 +552,16 @@ static int serve_enum(struct client *cl, const char *key, int (*run)(struct acco
         if (c.have && s.pages == 0 && s.sent == 0) {
                 log_debug("%s: the directory cannot answer (%s), serving the cached answer", key, outcome_str(r));
                 return send_cached(cl, &c);
+        }
+        /* nothing sent yet: an expired snapshot is better than nothing,
+         * as an expired cached answer is */
+        if (snapshots && s.sent == 0 && s.pages == 0 && outcome_status(r) == SESAME_ST_UNAVAIL) {
+                int rs = serve_snap(cl, list, true);
+                if (rs != -ENOENT) {
+                        log_debug("%s: the directory cannot answer (%s), serving the expired snapshot", key,
+                                  outcome_str(r));
+                        return rs;
+                }
         }
         if (outcome_status(r) == SESAME_ST_UNAVAIL)
                 log_unavail(cl, key, r);
@@ -533,7 +584,7 @@ int handle_passwd_bymail(struct call *c)
 }
 int handle_passwd_enum(struct call *c)
 {
-        return serve_enum(c->cl, "pe:", enum_users);
+        return serve_enum(c->cl, "pe:", SNAP_PASSWD, enum_users);
 }
 int handle_group_byname(struct call *c)
 {
@@ -545,7 +596,7 @@ int handle_group_bygid(struct call *c)
 }
 int handle_group_enum(struct call *c)
 {
-        return serve_enum(c->cl, "ge:", enum_groups);
+        return serve_enum(c->cl, "ge:", SNAP_GROUP, enum_groups);
 }
 int handle_initgroups(struct call *c)
 {

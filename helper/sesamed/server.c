@@ -30,6 +30,7 @@
 #include "config.h"
 #include "ctx.h"
 #include "dispatch.h"
+#include "enumsnap.h"
 #include "listen.h"
 #include "log.h"
 #include "macro.h"
@@ -304,12 +305,15 @@ static int close_idle(struct loop *lp)
 
 /* The mapped cache follows the current generation: a new, empty file
  * for its cache (a reload starts with an empty cache too), or none when
- * [nss] cache_map is off or nothing is cached. */
+ * [nss] cache_map is off or nothing is cached.  The snapshots of the
+ * lists are dropped. */
 static void map_follow(void)
 {
         struct daemon_ctx *x = ctx_get();
         int r;
 
+        /* the lists' snapshots too: a new generation may list otherwise */
+        snap_flush();
         if (x->conf->cache_map && x->conf->cache_ttl > 0) {
                 r = mcache_publish(MCACHE_PATH, x->cache, x->conf->cache_max);
                 if (r < 0)
@@ -497,6 +501,7 @@ int server_run(const char *conf_path)
         (void)close(sfd);
         /* a stopped sesamed answers nothing, from the map neither */
         mcache_withdraw(MCACHE_PATH);
+        snap_flush();
         listen_close(sockdir, ls);
         return r;
 }

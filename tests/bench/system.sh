@@ -27,7 +27,9 @@
 # names looked up once in each cold run), THREADS (4: the threaded hot
 # run), PAM_N (200: logins in each PAM run), PAM_PROCS (8: processes of
 # the concurrent PAM run), LOG_DIR (where the daemons' logs are copied
-# to at the end, as SYSTEM-SIZE-NAME.log).
+# to at the end, as SYSTEM-SIZE-NAME.log), FIGURES (the figures to
+# measure, by their names in the TSV, e.g. "passwd_all group_all";
+# default: all).
 # shellcheck source=tests/lib/harness.sh
 . "$(dirname "$0")/../lib/harness.sh"
 
@@ -209,6 +211,7 @@ EOF
 record() {
         local rep=$1 figure=$2 line rc
         shift 2
+        [ -z "${FIGURES:-}" ] || [ "$figure" = load ] || [[ " $FIGURES " == *" $figure "* ]] || return 0
         if [ "$(type -t "$1")" = function ]; then
                 line=$("$@")
         else
