@@ -193,6 +193,10 @@ MAIL=$(mail_text "$(mails_to newbie@example.test | head -n 1)")
 check "... the confirmation template" "Subject: Sesame: confirm your email address" "$(grep '^Subject:' <<<"$MAIL")"
 LINK=$(grep -o "$BASE/confirm?token=[A-Za-z0-9_-]*" <<<"$MAIL" | head -n 1)
 ok "... with the link, from base_url" test -n "$LINK"
+ok "the journal's account-registered event names it and the visitor" \
+        grep -q "SESAME_EVENT=account-registered .*USER=newbie SERVICE=sesame-web RHOST=127.0.0.1" "$T/sesamed.log"
+ok "... then its link's mail-spooled event" \
+        grep -q "SESAME_EVENT=mail-spooled .*USER=newbie REASON=confirm" "$T/sesamed.log"
 
 pam_expect "before the link is opened: no login (pamtester auth)" "$PAM_TEXT_AUTH_ERR" \
         'Chosen-Passw0rd!' reg newbie authenticate
@@ -244,6 +248,9 @@ check "... saying there is an account" "Subject: Sesame: you already have an acc
 ok "... named alice, with the forgot-password page" \
         bash -c "grep -q 'your account \"alice\"' <<<\"\$1\" && grep -qx '$BASE/forgot' <<<\"\$1\"" _ "$MAIL"
 ok "... and no account was made" _not exists alice2
+ok "... a mail-spooled event for it names alice and the template" \
+        grep -q "SESAME_EVENT=mail-spooled .*USER=alice REASON=registered" "$T/sesamed.log"
+ok "... and no account-registered event" _not grep -q "SESAME_EVENT=account-registered .*USER=alice2" "$T/sesamed.log"
 ok "... the same answer on web.sock" web web-register alice3 --mail alice@example.test --new-password 'Third-Passw0rd!'
 
 # --- many at once: distinct uid numbers, numbers in use skipped ------------------------------
