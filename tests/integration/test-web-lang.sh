@@ -102,14 +102,28 @@ forgot() {
                 "$URL/forgot"
 }
 mails() { [ "$(find "$T/sink" -name '*.eml' 2>/dev/null | wc -l)" -ge "$1" ]; }
-# mail N: the subject and the text part of the Nth message, decoded
+# mail N [plain|html]: the subject and the text (or HTML) part of the Nth
+# message, decoded
 mail() {
-        "$SYS_PYTHON" - "$(printf '%s/%06d.eml' "$T/sink" "$1")" <<'PY'
+        "$SYS_PYTHON" - "$(printf '%s/%06d.eml' "$T/sink" "$1")" "${2:-plain}" <<'PY'
 import email, email.policy, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
 print("Subject: " + m["Subject"])
-print(m.get_body(("plain",)).get_content())
+print(m.get_body((sys.argv[2],)).get_content())
 PY
+}
+# spool_put TEMPLATE: a message of TEMPLATE for alice, with a link and an
+# end, put into the spool's new/ as sesamed puts it there: written in
+# tmp/, the web user's and 0600, then renamed
+spool_put() {
+        local now name
+        now=$(date +%s)
+        name=$now.$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+        printf '%s\n' "Template: $1" "To: alice@example.test" "User: alice" "Link: $URL/forgot" \
+                "Expires: $((now + 600))" "Created: $now" >"$T/spool/tmp/$name"
+        chown "+$WEB_UID" "$T/spool/tmp/$name"
+        chmod 0600 "$T/spool/tmp/$name"
+        mv "$T/spool/tmp/$name" "$T/spool/new/"
 }
 h1() { sed -n 's/.*<h1>\(.*\)<\/h1>.*/\1/p' <<<"$1"; }
 lang_of() { sed -n 's/.*<html lang="\([^"]*\)".*/\1/p' <<<"$1"; }
@@ -162,6 +176,21 @@ check "... its subject in German (the de/ template)" "Subject: Sesame: ein neues
         "$(mail 2 | head -n 1)"
 ok "... its text too, UTF-8 intact" grep -q "^Passwort zu setzen. Öffnen Sie diesen Link" <<<"$(mail 2)"
 ok "... with the link" grep -q "^http://127.0.0.1:$PORT/reset?token=" <<<"$(mail 2)"
+# Every kind of mail there is a template for (conf/mail/*.txt) in German:
+# a message for each left in the spool as sesamed leaves it (spool.h) and
+# sent by this sesame-web, whose subject must be its de/ template's and
+# whose HTML part must be German too.  A kind without a German template
+# goes out in English, and fails here.
+N=2
+for f in "$SRC"/conf/mail/*.txt; do
+        kind=$(basename "$f" .txt)
+        N=$((N + 1))
+        spool_put "$kind"
+        ok "the $kind mail arrives" wait_for 10 mails "$N"
+        want=$(sed -n '1s/^Subject: //p' "$SRC/conf/mail/de/$kind.txt" 2>/dev/null)
+        check "... its subject from de/$kind.txt" "Subject: ${want//"{{app}}"/Sesame}" "$(mail "$N" | head -n 1)"
+        ok "... and its HTML part from de/$kind.html" grep -q '<html lang="de">' <<<"$(mail "$N" html)"
+done
 web_stop
 
 # no de_DE.UTF-8 on the machine: German is not offered, and it is said
