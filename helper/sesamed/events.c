@@ -53,6 +53,7 @@ static const struct event_def {
         [EV_TOKEN_REFUSED] = { "token-refused", "08f81db3dd764fc78e5c1dc6ae8137a8", LOG_NOTICE },
         [EV_MAIL_SPOOLED] = { "mail-spooled", "813d41149ba44815bef9d62d10e1a4ff", LOG_INFO },
         [EV_MAIL_FAILED] = { "mail-failed", "b7e87ed32e1d4cb89c4c401e0ef669ca", LOG_ERR },
+        [EV_ACCOUNT_REGISTERED] = { "account-registered", "9672148a83294e6a8356679ee1cff654", LOG_NOTICE },
 };
 
 static bool event_valid(enum event ev) { return (unsigned)ev < EV__MAX; }

@@ -38,6 +38,7 @@ enum event {
         EV_TOKEN_REFUSED,     /* a link that is not live was brought back */
         EV_MAIL_SPOOLED,      /* a mail was left in the spool (REASON: its template) */
         EV_MAIL_FAILED,       /* a mail that was due could not be spooled (REASON: its template) */
+        EV_ACCOUNT_REGISTERED, /* a visitor made an account, pending until its address is confirmed */
         EV__MAX,
 };
 

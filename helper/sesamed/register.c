@@ -42,10 +42,10 @@
 #include "localdb.h"
 #include "log.h"
 #include "macro.h"
+#include "notify.h"
 #include "outcome.h"
 #include "quality.h"
 #include "register.h"
-#include "spool.h"
 #include "state.h"
 #include "tokens.h"
 #include "uidalloc.h"
@@ -201,23 +201,24 @@ static int mail_confirmation(struct call *c, const char *dn, const char *name, c
         return r;
 }
 
-/* An address that an entry has already: no account, a mail to it. */
+/* An address that an entry has already: no account, a mail to it, to
+ * the account @owner (notify_spool(): mail-spooled or mail-failed). */
 static void mail_taken(struct call *c, const char *name, const char *mail, const char *owner)
 {
         const struct sesame_conf *conf = c->x->conf;
+        struct pwrec pw = { .name = S(owner), .mail = S(mail) };
         char link[SESAME_TEXT_MAX], q[80];
         int r;
 
         (void)snprintf(link, sizeof(link), "%s/forgot", conf->web_base_url);
-        r = spool_write(conf, web_peer_uid(c->x),
-                        &(struct spool_msg){ .tmpl = "registered", .to = mail, .user = owner, .link = link });
+        r = notify_spool(c->x, "registered", &pw, link, 0);
         /* (@name has the shape register_name_ok() allows; @owner is
          * the directory's) */
         (void)str_quote(owner, strlen(owner), q, sizeof(q));
         if (r != 0)
                 log_error("registration of user %s: the address is user %s's; the mail saying so could not be "
-                          "spooled: %s",
-                          name, q, outcome_str(r));
+                          "spooled",
+                          name, q);
         else
                 log_notice("registration of user %s refused: the address is user %s's already; a mail says so to "
                            "the address",
@@ -265,6 +266,7 @@ static void make_account(struct call *c, const char *name, const char *mail, con
                 return;
         }
         log_notice("user %s registered (uid %" PRIu32 "), pending until the address is confirmed", name, uid);
+        web_event(c, EV_ACCOUNT_REGISTERED, name, "sesame-web", NULL);
         r = mail_confirmation(c, dn, name, mail, uid);
         if (r != 0)
                 log_error("user %s: the confirmation mail could not be spooled: %s (the page \"resend\" makes "

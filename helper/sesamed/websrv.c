@@ -68,17 +68,21 @@ static int find_login(struct daemon_ctx *x, const char *login, struct pwrec *pw)
         return acct_user_byname(&x->acct, login, pw);
 }
 
-/* token-issued, -redeemed or -refused: a link of @purpose for @user
- * (NULL: not known), asked by @service, with the visitor's RHOST. */
-static void token_event(struct call *c, enum event ev, const char *user, uint8_t purpose, const char *service)
+void web_event(struct call *c, enum event ev, const char *user, const char *service, const char *reason)
 {
         char rhost[SESAME_TEXT_MAX + 1];
-        struct event_data d = { .user = user, .service = service,
-                                .reason = purpose == TOKEN_RESET ? "reset" : "confirm" };
+        struct event_data d = { .user = user, .service = service, .reason = reason };
 
         if (req_string(c->req, SESAME_F_RHOST, rhost, sizeof(rhost)))
                 d.rhost = rhost;
         event_emit(c->x->conf, c->x->hook_mask, ev, &d);
+}
+
+/* token-issued, -redeemed or -refused: a link of @purpose for @user
+ * (NULL: not known), asked by @service. */
+static void token_event(struct call *c, enum event ev, const char *user, uint8_t purpose, const char *service)
+{
+        web_event(c, ev, user, service, purpose == TOKEN_RESET ? "reset" : "confirm");
 }
 
 int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose,

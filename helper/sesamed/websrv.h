@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "events.h"
+
 struct acct_state;
 struct call;
 struct daemon_ctx;
@@ -37,5 +39,13 @@ uid_t web_peer_uid(const struct daemon_ctx *x);
  */
 int web_mail_link(struct call *c, const struct pwrec *pw, const struct acct_state *st, uint8_t purpose,
                   const char *service);
+
+/**
+ * web_event() - log the event @ev of a request on web.sock for @user
+ * (NULL: not known), asked by @service, with the visitor's address that
+ * sesame-web passed in the request's RHOST, when it did.
+ * @reason: the event's REASON, or NULL
+ */
+void web_event(struct call *c, enum event ev, const char *user, const char *service, const char *reason);
 
 #endif

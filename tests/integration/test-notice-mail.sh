@@ -13,52 +13,22 @@
 # confirms the address when opened in sesame-web.  An unconfirmed address gets its notice; an account without an
 # address gets none; a switch in [mail] turns a kind off; and a spool
 # that cannot be written does not fail the password change.
-# shellcheck source=tests/lib/harness.sh
-. "$(dirname "$0")/../lib/harness.sh"
+# shellcheck source=tests/lib/web.sh
+. "$(dirname "$0")/../lib/web.sh"
 harness_init "$@"
 
-SESAME_WEB=$BUILD_DIR/helper/sesame-web/sesame-web
-for f in "$SESAMED" "$SESAME_WEB" "$PAM_SESAME" "$SESAMECTL"; do
-        [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
-done
-SYS_PYTHON=/usr/bin/python3 # aiosmtpd is Debian's package
-"$SYS_PYTHON" -c 'import aiosmtpd' 2>/dev/null || { echo "1..0 # SKIP python3-aiosmtpd is not installed"; exit 77; }
-SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
-WEB_UID=990
-SPOOL=$T/spool
-
-SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
-local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
-read -r PORT SMTP_PORT <<<"$(_slapd_free_ports 2 | xargs)"
-printf 'Smtp-Passw0rd!\n' >"$T/smtp.pw"
-chmod 0600 "$T/smtp.pw"
+web_prologue --smtp "$PAM_SESAME" "$SESAMECTL"
 # write_config [EXTRA MAIL LINES]
 write_config() {
         EXTRA_AUTH="max_failures = 3
 lockout_time = 600" EXTRA_WEB="base_url = https://login.example.test
-listen = 127.0.0.1:$PORT" EXTRA_MAIL="spool_dir = $SPOOL
-smtp_url = smtp://127.0.0.1:$SMTP_PORT
-ca_file = $SLAPD_CA
-user = sesame
-password_file = $T/smtp.pw
-from = noreply@example.test
-template_dir = $SRC/conf/mail
-retry_interval = 1
+listen = 127.0.0.1:$PORT" EXTRA_MAIL="$(web_mail_conf)
 ${1:-}" sesamed_config >"$T/sesame.conf"
-        chmod 0600 "$T/sesame.conf"
 }
 write_config
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
-
-"$SYS_PYTHON" -B "$HARNESS_LIB/smtp-sink.py" "$SMTP_PORT" "$T/sink" --tls "$T/slapd/tls/server.pem" \
-        "$T/slapd/tls/server.key" --auth sesame "$T/smtp.pw" >"$T/sink.out" 2>"$T/sink.err" &
-SINK_PID=$!
-"$SESAME_WEB" -f -c "$T/sesame.conf" >>"$T/sesame-web.log" 2>&1 &
-WEB_PID=$!
-trap 'kill "$WEB_PID" "$SINK_PID" 2>/dev/null; wait "$WEB_PID" "$SINK_PID" 2>/dev/null; harness_cleanup' EXIT
-wait_for 10 grep -q ready "$T/sink.out" || { echo "Bail out! the SMTP server did not start"; exit 1; }
-wait_for 5 curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/forgot" ||
-        { echo "Bail out! sesame-web did not start"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not start"
+sink_start || bail_out "the SMTP server did not start"
+web_start || bail_out "sesame-web did not start"
 
 pam_service passwd <<EOF
 password required pam_sesame.so
@@ -67,34 +37,16 @@ pam_service login <<EOF
 auth     required pam_sesame.so totp=off
 EOF
 
-# mail_list: one line per message the SMTP server took, in order:
-# "RECIPIENTS<TAB>SUBJECT", the subject decoded
-mail_list() {
-        "$SYS_PYTHON" - "$T/sink" <<'PY'
-import email, email.policy, glob, sys
-for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    print("%s\t%s" % (m["X-Sink-Rcpt"], m["Subject"]))
-PY
-}
 # mails_to ADDRESS SUBJECT: how many messages to ADDRESS had SUBJECT
-mails_to() { mail_list | grep -cxF "$1"$'\t'"$2"; }
+mails_to() { mail_list | cut -f 2- | grep -cxF "$1"$'\t'"$2"; }
 # arrived ADDRESS SUBJECT: at least one
 arrived() { [ "$(mails_to "$1" "$2")" -ge 1 ]; }
-total() { find "$T/sink" -name '*.eml' 2>/dev/null | wc -l; }
-# body ADDRESS SUBJECT: the text parts of the last such message
+# body ADDRESS SUBJECT: the last such message, decoded (mail_parts)
 body() {
-        "$SYS_PYTHON" - "$T/sink" "$1" "$2" <<'PY'
-import email, email.policy, glob, sys
-text = ""
-for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    if m["X-Sink-Rcpt"] == sys.argv[2] and m["Subject"] == sys.argv[3]:
-        text = "\n".join(p.get_content() for p in m.walk() if p.get_content_maintype() == "text")
-print(text)
-PY
+        local f
+        f=$(mail_list | awk -F '\t' -v to="$1" -v s="$2" '$2 == to && $3 == s { f = $1 } END { print f }')
+        [ -n "$f" ] && mail_parts "$f"
 }
-binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,ou=people,$SLAPD_BASE" -w "$2" >/dev/null 2>&1; }
 NEW='Tr1cky-Phrase-42'
 CHANGED="Sesame: your password was changed"
 ON="Sesame: two-factor authentication was turned on"
@@ -117,7 +69,7 @@ pam_expect "unconfirmed changes the password" ok \
         "$(fixture_pw unconfirmed)"$'\n'"$NEW"$'\n'"$NEW" passwd unconfirmed chauthtok
 ok "... the notice goes to the address on file, unconfirmed as it is" \
         wait_for 15 arrived unconfirmed@example.test "$CHANGED"
-ldap_add_user nomail 10301 || { echo "Bail out! ldapadd of nomail"; exit 1; }
+ldap_add_user nomail 10301 || bail_out "ldapadd of nomail"
 pam_expect "nomail (no address) changes the password" ok \
         "$(fixture_pw nomail)"$'\n'"$NEW"$'\n'"$NEW" passwd nomail chauthtok
 ok "... no mail: logged so" wait_for 5 grep -q "user nomail has no mail address: no password-changed mail" \
@@ -168,16 +120,14 @@ LINK=$(grep -o "https://login.example.test/confirm?token=[A-Za-z0-9_-]*" <<<"$(b
 ok "... with its link" test -n "$LINK"
 ok "... token-issued by sesamectl" grep -q "SESAME_EVENT=token-issued .*USER=carol SERVICE=sesamectl REASON=confirm" \
         "$T/sesamed.log"
-URL="http://127.0.0.1:$PORT"
-fetch() { curl -s --max-time 10 -b "$T/jar" -c "$T/jar" -o "$T/b" -w '%{http_code}' "$@"; }
-check "the link opens in sesame-web" 200 "$(fetch "$URL/confirm${LINK#https://login.example.test/confirm}")"
-CSRF=$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/b" | head -n 1)
-check "... and confirms" 200 "$(fetch "$URL/confirm" --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
+check "the link opens in sesame-web" 200 "$(fetch "/confirm${LINK#https://login.example.test/confirm}")"
+CSRF=$(csrf_field)
+check "... and confirms" 200 "$(fetch /confirm --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
 ok "... sesameEmailConfirmed is set" test -n "$(ldap_root_attr carol sesameEmailConfirmed)"
 ok "... token-redeemed" grep -q "SESAME_EVENT=token-redeemed .*USER=carol SERVICE=sesame-web RHOST=127.0.0.1 REASON=confirm" \
         "$T/sesamed.log"
 check "the link used again: refused" 400 \
-        "$(fetch "$URL/confirm" --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
+        "$(fetch /confirm --data-urlencode "csrf=$CSRF" --data-urlencode "token=${LINK#*token=}")"
 ok "... token-refused" grep -q "SESAME_EVENT=token-refused .*USER=carol SERVICE=sesame-web RHOST=127.0.0.1 REASON=confirm" \
         "$T/sesamed.log"
 OUT=$(sesamectl_run user confirm-email carol 2>&1)
@@ -205,7 +155,7 @@ mv "$T/spool-tmp" "$SPOOL/tmp"
 
 # --- a kind switched off ------------------------------------------------------------------
 write_config "notify_password_changed = no"
-sesamed_restart "$T/sesame.conf" || { echo "Bail out! sesamed did not restart"; exit 1; }
+sesamed_restart "$T/sesame.conf" || bail_out "sesamed did not restart"
 pam_expect "alice changes the password with notify_password_changed = no" ok \
         "$(fixture_pw alice)"$'\n'"$NEW"$'\n'"$NEW" passwd alice chauthtok
 
@@ -219,9 +169,9 @@ check "lockme got one \"locked\" mail, none for the attempts the lock refused" 1
         "$(mails_to lockme@example.test "$LOCKED")"
 check "dave got one \"password changed\" mail" 1 "$(mails_to dave@example.test "$CHANGED")"
 check "carol got one confirmation mail" 1 "$(mails_to carol@example.test "$CONFIRM")"
-check "bob got none (the spool failed)" 0 "$(mail_list | grep -c '^bob@')"
-check "alice got none (switched off)" 0 "$(mail_list | grep -c '^alice@')"
-check "no other mail at all" 7 "$(total)"
+check "bob got none (the spool failed)" 0 "$(mail_list | cut -f 2 | grep -c '^bob@')"
+check "alice got none (switched off)" 0 "$(mail_list | cut -f 2 | grep -c '^alice@')"
+check "no other mail at all" 7 "$(sink_count)"
 ok "the spool is empty" test -z "$(ls "$SPOOL/new")"
 
 ok "no sanitizer report in sesame-web's log" no_sanitizer_report "$T/sesame-web.log"

@@ -12,35 +12,19 @@
 # same page as for a new one; many registrations at once get distinct uid
 # numbers from the directory's counter, skipping numbers in use; and the
 # accounts nobody confirmed are purged by sesamectl.
-# shellcheck source=tests/lib/harness.sh
-. "$(dirname "$0")/../lib/harness.sh"
+# shellcheck source=tests/lib/web.sh
+. "$(dirname "$0")/../lib/web.sh"
 harness_init "$@"
 
-SESAME_WEB=$BUILD_DIR/helper/sesame-web/sesame-web
-for f in "$SESAMED" "$SESAME_WEB" "$SESAMECTL" "$PAM_SESAME"; do
-        [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
-done
-SYS_PYTHON=/usr/bin/python3 # aiosmtpd is Debian's package
-"$SYS_PYTHON" -c 'import aiosmtpd' 2>/dev/null || { echo "1..0 # SKIP python3-aiosmtpd is not installed"; exit 77; }
-SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
-P="ou=people,dc=example,dc=test"
+web_prologue --smtp "$SESAMECTL" "$PAM_SESAME"
 COUNTER="cn=uid-next,ou=services,dc=example,dc=test"
-WEB_UID=990
-SPOOL=$T/spool
-
-SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
-local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
 # a local account inside the range, and one made by hand in the directory:
 # both numbers must be skipped
 local_user "localreg:x:20002:20002::/nonexistent:/usr/sbin/nologin"
 ldap_add_user handmade 20001
 printf '%s\n' "dn: $COUNTER" "objectClass: sesameIdPool" "cn: uid-next" | slapd_ldapmodify -a >/dev/null ||
-        { echo "Bail out! the counter entry could not be added"; exit 1; }
-read -r PORT SMTP_PORT <<<"$(_slapd_free_ports 2 | xargs)"
+        bail_out "the counter entry could not be added"
 BASE="https://login.example.test/self"
-URL="http://127.0.0.1:$PORT"
-printf 'Smtp-Passw0rd!\n' >"$T/smtp.pw"
-chmod 0600 "$T/smtp.pw"
 # write_config yes|no: sesame.conf with registration on or off
 write_config() {
         EXTRA_LDAP="user_base = $P" EXTRA_WEB="base_url = $BASE
@@ -50,37 +34,10 @@ registration = $1
 register_uid_counter = $COUNTER
 register_uid_min = 20000
 register_uid_max = 20999
-register_gid = 10000" EXTRA_MAIL="spool_dir = $SPOOL
-smtp_url = smtp://127.0.0.1:$SMTP_PORT
-ca_file = $SLAPD_CA
-user = sesame
-password_file = $T/smtp.pw
-from = noreply@example.test
-template_dir = $SRC/conf/mail
-retry_interval = 1" sesamed_config >"$T/sesame.conf"
-        chmod 0600 "$T/sesame.conf"
+register_gid = 10000" EXTRA_MAIL=$(web_mail_conf) sesamed_config >"$T/sesame.conf"
 }
-SINK_PID=
-WEB_PID=
-web_start() {
-        "$SESAME_WEB" -f -c "$T/sesame.conf" >>"$T/sesame-web.log" 2>&1 &
-        WEB_PID=$!
-        wait_for 10 curl -s -o /dev/null --max-time 2 "$URL/forgot"
-}
-web_stop() { [ -z "$WEB_PID" ] || { kill "$WEB_PID"; wait "$WEB_PID" 2>/dev/null; WEB_PID=; }; }
-sink_stop() { [ -z "$SINK_PID" ] || { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null; SINK_PID=; }; }
-trap 'web_stop; sink_stop; harness_cleanup' EXIT
-"$SYS_PYTHON" -B "$HARNESS_LIB/smtp-sink.py" "$SMTP_PORT" "$T/sink" --tls "$T/slapd/tls/server.pem" \
-        "$T/slapd/tls/server.key" --auth sesame "$T/smtp.pw" >"$T/sink.out" 2>>"$T/sink.err" &
-SINK_PID=$!
-wait_for 10 grep -q ready "$T/sink.out" || { echo "Bail out! the SMTP server did not start"; exit 1; }
+sink_start || bail_out "the SMTP server did not start"
 
-fetch() {
-        local path=$1
-        shift
-        curl -s --max-time 20 -b "$T/jar" -c "$T/jar" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$URL$path"
-}
-csrf_field() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/b" | head -n 1; }
 # register NAME MAIL PASSWORD [RETYPE]: the form, filled in and sent;
 # prints the status (the page is in $T/b)
 register() {
@@ -88,24 +45,12 @@ register() {
         fetch /register --data-urlencode "csrf=$(csrf_field)" --data-urlencode "login=$1" --data-urlencode "mail=$2" \
                 --data-urlencode "password=$3" --data-urlencode "retype=${4:-$3}"
 }
-# web ARGS: a request on web.sock as the web user (rawclient.py)
-web() { as_uid "$WEB_UID" "$WEB_UID" "$PYTHON3" -B "$HARNESS_LIB/rawclient.py" --socket /run/sesame/web.sock "$@"; }
-rc_of() { "$@" >/dev/null 2>&1; echo $?; }
-# the mails the SMTP server took, to ADDRESS
-mails_to() { grep -l "^X-Sink-Rcpt: $1" "$T"/sink/*.eml 2>/dev/null; }
+# mails_to ADDRESS: the files of the mails the SMTP server took for it
+mails_to() { mail_list | awk -F '\t' -v to="$1" '$2 == to { print $1 }'; }
 has_mail_to() { [ -n "$(mails_to "$1")" ]; }
-mail_text() {
-        "$SYS_PYTHON" - "$1" <<'PY'
-import email, email.policy, sys
-m = email.message_from_binary_file(open(sys.argv[1], "rb"), policy=email.policy.default)
-print("Subject: %s" % m["Subject"])
-print(m.get_body(preferencelist=("plain",)).get_content())
-PY
-}
 # attr NAME ATTRIBUTE: its values as the rootdn sees them
 attr() { ldap_root_attr "$1" "$2"; }
 exists() { [ -n "$(attr "$1" uid)" ]; }
-binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2" >/dev/null 2>&1; }
 
 pam_service reg <<EOF
 auth     required pam_sesame.so totp=optional
@@ -119,8 +64,8 @@ EOF
 # --- off by default ---------------------------------------------------------------
 write_config no
 sed -i '/^registration = no$/d' "$T/sesame.conf" # the default, not the line
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
-web_start || { echo "Bail out! sesame-web did not start"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not start"
+web_start || bail_out "sesame-web did not start"
 check "registration off: GET /register is 404" 404 "$(fetch /register)"
 fetch /forgot >/dev/null # a form of the pages that are there, for its CSRF value
 check "... POST too, however well-formed" 404 \
@@ -135,8 +80,8 @@ sesamed_stop
 
 # --- on -------------------------------------------------------------------------------
 write_config yes
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not restart"; exit 1; }
-web_start || { echo "Bail out! sesame-web did not restart"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not restart"
+web_start || bail_out "sesame-web did not restart"
 check "registration on: GET /register" 200 "$(fetch /register)"
 ok "... shows the password rules" grep -q 'At least 10 characters, from at least 3 of' "$T/b"
 ok "... name, address and two password fields" \
@@ -171,7 +116,7 @@ sleep 1
 ok "... none of them made an account" \
         sh -c "! ldapsearch -x -LLL -H '$SLAPD_URI' -D '$SLAPD_ADMIN_DN' -w '$SLAPD_ADMIN_PW' -b '$P' \
                 '(|(uid=fresh*)(uid=new bie))' dn | grep -q ."
-ok "... nor sent a mail" _not sh -c "ls '$T'/sink/*.eml 2>/dev/null | grep -q ."
+check "... nor sent a mail" 0 "$(sink_count)"
 
 # --- a new account ---------------------------------------------------------------------
 check "newbie registers: 200" "200 yes" \
@@ -189,10 +134,14 @@ ok "... the password hashed by the directory" \
                 case \$v in '{SSHA}'* | '{ARGON2}'* | '{CRYPT}'*) true ;; *) false ;; esac"
 ok "... it binds with it (the directory itself has no pending state)" binds newbie 'Chosen-Passw0rd!'
 ok "a confirmation mail reaches the SMTP server" wait_for 15 has_mail_to newbie@example.test
-MAIL=$(mail_text "$(mails_to newbie@example.test | head -n 1)")
+MAIL=$(mail_parts "$(mails_to newbie@example.test | head -n 1)")
 check "... the confirmation template" "Subject: Sesame: confirm your email address" "$(grep '^Subject:' <<<"$MAIL")"
 LINK=$(grep -o "$BASE/confirm?token=[A-Za-z0-9_-]*" <<<"$MAIL" | head -n 1)
 ok "... with the link, from base_url" test -n "$LINK"
+ok "the journal's account-registered event names it and the visitor" \
+        grep -q "SESAME_EVENT=account-registered .*USER=newbie SERVICE=sesame-web RHOST=127.0.0.1" "$T/sesamed.log"
+ok "... then its link's mail-spooled event" \
+        grep -q "SESAME_EVENT=mail-spooled .*USER=newbie REASON=confirm" "$T/sesamed.log"
 
 pam_expect "before the link is opened: no login (pamtester auth)" "$PAM_TEXT_AUTH_ERR" \
         'Chosen-Passw0rd!' reg newbie authenticate
@@ -238,12 +187,15 @@ check "the name again, now taken: 400" "400 yes" \
 check "a new name with alice's address: 200" 200 "$(register alice2 alice@example.test 'Second-Passw0rd!')"
 ok "... the very page a new account gets" cmp -s "$T/b" "$T/registered.html"
 ok "... alice's address gets a mail" wait_for 15 has_mail_to alice@example.test
-MAIL=$(mail_text "$(mails_to alice@example.test | head -n 1)")
+MAIL=$(mail_parts "$(mails_to alice@example.test | head -n 1)")
 check "... saying there is an account" "Subject: Sesame: you already have an account" \
         "$(grep '^Subject:' <<<"$MAIL")"
 ok "... named alice, with the forgot-password page" \
         bash -c "grep -q 'your account \"alice\"' <<<\"\$1\" && grep -qx '$BASE/forgot' <<<\"\$1\"" _ "$MAIL"
 ok "... and no account was made" _not exists alice2
+ok "... a mail-spooled event for it names alice and the template" \
+        grep -q "SESAME_EVENT=mail-spooled .*USER=alice REASON=registered" "$T/sesamed.log"
+ok "... and no account-registered event" _not grep -q "SESAME_EVENT=account-registered .*USER=alice2" "$T/sesamed.log"
 ok "... the same answer on web.sock" web web-register alice3 --mail alice@example.test --new-password 'Third-Passw0rd!'
 
 # --- many at once: distinct uid numbers, numbers in use skipped ------------------------------

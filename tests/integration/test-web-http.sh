@@ -7,54 +7,23 @@
 # unknown account, links only from base_url whatever Host says, a body
 # size limit and the 429 page.  sesame-web is started as root and must
 # drop to its [web] user.
-# shellcheck source=tests/lib/harness.sh
-. "$(dirname "$0")/../lib/harness.sh"
+# shellcheck source=tests/lib/web.sh
+. "$(dirname "$0")/../lib/web.sh"
 harness_init "$@"
 
-SESAME_WEB=$BUILD_DIR/helper/sesame-web/sesame-web
-for f in "$SESAMED" "$SESAME_WEB"; do
-        [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
-done
-P="ou=people,dc=example,dc=test"
-WEB_UID=990
-SPOOL=$T/spool
-
-SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
-local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
-PORT=$(_slapd_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
+web_prologue
 BASE="https://login.example.test/self"
-URL="http://127.0.0.1:$PORT"
-SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
 # The links are read from the spool, so sesame-web's sender must leave the
-# mails there: it sends to a port where nothing listens, and a mail stays
-# in the spool until a server accepts it (test-web-mail.sh sends them).
+# mails there (web_mail_conf held; test-web-mail.sh sends them).
 EXTRA_WEB="base_url = $BASE
 listen = 127.0.0.1:$PORT
-rate_per_account = 3" EXTRA_MAIL="spool_dir = $SPOOL
-smtp_url = smtp://127.0.0.1:1
-template_dir = $SRC/conf/mail
-retry_interval = 3600" sesamed_config >"$T/sesame.conf"
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+rate_per_account = 3" EXTRA_MAIL=$(web_mail_conf held) sesamed_config >"$T/sesame.conf"
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not start"
+web_start || bail_out "sesame-web did not start"
 
-"$SESAME_WEB" -f -c "$T/sesame.conf" >>"$T/sesame-web.log" 2>&1 &
-WEB_PID=$!
-web_stop() { kill "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null; }
-trap 'web_stop; harness_cleanup' EXIT
-wait_for 5 curl -s -o /dev/null --max-time 2 "$URL/forgot" || { echo "Bail out! sesame-web did not start"; exit 1; }
-
-# fetch PATH [CURL-ARGS...]: headers into $T/h, body into $T/b; prints the
-# status.  Cookies go to and come from $T/jar.
-fetch() {
-        local path=$1
-        shift
-        curl -s --max-time 10 -b "$T/jar" -c "$T/jar" -D "$T/h" -o "$T/b" -w '%{http_code}' "$@" "$URL$path"
-}
-header() { grep -i "^$1:" "$T/h" | head -n 1 | cut -d' ' -f2- | tr -d '\r'; }
-csrf_field() { sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$T/b" | head -n 1; }
 next_mail() { spool_next_mail "$SPOOL"; }
 : >"$T/seen-mails"
 new_mails() { comm -13 <(sort "$T/seen-mails") <(ls -1 "$SPOOL/new" 2>/dev/null | sort); }
-binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2" >/dev/null 2>&1; }
 
 ok "sesame-web runs as the web user" sh -c "grep -q '^Uid:[[:space:]]*$WEB_UID[[:space:]]' /proc/$WEB_PID/status"
 

@@ -7,20 +7,11 @@
 # same port gets no page.  It refuses to start, saying why, when only one
 # of the two is set, a file is missing, the key may be read by others, or
 # the key does not match.  The key's PEM text is not left in its memory.
-# shellcheck source=tests/lib/harness.sh
-. "$(dirname "$0")/../lib/harness.sh"
+# shellcheck source=tests/lib/web.sh
+. "$(dirname "$0")/../lib/web.sh"
 harness_init "$@"
 
-SESAME_WEB=$BUILD_DIR/helper/sesame-web/sesame-web
-for f in "$SESAMED" "$SESAME_WEB"; do
-        [ -e "$f" ] || { echo "Bail out! $f is not built"; exit 1; }
-done
-WEB_UID=990
-SRC=$(cd "$(dirname "$0")/../.." && pwd -P)
-
-SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
-local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
-PORT=$(_slapd_free_ports 1) || { echo "Bail out! no free port"; exit 1; }
+web_prologue
 
 # a CA and a server certificate for 127.0.0.1 signed by it; a second key
 # that matches nothing
@@ -34,7 +25,7 @@ mkdir -p "$TLS"
                 openssl x509 -req -in web.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile ext \
                         -out web.pem &&
                 openssl genrsa -out other.key 2048
-) >"$T/openssl.log" 2>&1 || { echo "Bail out! openssl could not make the certificates"; exit 1; }
+) >"$T/openssl.log" 2>&1 || bail_out "openssl could not make the certificates"
 chmod 0644 "$TLS/web.pem"
 chmod 0600 "$TLS/web.key" "$TLS/other.key"
 
@@ -42,17 +33,11 @@ chmod 0600 "$TLS/web.key" "$TLS/other.key"
 config() {
         local extra
         extra=$(printf '%s\n' "listen = 127.0.0.1:$PORT" "base_url = https://127.0.0.1:$PORT" "$@")
-        EXTRA_WEB=$extra EXTRA_MAIL="spool_dir = $T/spool
-smtp_url = smtp://127.0.0.1:1
-template_dir = $SRC/conf/mail
-retry_interval = 3600" sesamed_config >"$T/sesame.conf"
+        EXTRA_WEB=$extra EXTRA_MAIL=$(web_mail_conf held) sesamed_config >"$T/sesame.conf"
 }
 config
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not start"
 
-WEB_PID=
-web_stop() { [ -z "$WEB_PID" ] || { kill "$WEB_PID" 2>/dev/null; wait "$WEB_PID" 2>/dev/null; WEB_PID=; }; }
-trap 'web_stop; harness_cleanup' EXIT
 # refused WEB-LINES...: sesame-web with them exits non-zero within 10 s;
 # what it said is in $T/refused.log
 refused() {
@@ -76,33 +61,29 @@ ok "... naming the key file" said "tls_key: $TLS/web.key"
 chmod 0600 "$TLS/web.key"
 # "+UID": a number, not a name looked up through NSS (whose sesame module
 # an uninstrumented chown cannot load in a sanitizer build)
-chown "+$WEB_UID" "$TLS/web.key" || { echo "Bail out! chown of the key failed"; exit 1; }
+chown "+$WEB_UID" "$TLS/web.key" || bail_out "chown of the key failed"
 ok "a key owned by the web user (not root, the reader): refused" \
         refused "tls_cert = $TLS/web.pem" "tls_key = $TLS/web.key"
 ok "... naming the key file" said "tls_key: $TLS/web.key"
-chown +0 "$TLS/web.key" || { echo "Bail out! chown of the key failed"; exit 1; }
+chown +0 "$TLS/web.key" || bail_out "chown of the key failed"
 ok "a key that does not match the certificate: refused" refused "tls_cert = $TLS/web.pem" "tls_key = $TLS/other.key"
 ok "... saying the HTTPS server did not start" said "the HTTPS server did not start"
 ok "no sanitizer report from the refusals" no_sanitizer_report "$T/refused.log"
 
 # --- HTTPS ------------------------------------------------------------------------
 config "tls_cert = $TLS/web.pem" "tls_key = $TLS/web.key"
-"$SESAME_WEB" -f -c "$T/sesame.conf" >>"$T/sesame-web.log" 2>&1 &
-WEB_PID=$!
-HTTPS=(curl -s --max-time 10 --cacert "$TLS/ca.pem")
-wait_for 10 "${HTTPS[@]}" -o /dev/null "https://127.0.0.1:$PORT/forgot" ||
-        { echo "Bail out! sesame-web did not start with TLS"; exit 1; }
+URL="https://127.0.0.1:$PORT"
+WEB_CACERT=$TLS/ca.pem
+web_start || bail_out "sesame-web did not start with TLS"
 ok "it says it serves HTTPS" grep -q "listening on 127.0.0.1:$PORT (HTTPS" "$T/sesame-web.log"
 ok "sesame-web runs as the web user" sh -c "grep -q '^Uid:[[:space:]]*$WEB_UID[[:space:]]' /proc/$WEB_PID/status"
-check "the forgot page over HTTPS, the certificate verified against the CA" 200 \
-        "$("${HTTPS[@]}" -D "$T/h" -o "$T/b" -w '%{http_code}' "https://127.0.0.1:$PORT/forgot")"
+check "the forgot page over HTTPS, the certificate verified against the CA" 200 "$(fetch /forgot)"
 ok "... it is the form" grep -q '<form method="post" action="forgot">' "$T/b"
 ok "... its CSRF cookie is Secure" grep -qi '^Set-Cookie: sesame_csrf=.*; Secure' "$T/h"
 ok "a client that does not trust the CA gets no page" _not curl -s --max-time 10 -o /dev/null "https://127.0.0.1:$PORT/forgot"
 check "plain HTTP on the same port gets no page" 000 \
         "$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/forgot")"
-check "... and HTTPS still works after it" 200 \
-        "$("${HTTPS[@]}" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/forgot")"
+check "... and HTTPS still works after it" 200 "$(fetch /forgot)"
 # positive control: the scanner finds what sesame-web holds (the key's
 # path, in the configuration)
 printf '%s' "$TLS/web.key" >"$T/needle"

@@ -7,23 +7,20 @@
 # are sent by tests/lib/rawclient.py as the web user; passwords are
 # checked with ldapwhoami against the real slapd.
 # Fixture: tests/lib/fixture.md (--login: alice has alice@example.test).
-# shellcheck source=tests/lib/harness.sh
-. "$(dirname "$0")/../lib/harness.sh"
+# (sesame-web itself is not started: tests/lib/web.sh for web, binds,
+# confirmed and rc_of)
+# shellcheck source=tests/lib/web.sh
+. "$(dirname "$0")/../lib/web.sh"
 harness_init "$@"
 
-[ -e "$SESAMED" ] || { echo "Bail out! $SESAMED is not built"; exit 1; }
-P="ou=people,dc=example,dc=test"
-WEB_UID=990
+[ -e "$SESAMED" ] || bail_out "$SESAMED is not built"
 SPOOL=$T/spool
 
-SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || { echo "Bail out! slapd did not start"; exit 1; }
+SLAPD_FIXTURE_OPTS=--login slapd_start "$T/slapd" >/dev/null || bail_out "slapd did not start"
 local_user "sesame-web:x:$WEB_UID:$WEB_UID::/nonexistent:/usr/sbin/nologin"
 EXTRA_WEB="base_url = https://login.example.test/self" EXTRA_MAIL="spool_dir = $SPOOL" sesamed_config >"$T/sesame.conf"
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not start"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not start"
 
-# web CMD ARGS...: a web.sock request as the web user; prints the answer,
-# exit status as rawclient.py's (0 OK, 16 REFUSED, 3 no answer)
-web() { as_uid "$WEB_UID" "$WEB_UID" "$PYTHON3" -B "$HARNESS_LIB/rawclient.py" --socket /run/sesame/web.sock "$@"; }
 web_as() {
         local uid=$1
         shift
@@ -37,14 +34,11 @@ spooled() { find "$SPOOL/new" -type f 2>/dev/null | wc -l; }
 next_mail() { spool_next_mail "$SPOOL"; }
 # token_of MAIL-TEXT: the token of its link
 token_of() { sed -n 's/^Link: .*?token=//p' <<<"$1"; }
-# binds USER PASSWORD: ldapwhoami as the user succeeds
-binds() { timeout 10 ldapwhoami -x -H "$SLAPD_URI" -D "uid=$1,$P" -w "$2" >/dev/null 2>&1; }
 # wait_spooled N: until N messages are there (the request is answered
 # before the mail is written), at most 5 s
 # (the count is taken anew each round: "test $(spooled)" would count once)
 spooled_at_least() { [ "$(spooled)" -ge "$1" ]; }
 wait_spooled() { wait_for 5 spooled_at_least "$1"; }
-rc_of() { "$@" >/dev/null 2>&1; echo $?; }
 
 # --- who may ask ---------------------------------------------------------------
 ok "web.sock exists, mode 0666, owned by root" \
@@ -131,7 +125,7 @@ check "... and a \"password changed\" mail is spooled for it" "Template: passwor
 sesamed_stop
 EXTRA_WEB="base_url = https://login.example.test/self
 reset_lifetime = 5" EXTRA_MAIL="spool_dir = $SPOOL" sesamed_config >"$T/sesame.conf"
-sesamed_start "$T/sesame.conf" || { echo "Bail out! sesamed did not restart"; exit 1; }
+sesamed_start "$T/sesame.conf" || bail_out "sesamed did not restart"
 web web-reset-request bob >/dev/null
 MAIL=$(next_mail)
 check "... to bob" "User: bob" "$(grep '^User:' <<<"$MAIL")"
@@ -150,7 +144,6 @@ ldap_mod() {
         shift
         printf '%s\n' "dn: uid=$u,$P" "changetype: modify" "$@" | slapd_ldapmodify >/dev/null
 }
-confirmed() { slapd_ldapsearch -b "uid=$1,$P" -s base sesameEmailConfirmed | grep -c '^sesameEmailConfirmed:'; }
 # carol has no sesameAccount class yet (fixture.md): the confirmation adds it
 check "carol is unconfirmed" 0 "$(confirmed carol)"
 N=$(spooled)

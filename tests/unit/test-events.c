@@ -46,9 +46,9 @@ static void test_names(void **state)
                                              "totp-enrolled",   "totp-disabled", "recovery-codes",
                                              "recovery-used",   "session-open",  "session-close",
                                              "token-issued",    "token-redeemed", "token-refused",
-                                             "mail-spooled",    "mail-failed" };
+                                             "mail-spooled",    "mail-failed",   "account-registered" };
         (void)state;
-        assert_int_equal(EV__MAX, 17);
+        assert_int_equal(EV__MAX, 18);
         for (int i = 0; i < EV__MAX; i++) {
                 assert_string_equal(event_name((enum event)i), names[i]);
                 expect_parse(names[i], 0, 1u << i);
@@ -107,7 +107,7 @@ static void test_parse_errors(void **state)
         assert_string_equal(err, "unknown event \"bogus\" (known: login login-failed lockout unlock "
                                  "account-refused password-changed totp-enrolled totp-disabled "
                                  "recovery-codes recovery-used session-open session-close token-issued "
-                                 "token-redeemed token-refused mail-spooled mail-failed all)");
+                                 "token-redeemed token-refused mail-spooled mail-failed account-registered all)");
         /* a small or absent buffer is fine */
         assert_int_equal(events_parse("bogus", &mask, err, 10), -EINVAL);
         assert_int_equal(strlen(err), 9);
