@@ -173,6 +173,30 @@ static int conn_setup(const struct sesame_conf *conf, LDAP *ld, const char *uri,
         return set_timeouts(conf, ld) < 0 ? -ETIME : 0;
 }
 
+/* ------------------------------------------------------------ libldap */
+
+static void *library_init_thread(void *arg _unused_)
+{
+        int v = 0;
+
+        /* the first use of the global options runs ldap_int_initialize() */
+        (void)ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &v);
+        return NULL;
+}
+
+void dir_library_init(void)
+{
+        pthread_attr_t attr;
+        pthread_t t;
+
+        (void)pthread_attr_init(&attr);
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+        /* failing that, the first connection does it, as it would anyway */
+        (void)pthread_create(&t, &attr, library_init_thread, NULL);
+        (void)pthread_attr_destroy(&attr);
+}
+
 /* ------------------------------------------------------------ names */
 
 /* One name lookup, in a thread of its own that the caller may abandon:

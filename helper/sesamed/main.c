@@ -19,6 +19,7 @@
 #include "log.h"
 #include "seal.h"
 #include "ctx.h"
+#include "dir.h"
 #include "server.h"
 #include "totp.h"
 
@@ -148,6 +149,11 @@ int main(int argc, char **argv)
         (void)sigaddset(&mask, SIGINT);
         (void)pthread_sigmask(SIG_BLOCK, &mask, NULL);
         (void)signal(SIGPIPE, SIG_IGN);
+
+        /* libldap's set-up (SASL plugins, the host's name) while the
+         * sockets open, not in the first lookup (signals blocked: the
+         * thread inherits the mask) */
+        dir_library_init();
 
         struct daemon_ctx *x = NULL;
         r = ctx_new(conf, &x);
