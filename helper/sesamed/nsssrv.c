@@ -315,9 +315,7 @@ static int cache_first(struct client *cl, const char *key, struct cached *c)
 
 static int send_cached(struct client *cl, const struct cached *c)
 {
-        int r = c->status == SESAME_ST_OK ? client_send(cl, c->data, c->len) : 0;
-
-        return r < 0 ? r : client_end(cl, c->status, NULL);
+        return client_answer(cl, c->data, c->status == SESAME_ST_OK ? c->len : 0, c->status);
 }
 
 /* Store an authoritative answer (found or NOTFOUND) for its TTL. */
@@ -383,9 +381,9 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         /* authoritative answers are cached, whatever fails is not */
         if (r == 0 || r == OUT_NOTFOUND) {
                 cache_answer(x, key, r, &out);
-                r = r == 0 ? client_send(cl, out.data, out.len) : 0;
+                r = client_answer(cl, out.data, r == 0 ? out.len : 0, st);
                 free(out.data);
-                return r < 0 ? r : client_end(cl, st, NULL);
+                return r;
         }
         free(out.data);
         if (have) {
