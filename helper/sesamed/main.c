@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -22,6 +23,9 @@
 #include "dir.h"
 #include "server.h"
 #include "totp.h"
+
+/* malloc arenas shared by the threads (see main()) */
+#define SESAMED_MALLOC_ARENAS 2
 
 static const char *arg_config = SESAME_CONF_PATH;
 static bool arg_foreground;
@@ -106,6 +110,12 @@ int main(int argc, char **argv)
         sigset_t mask;
         int r;
 
+        /* two malloc arenas for all threads, not one per worker (glibc's
+         * default allows eight per core): each keeps the memory its
+         * thread once used, so resident memory grew with the workers
+         * that happened to serve; the per-thread caches take most small
+         * allocations without a lock anyway */
+        (void)mallopt(M_ARENA_MAX, SESAMED_MALLOC_ARENAS);
         if (parse_args(argc, argv) < 0)
                 return 2;
         /* no core dumps or ptrace by other users: we hold the bind
