@@ -66,9 +66,12 @@ struct dir *dir_free(struct dir *d);
  * a thread of its own, now rather than in the first lookup: it loads the
  * SASL plugins and looks up the host's own name (milliseconds, or the
  * resolver's time when that does not answer).  Connections wait for it
- * on libldap's own lock; nothing else does.  Once, before the workers.
+ * on libldap's own lock.  Once, before the workers.
  */
 void dir_library_init(void);
+/* Wait at most @ms for it: the first lookups should not find it under
+ * way; a resolver that does not answer delays the start no longer. */
+void dir_library_wait(int64_t ms);
 
 /* Called for each entry: 0, or a negative errno that stops the search
  * and is returned by dir_search(). */

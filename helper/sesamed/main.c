@@ -161,8 +161,8 @@ int main(int argc, char **argv)
         (void)signal(SIGPIPE, SIG_IGN);
 
         /* libldap's set-up (SASL plugins, the host's name) while the
-         * sockets open, not in the first lookup (signals blocked: the
-         * thread inherits the mask) */
+         * configuration is read in, not in the first lookup (signals
+         * blocked: the thread inherits the mask) */
         dir_library_init();
 
         struct daemon_ctx *x = NULL;
@@ -173,6 +173,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         ctx_install(x);
+        /* at most a second: the sockets open when it is done */
+        dir_library_wait(1000);
         r = server_run(arg_config);
         return r < 0 ? 1 : 0;
 }
