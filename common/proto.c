@@ -606,26 +606,58 @@ int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
         size_t done = 0;
 
         while (done < len) {
+                /* MSG_DONTWAIT: on a blocking socket a large send() would
+                 * otherwise sleep in the kernel past the deadline. */
+                ssize_t n = send(fd, frame + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
                 short rev = 0;
-                int r = wait_fd(fd, POLLOUT, deadline, &rev);
+                int r;
 
+                if (n > 0) {
+                        done += (size_t)n;
+                        continue;
+                }
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                        return -errno;
+                /* no room: wait for it */
+                r = wait_fd(fd, POLLOUT, deadline, &rev);
                 if (r < 0)
                         return r;
                 /* POLLERR: let send() report the actual error. */
                 if ((rev & POLLHUP) && !(rev & POLLERR))
                         return -EPIPE;
-
-                /* MSG_DONTWAIT: on a blocking socket a large send() would
-                 * otherwise sleep in the kernel past the deadline. */
-                ssize_t n = send(fd, frame + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-                if (n < 0) {
-                        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-                                continue;
-                        return -errno;
-                }
-                done += (size_t)n;
         }
         return 0;
+}
+
+/* Reads what is there, at most @cap bytes, waiting until @deadline for
+ * the first: 0 with *@got > 0; 1 at EOF; or -errno (-ETIMEDOUT). */
+static int recv_some(int fd, uint8_t *buf, size_t cap, int64_t deadline, size_t *got)
+{
+        *got = 0;
+        for (;;) {
+                /* POLLHUP may come with data still queued: recv() tells
+                 * data, EOF (0) or the error apart. */
+                ssize_t k = recv(fd, buf, cap, MSG_DONTWAIT);
+                short rev = 0;
+                int r;
+
+                if (k > 0) {
+                        *got = (size_t)k;
+                        return 0;
+                }
+                if (k == 0)
+                        return 1;
+                if (errno == EINTR)
+                        continue;
+                if (errno != EAGAIN && errno != EWOULDBLOCK)
+                        return -errno;
+                /* nothing yet: wait for it */
+                r = wait_fd(fd, POLLIN, deadline, &rev);
+                if (r < 0)
+                        return r;
+        }
 }
 
 /*
@@ -636,22 +668,12 @@ static int recv_exact(int fd, uint8_t *buf, size_t n, int64_t deadline, size_t *
 {
         *got = 0;
         while (*got < n) {
-                short rev = 0;
-                int r = wait_fd(fd, POLLIN, deadline, &rev);
+                size_t k = 0;
+                int r = recv_some(fd, buf + *got, n - *got, deadline, &k);
 
-                if (r < 0)
+                if (r != 0)
                         return r;
-                /* POLLHUP may come with data still queued: recv() tells
-                 * data, EOF (0) or the error apart. */
-                ssize_t k = recv(fd, buf + *got, n - *got, MSG_DONTWAIT);
-                if (k < 0) {
-                        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-                                continue;
-                        return -errno;
-                }
-                if (k == 0)
-                        return 1;
-                *got += (size_t)k;
+                *got += k;
         }
         return 0;
 }

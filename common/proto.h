@@ -97,8 +97,10 @@ static inline size_t proto_field_cost(size_t len) { return 4 + len; }
 
 /*
  * I/O.  @deadline is an absolute CLOCK_MONOTONIC time in milliseconds
- * (util.h now_ms()).  Both work on blocking or non-blocking sockets: they
- * poll() before each read/write.  proto_send uses MSG_NOSIGNAL.
+ * (util.h now_ms()).  They work on blocking or non-blocking sockets: each
+ * read or write is tried at once (MSG_DONTWAIT) and poll()s until
+ * @deadline only when the socket has nothing for it.  proto_send uses
+ * MSG_NOSIGNAL.
  */
 int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
         __attribute__((warn_unused_result));

@@ -33,8 +33,14 @@ struct cache {
         pthread_mutex_t lock;
         struct centry **buckets;
         size_t nbuckets;
+        size_t max_buckets; /* what the caps ask for: the table grows to it */
         struct lru found, notfound;
 };
+
+/* The table starts this small and doubles as entries come (a table sized
+ * for cache_max at once would be megabytes, and its pages, touched by
+ * the hashes of a few thousand keys, all resident). */
+#define BUCKETS_MIN 1024
 
 /* FNV-1a */
 static size_t hash(const char *s)
@@ -54,9 +60,10 @@ struct cache *cache_new(size_t max, size_t negative_max)
                 return NULL;
         c->found.max = max;
         c->notfound.max = negative_max;
-        c->nbuckets = 1024;
-        while (c->nbuckets < max + negative_max && c->nbuckets < (1u << 20))
-                c->nbuckets *= 2;
+        c->max_buckets = BUCKETS_MIN;
+        while (c->max_buckets < max + negative_max && c->max_buckets < (1u << 20))
+                c->max_buckets *= 2;
+        c->nbuckets = BUCKETS_MIN;
         c->buckets = calloc(c->nbuckets, sizeof(*c->buckets));
         if (!c->buckets) {
                 free(c);
@@ -112,6 +119,33 @@ static struct centry **find(struct cache *c, const char *key)
         while (*p && strcmp((*p)->key, key) != 0)
                 p = &(*p)->next;
         return p;
+}
+
+/* Under the lock: twice the buckets once there are more entries than
+ * buckets, up to max_buckets.  Without the memory, the chains grow
+ * longer instead. */
+static void maybe_grow(struct cache *c)
+{
+        size_t n = c->nbuckets * 2;
+        struct centry **b;
+
+        if (c->found.count + c->notfound.count <= c->nbuckets || n > c->max_buckets)
+                return;
+        b = calloc(n, sizeof(*b));
+        if (!b)
+                return;
+        for (size_t i = 0; i < c->nbuckets; i++)
+                while (c->buckets[i]) {
+                        struct centry *e = c->buckets[i];
+                        size_t k = hash(e->key) & (n - 1);
+
+                        c->buckets[i] = e->next;
+                        e->next = b[k];
+                        b[k] = e;
+                }
+        free(c->buckets);
+        c->buckets = b;
+        c->nbuckets = n;
 }
 
 static void remove_entry(struct cache *c, struct centry **slot)
@@ -215,6 +249,7 @@ int cache_put(struct cache *c, const char *key, uint32_t status, const uint8_t *
         e->next = *slot;
         *slot = e;
         lru_push(l, e);
+        maybe_grow(c);
         (void)pthread_mutex_unlock(&c->lock);
         return 0;
 }

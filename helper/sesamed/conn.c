@@ -3,6 +3,7 @@
  * conn.c - sending answers on a client connection (see conn.h).
  */
 #include <errno.h>
+#include <string.h>
 
 #include "conf.h"
 #include "conn.h"
@@ -34,6 +35,38 @@ int client_send(struct client *cl, const uint8_t *data, size_t len)
 int client_end(struct client *cl, uint32_t status, const char *message)
 {
         return client_end_ex(cl, status, message, 0, 0);
+}
+
+/* An END with @status alone into @buf: its length, or 0 when it cannot
+ * be encoded. */
+static size_t end_frame(uint8_t *buf, size_t size, uint32_t status)
+{
+        struct proto_writer w;
+        size_t len = 0;
+
+        proto_begin(&w, buf, size, SESAME_ANS_END);
+        if (proto_put_u32(&w, SESAME_F_STATUS, status) != 0 || proto_end(&w, &len) != 0)
+                return 0;
+        return len;
+}
+
+int client_answer(struct client *cl, const uint8_t *data, size_t len, uint32_t status)
+{
+        uint8_t buf[SESAME_BUF_MAX + 64];
+        size_t n;
+        int r;
+
+        if (len <= SESAME_BUF_MAX) {
+                n = end_frame(buf + len, sizeof(buf) - len, status);
+                if (n == 0)
+                        return -EINVAL;
+                if (len)
+                        memcpy(buf, data, len);
+                cl->status = status;
+                return client_send(cl, buf, len + n);
+        }
+        r = client_send(cl, data, len);
+        return r < 0 ? r : client_end(cl, status, NULL);
 }
 
 int client_send_frame(struct client *cl, struct proto_writer *w)

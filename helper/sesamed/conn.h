@@ -53,6 +53,10 @@ int client_end(struct client *cl, uint32_t status, const char *message);
  * if the protocol refuses it), @reason (SESAME_R_*, 0: none),
  * @locked_until (0: none). */
 int client_end_ex(struct client *cl, uint32_t status, const char *message, uint32_t reason, uint32_t locked_until);
+/* Data frames @data (@len bytes, may be 0) and then the END with
+ * @status: in one write when they fit a frame buffer, so that the
+ * caller wakes once for the whole answer. */
+int client_answer(struct client *cl, const uint8_t *data, size_t len, uint32_t status);
 /* Finish the frame in @w and send it. */
 int client_send_frame(struct client *cl, struct proto_writer *w);
 

@@ -173,6 +173,58 @@ static int conn_setup(const struct sesame_conf *conf, LDAP *ld, const char *uri,
         return set_timeouts(conf, ld) < 0 ? -ETIME : 0;
 }
 
+/* ------------------------------------------------------------ libldap */
+
+static struct {
+        pthread_mutex_t lock;
+        pthread_cond_t cond; /* on CLOCK_MONOTONIC once started */
+        bool started, done;
+} lib = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void *library_init_thread(void *arg _unused_)
+{
+        int v = 0;
+
+        /* the first use of the global options runs ldap_int_initialize() */
+        (void)ldap_get_option(NULL, LDAP_OPT_PROTOCOL_VERSION, &v);
+        (void)pthread_mutex_lock(&lib.lock);
+        lib.done = true;
+        (void)pthread_cond_broadcast(&lib.cond);
+        (void)pthread_mutex_unlock(&lib.lock);
+        return NULL;
+}
+
+void dir_library_init(void)
+{
+        pthread_condattr_t ca;
+        pthread_attr_t attr;
+        pthread_t t;
+
+        (void)pthread_condattr_init(&ca);
+        (void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        (void)pthread_cond_init(&lib.cond, &ca);
+        (void)pthread_condattr_destroy(&ca);
+        (void)pthread_attr_init(&attr);
+        (void)pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        (void)pthread_attr_setstacksize(&attr, 256 * 1024);
+        /* failing that, the first connection does it, as it would anyway */
+        lib.started = pthread_create(&t, &attr, library_init_thread, NULL) == 0;
+        (void)pthread_attr_destroy(&attr);
+}
+
+void dir_library_wait(int64_t ms)
+{
+        int64_t end = now_ms() + ms;
+
+        (void)pthread_mutex_lock(&lib.lock);
+        while (lib.started && !lib.done) {
+                struct timespec ts = { .tv_sec = end / 1000, .tv_nsec = (end % 1000) * 1000000 };
+                if (pthread_cond_timedwait(&lib.cond, &lib.lock, &ts) == ETIMEDOUT)
+                        break;
+        }
+        (void)pthread_mutex_unlock(&lib.lock);
+}
+
 /* ------------------------------------------------------------ names */
 
 /* One name lookup, in a thread of its own that the caller may abandon:

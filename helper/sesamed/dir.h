@@ -61,6 +61,18 @@ struct dir;
 struct dir *dir_new(struct sesame_conf *conf);
 struct dir *dir_free(struct dir *d);
 
+/**
+ * dir_library_init() - start libldap's one-time set-up of the process in
+ * a thread of its own, now rather than in the first lookup: it loads the
+ * SASL plugins and looks up the host's own name (milliseconds, or the
+ * resolver's time when that does not answer).  Connections wait for it
+ * on libldap's own lock.  Once, before the workers.
+ */
+void dir_library_init(void);
+/* Wait at most @ms for it: the first lookups should not find it under
+ * way; a resolver that does not answer delays the start no longer. */
+void dir_library_wait(int64_t ms);
+
 /* Called for each entry: 0, or a negative errno that stops the search
  * and is returned by dir_search(). */
 typedef int (*dir_entry_cb)(LDAP *ld, LDAPMessage *e, void *userdata);

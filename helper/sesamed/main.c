@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -19,8 +20,12 @@
 #include "log.h"
 #include "seal.h"
 #include "ctx.h"
+#include "dir.h"
 #include "server.h"
 #include "totp.h"
+
+/* malloc arenas shared by the threads (see main()) */
+#define SESAMED_MALLOC_ARENAS 2
 
 static const char *arg_config = SESAME_CONF_PATH;
 static bool arg_foreground;
@@ -105,6 +110,12 @@ int main(int argc, char **argv)
         sigset_t mask;
         int r;
 
+        /* two malloc arenas for all threads, not one per worker (glibc's
+         * default allows eight per core): each keeps the memory its
+         * thread once used, so resident memory grew with the workers
+         * that happened to serve; the per-thread caches take most small
+         * allocations without a lock anyway */
+        (void)mallopt(M_ARENA_MAX, SESAMED_MALLOC_ARENAS);
         if (parse_args(argc, argv) < 0)
                 return 2;
         /* no core dumps or ptrace by other users: we hold the bind
@@ -149,6 +160,11 @@ int main(int argc, char **argv)
         (void)pthread_sigmask(SIG_BLOCK, &mask, NULL);
         (void)signal(SIGPIPE, SIG_IGN);
 
+        /* libldap's set-up (SASL plugins, the host's name) while the
+         * configuration is read in, not in the first lookup (signals
+         * blocked: the thread inherits the mask) */
+        dir_library_init();
+
         struct daemon_ctx *x = NULL;
         r = ctx_new(conf, &x);
         if (r < 0) {
@@ -157,6 +173,8 @@ int main(int argc, char **argv)
                 return 1;
         }
         ctx_install(x);
+        /* at most a second: the sockets open when it is done */
+        dir_library_wait(1000);
         r = server_run(arg_config);
         return r < 0 ? 1 : 0;
 }

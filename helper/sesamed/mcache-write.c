@@ -186,13 +186,17 @@ void mcache_withdraw(const char *path)
         (void)pthread_mutex_unlock(&mc.lock);
 }
 
-/* The sizes of a file for @entries answers. */
+/* The sizes of a file for @entries answers.  A bucket per 8 answers in
+ * each of the five tables: the answers spread over them, so a full cache
+ * has chains of one or two records (three for a cache of users alone),
+ * far below MCACHE_CHAIN_MAX; larger tables only spread the heads of a
+ * day's few thousand lookups over more pages, each of them resident. */
 static void layout(uint32_t entries, struct mcache_header *h)
 {
         uint64_t data = (uint64_t)entries * BYTES_PER_ENTRY;
         uint32_t nb = 1024;
 
-        while (nb < entries / 2 && nb < (UINT32_C(1) << 20))
+        while (nb < entries / 8 && nb < (UINT32_C(1) << 20))
                 nb *= 2;
         data = data < DATA_MIN ? DATA_MIN : data > DATA_MAX ? DATA_MAX : data;
         *h = (struct mcache_header){

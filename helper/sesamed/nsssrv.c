@@ -10,6 +10,7 @@
  * negative_ttl seconds.  Enumerations are streamed (below).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,9 +316,19 @@ static int cache_first(struct client *cl, const char *key, struct cached *c)
 
 static int send_cached(struct client *cl, const struct cached *c)
 {
-        int r = c->status == SESAME_ST_OK ? client_send(cl, c->data, c->len) : 0;
+        return client_answer(cl, c->data, c->status == SESAME_ST_OK ? c->len : 0, c->status);
+}
 
-        return r < 0 ? r : client_end(cl, c->status, NULL);
+/* An answer this large (a group of thousands, an enumeration) took
+ * several times its size in libldap's messages and our copies: once it
+ * is sent, what malloc holds free goes back to the system, or resident
+ * memory would stay at the largest answer's high-water mark. */
+#define TRIM_AFTER_BYTES (64 * 1024)
+
+static void trim_after(size_t answer_len)
+{
+        if (answer_len >= TRIM_AFTER_BYTES)
+                (void)malloc_trim(0);
 }
 
 /* Store an authoritative answer (found or NOTFOUND) for its TTL. */
@@ -383,9 +394,10 @@ static int serve(struct client *cl, const struct proto_msg *req, const char *pre
         /* authoritative answers are cached, whatever fails is not */
         if (r == 0 || r == OUT_NOTFOUND) {
                 cache_answer(x, key, r, &out);
-                r = r == 0 ? client_send(cl, out.data, out.len) : 0;
+                r = client_answer(cl, out.data, r == 0 ? out.len : 0, st);
                 free(out.data);
-                return r < 0 ? r : client_end(cl, st, NULL);
+                trim_after(out.len);
+                return r;
         }
         free(out.data);
         if (have) {
@@ -510,8 +522,8 @@ static int serve_snap(struct client *cl, enum snap_list list, bool stale)
         return r < 0 ? r : client_end(cl, SESAME_ST_OK, NULL);
 }
 
-static int serve_enum(struct client *cl, const char *key, enum snap_list list,
-                      int (*run)(struct accounts *a, struct stream *s))
+static int serve_enum_run(struct client *cl, const char *key, enum snap_list list,
+                          int (*run)(struct accounts *a, struct stream *s))
 {
         struct daemon_ctx *x = cl->ctx;
         _cleanup_(cached_done) struct cached c = { 0 };
@@ -568,6 +580,18 @@ static int serve_enum(struct client *cl, const char *key, enum snap_list list,
         /* entries may have been sent: this END tells the client that
          * they are not the whole list */
         return client_end(cl, outcome_status(r), NULL);
+}
+
+static int serve_enum(struct client *cl, const char *key, enum snap_list list,
+                      int (*run)(struct accounts *a, struct stream *s))
+{
+        int r = serve_enum_run(cl, key, list, run);
+
+        /* after the END: a pass read from the directory went through
+         * libldap page by page, whatever the stream still held */
+        if (cl->ctx->conf->enumerate)
+                trim_after(TRIM_AFTER_BYTES);
+        return r;
 }
 
 int handle_passwd_byname(struct call *c)

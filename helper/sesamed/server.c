@@ -142,6 +142,8 @@ static void client_unidle(struct loop *lp, struct client *cl)
         idle_unlink(lp, cl);
 }
 
+static void client_next(struct loop *lp, struct client *cl, uint32_t client_timeout);
+
 static void client_accept(struct loop *lp, const struct listener *l, uint32_t max_clients, uint32_t client_timeout)
 {
         int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
@@ -167,7 +169,7 @@ static void client_accept(struct loop *lp, const struct listener *l, uint32_t ma
         cl->fd = fd;
         cl->cls = l->cls;
         cl->sock = l->name;
-        client_idle(lp, cl, client_timeout);
+        client_next(lp, cl, client_timeout);
 }
 
 /* Serve the request(s) whole in @cl's buffer: in a worker. */
@@ -229,7 +231,7 @@ static void take_back(struct loop *lp, uint32_t client_timeout)
                 if (cl->closing)
                         client_free(cl);
                 else
-                        client_idle(lp, cl, client_timeout);
+                        client_next(lp, cl, client_timeout);
                 cl = next;
         }
 }
@@ -252,38 +254,67 @@ static void client_queue(struct loop *lp, struct client *cl)
         client_free(cl);
 }
 
-/* An idle connection is readable: read what is there; once a request is
- * whole, hand it to the workers.  Never blocks. */
-static void client_readable(struct loop *lp, struct client *cl)
+enum { READ_MORE, READ_WHOLE, READ_END };
+
+/* Read what is there on @cl, never blocking: READ_MORE when its request
+ * is not whole yet (or nothing came), READ_WHOLE when it is, READ_END
+ * when the connection is to be closed (a hang-up, or a request that is
+ * refused: logged). */
+static int client_read(struct client *cl)
 {
         ssize_t n = recv(cl->fd, cl->buf + cl->have, sizeof(cl->buf) - cl->have, MSG_DONTWAIT);
         size_t len = 0;
         int r;
 
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
-                return;
+                return READ_MORE;
         if (n <= 0) {
                 /* a peer that hangs up between requests is no news */
                 if (n == 0 && cl->have > 0)
                         log_refusal(LOG_NOTICE, "uid %u pid %d: malformed request (%s); closing",
                                     (unsigned)cl->cred.uid, (int)cl->cred.pid, proto_strerror(SESAME_E_TRUNCATED));
-                client_unidle(lp, cl);
-                client_free(cl);
-                return;
+                return READ_END;
         }
         cl->have += (size_t)n;
         r = proto_frame_len(cl->buf, cl->have, sizeof(cl->buf), &len);
         if (r != 0) {
                 log_refusal(LOG_NOTICE, "uid %u pid %d: malformed request (%s); closing", (unsigned)cl->cred.uid,
                             (int)cl->cred.pid, proto_strerror(r));
-                client_unidle(lp, cl);
-                client_free(cl);
-                return;
+                return READ_END;
         }
         if (len == 0 || cl->have < len)
-                return; /* more to come, within client_timeout */
+                return READ_MORE; /* more to come, within client_timeout */
+        return READ_WHOLE;
+}
+
+/* An idle connection is readable: read what is there; once a request is
+ * whole, hand it to the workers.  Never blocks. */
+static void client_readable(struct loop *lp, struct client *cl)
+{
+        int r = client_read(cl);
+
+        if (r == READ_MORE)
+                return;
         client_unidle(lp, cl);
-        client_queue(lp, cl);
+        if (r == READ_WHOLE)
+                client_queue(lp, cl);
+        else
+                client_free(cl);
+}
+
+/* A connection just accepted or handed back by a worker, in no list:
+ * its request (or its hang-up) is often there already, and is taken at
+ * once; otherwise it waits, idle, for client_timeout. */
+static void client_next(struct loop *lp, struct client *cl, uint32_t client_timeout)
+{
+        int r = client_read(cl);
+
+        if (r == READ_MORE)
+                client_idle(lp, cl, client_timeout);
+        else if (r == READ_WHOLE)
+                client_queue(lp, cl);
+        else
+                client_free(cl);
 }
 
 /* Close the connections idle past client_timeout; the ms until the next

@@ -80,13 +80,17 @@ static void *worker_thread(void *arg)
                 (void)pthread_mutex_unlock(&w->lock);
                 w->serve(cl);
                 if (shared) {
+                        bool more;
+
                         (void)pthread_mutex_lock(&w->lock);
                         w->busy_shared--;
-                        /* a worker may now take the shared work it had
-                         * to leave */
-                        if (w->shared.n)
-                                (void)pthread_cond_signal(&w->cond);
+                        more = w->shared.n > 0;
                         (void)pthread_mutex_unlock(&w->lock);
+                        /* a worker may now take the shared work it had
+                         * to leave (woken after the unlock: see
+                         * workers_push()) */
+                        if (more)
+                                (void)pthread_cond_signal(&w->cond);
                 }
         }
         return NULL;
@@ -144,13 +148,16 @@ int workers_push(struct workers *w, struct client *cl, bool shared, size_t *wait
         if (l->n >= w->lane_max) {
                 *waiting = l->n;
                 r = -EAGAIN;
-        } else {
+        } else
                 lane_push(l, cl);
-                /* one waiter: a waiting worker is an idle one, and any
-                 * idle worker may take what another idle one may */
-                (void)pthread_cond_signal(&w->cond);
-        }
         (void)pthread_mutex_unlock(&w->lock);
+        /* one waiter: a waiting worker is an idle one, and any idle
+         * worker may take what another idle one may.  After the unlock,
+         * so that the worker woken does not at once wait for this
+         * thread's mutex; it checks the lanes under the lock, so no
+         * wake-up is lost. */
+        if (r == 0)
+                (void)pthread_cond_signal(&w->cond);
         return r;
 }
 

@@ -203,6 +203,40 @@ static void many_keys(void **state _unused_)
         cache_free(c);
 }
 
+/* The table grows with the entries (from 1024 buckets to what the caps
+ * ask for): every entry is still found after each doubling, a replaced
+ * one has its new value, and a flush leaves nothing behind. */
+static void growth_keeps_entries(void **state _unused_)
+{
+        const size_t n = 9000;
+        struct cache *c = cache_new(n, 100);
+        char key[32], value[32];
+
+        for (size_t i = 0; i < n; i++) {
+                (void)snprintf(key, sizeof(key), "gn:g%zu", i);
+                (void)snprintf(value, sizeof(value), "v%zu", i);
+                put_str(c, key, value, T0 + 1000);
+                if (i % 1000 == 999)
+                        assert_has(c, "gn:g0", "v0");
+        }
+        for (size_t i = 0; i < n; i += 3) {
+                (void)snprintf(key, sizeof(key), "gn:g%zu", i);
+                (void)snprintf(value, sizeof(value), "w%zu", i);
+                put_str(c, key, value, T0 + 1000);
+        }
+        assert_int_equal(cache_count(c), n);
+        for (size_t i = 0; i < n; i++) {
+                (void)snprintf(key, sizeof(key), "gn:g%zu", i);
+                (void)snprintf(value, sizeof(value), "%c%zu", i % 3 ? 'v' : 'w', i);
+                assert_has(c, key, value);
+        }
+        assert_absent(c, "gn:g9000");
+        cache_flush(c);
+        assert_int_equal(cache_count(c), 0);
+        assert_absent(c, "gn:g1");
+        cache_free(c);
+}
+
 /* A lookup makes an entry the most recently used: what people use stays,
  * whatever else is asked for. */
 static void lookups_refresh(void **state _unused_)
@@ -309,6 +343,7 @@ int main(void)
                 cmocka_unit_test(absent),          cmocka_unit_test(ttl_fresh_and_expired),
                 cmocka_unit_test(negative_entries), cmocka_unit_test(copies),
                 cmocka_unit_test(eviction_at_max), cmocka_unit_test(many_keys),
+                cmocka_unit_test(growth_keeps_entries),
                 cmocka_unit_test(lookups_refresh), cmocka_unit_test(negative_cap),
                 cmocka_unit_test(flush),
         };

@@ -249,6 +249,115 @@ static void test_data_then_end(void **state)
         finish(&c, sv);
 }
 
+/* A group answer of several frames, more bytes than the call's buffer
+ * holds, in @b: the GROUP with no member, then MEMBERS frames of 40
+ * members each (m<frame>-<i>, padded to 200 characters), then the END.
+ * Returns its length. */
+#define SPLIT_FRAMES 6
+#define SPLIT_MEMBERS 40
+
+static void split_member(char *name, size_t size, unsigned frame, unsigned i)
+{
+        int n = snprintf(name, size, "m%u-%u-", frame, i);
+
+        memset(name + n, 'x', 200 - (size_t)n);
+        name[200] = '\0';
+}
+
+static size_t split_answer(uint8_t *b, size_t size)
+{
+        struct proto_writer w;
+        size_t len, off = 0;
+        char name[SESAME_NAME_MAX + 1];
+
+        for (unsigned f = 0; f <= SPLIT_FRAMES + 1; f++) {
+                uint16_t opcode = f == 0 ? SESAME_ANS_GROUP : f <= SPLIT_FRAMES ? SESAME_ANS_MEMBERS : SESAME_ANS_END;
+
+                proto_begin(&w, b + off, size - off, opcode);
+                put_required(&w, opcode);
+                for (unsigned i = 0; opcode == SESAME_ANS_MEMBERS && i < SPLIT_MEMBERS; i++) {
+                        split_member(name, sizeof(name), f, i);
+                        assert_int_equal(proto_put_str(&w, SESAME_F_MEMBER, name), 0);
+                }
+                if (opcode == SESAME_ANS_END)
+                        assert_int_equal(proto_put_u32(&w, SESAME_F_STATUS, SESAME_ST_OK), 0);
+                assert_int_equal(proto_end(&w, &len), 0);
+                off += len;
+        }
+        assert_true(off > SESAME_BUF_MAX);
+        return off;
+}
+
+struct writer {
+        int fd;
+        const uint8_t *data;
+        size_t len, chunk;
+};
+
+/* The peer: @data in writes of @chunk bytes. */
+static void *write_chunks(void *arg)
+{
+        struct writer *w = arg;
+
+        for (size_t off = 0; off < w->len; off += w->chunk) {
+                size_t n = w->len - off < w->chunk ? w->len - off : w->chunk;
+                if (send(w->fd, w->data + off, n, MSG_NOSIGNAL) != (ssize_t)n)
+                        break;
+        }
+        return NULL;
+}
+
+/* The call reads what the socket holds, not a frame at a time: frames
+ * that came in one write, frames cut anywhere (in the length word too),
+ * and more of them than its buffer holds all come out whole and in
+ * order, and nothing after the END. */
+static void test_frames_split_anywhere(void **state)
+{
+        static uint8_t answer[8 * SESAME_BUF_MAX];
+        static const size_t chunks[] = { 1, 3, 4, 7, 4096, 8 * SESAME_BUF_MAX };
+        size_t len = split_answer(answer, sizeof(answer));
+
+        (void)state;
+        for (size_t k = 0; k < sizeof(chunks) / sizeof(chunks[0]); k++) {
+                struct writer wr = { .data = answer, .len = len, .chunk = chunks[k] };
+                char want[SESAME_NAME_MAX + 1], got[SESAME_NAME_MAX + 1];
+                struct proto_field f;
+                struct proto_iter it;
+                struct call c;
+                pthread_t th;
+                unsigned members = 0;
+                int sv[2];
+
+                start(&c, sv, SESAME_REQ_GROUP_BYNAME, "staff", now_ms() + 10000);
+                wr.fd = sv[0];
+                assert_int_equal(pthread_create(&th, NULL, write_chunks, &wr), 0);
+                assert_int_equal(call_next(&c), 0);
+                assert_int_equal(c.msg.opcode, SESAME_ANS_GROUP);
+                for (unsigned fr = 1; fr <= SPLIT_FRAMES; fr++) {
+                        unsigned i = 0;
+
+                        assert_int_equal(call_next(&c), 0);
+                        assert_int_equal(c.msg.opcode, SESAME_ANS_MEMBERS);
+                        proto_iter_init(&it, &c.msg);
+                        while (proto_iter_next(&it, &f)) {
+                                split_member(want, sizeof(want), fr, i++);
+                                assert_int_equal(proto_field_str(&f, got, sizeof(got)), 0);
+                                assert_string_equal(got, want);
+                        }
+                        assert_int_equal(i, SPLIT_MEMBERS);
+                        members += i;
+                }
+                assert_int_equal(call_next(&c), 0);
+                assert_int_equal(c.msg.opcode, SESAME_ANS_END);
+                assert_int_equal(members, SPLIT_FRAMES * SPLIT_MEMBERS);
+                assert_int_equal(pthread_join(th, NULL), 0);
+                /* nothing more: the peer's close is the end of the stream */
+                close(sv[0]);
+                assert_int_equal(call_next(&c), SESAME_E_EOF);
+                call_close(&c);
+        }
+}
+
 static int take_any(const struct proto_msg *m, void *userdata)
 {
         (void)m;
@@ -612,6 +721,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_end_each_status),
                 cmocka_unit_test(test_data_then_end),
+                cmocka_unit_test(test_frames_split_anywhere),
                 cmocka_unit_test(test_too_many_data_frames),
                 cmocka_unit_test(test_unexpected_opcode),
                 cmocka_unit_test(test_timeout_silent_peer),
