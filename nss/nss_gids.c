@@ -171,35 +171,38 @@ int add_gids(struct gids *g, const struct proto_msg *m)
  * places, within the frame whatever its bytes. */
 static int gids_add_distinct(struct gids *g, const struct proto_msg *m)
 {
-        long int base = *g->start;
-        int r;
+        long int base = *g->start, at = base, size = *g->size;
+        gid_t *list = *g->groupsp, skip = g->skip;
+        int r = 0;
 
         if (base > GIDS_LINEAR / 4 && (r = gids_index(g, 0)) < 0)
                 return r;
+        /* the list's length and place in locals: nothing else writes them */
         for (size_t off = 0; m->len - off >= 8; off += 8) {
                 const uint8_t *v = m->body + off + 4;
                 gid_t gid = (gid_t)v[0] << 24 | (gid_t)v[1] << 16 | (gid_t)v[2] << 8 | v[3];
-                bool have = gid == g->skip;
+                bool have = gid == skip;
                 if (!have && g->set)
                         have = g->set[gids_probe(g, gid)] != 0;
                 else
                         for (long int i = 0; !have && i < base; i++)
-                                have = (*g->groupsp)[i] == gid;
+                                have = list[i] == gid;
                 if (have)
                         continue;
-                long int at = *g->start;
-                if (at < *g->size) {
-                        (*g->groupsp)[at] = gid;
-                        *g->start = at + 1;
+                if (at < size) {
+                        list[at++] = gid;
                         continue;
                 }
+                *g->start = at;
                 r = gids_append(g, gid);
-                if (r == -ERANGE)
-                        return 0;
+                at = *g->start;
+                size = *g->size;
+                list = *g->groupsp;
                 if (r < 0)
-                        return r;
+                        break;
         }
-        return 0;
+        *g->start = at;
+        return r == -ERANGE ? 0 : r;
 }
 
 /* The note a mapped answer leaves (struct mcache_hit): no gid twice. */
@@ -242,8 +245,11 @@ int gids_add_mapped(struct gids *g, const uint8_t *d, size_t n, struct mcache_hi
         size_t more = n / 8 < GIDS_PRESIZE_MAX ? n / 8 : GIDS_PRESIZE_MAX;
         if ((size_t)*g->start + more >= GIDS_LINEAR && (r = gids_index(g, more)) < 0)
                 return r;
+        /* gid_field() sees the opcode with each gid; a frame without any
+         * is judged by its opcode here */
         while ((r = proto_split_fields(d, n, &off, &m, gid_field, g)) == 0)
-                ;
+                if (m.opcode != SESAME_ANS_GIDS)
+                        return -EPROTO;
         if (r < 0)
                 return r;
         if (r != SESAME_E_EOF)

@@ -39,6 +39,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "mcache.h"
 #include "nss_mcache.h"
@@ -72,6 +73,8 @@ static bool have_key;
 static _Atomic(struct mapping *) current;
 static _Atomic int64_t next_try;
 static uint64_t last_id; /* under the lock */
+/* getpid(), asked once per process: 0 until then, and again in a child */
+static atomic_int self_pid;
 /* under the lock */
 static struct mapping *retired;
 static struct slot *slots;
@@ -134,6 +137,7 @@ static void fork_child(void)
 {
         struct slot *mine = have_key ? pthread_getspecific(slot_key) : NULL;
 
+        atomic_store(&self_pid, 0);
         /* this thread is the only one here now */
         for (struct slot *s = slots; s; s = s->next)
                 if (s != mine) {
@@ -251,15 +255,30 @@ static void leave(struct slot *s, struct mapping *prev)
         }
 }
 
+/* Not in PID 1, which asks nothing of Sesame (nss_sesame.c). */
+static bool is_pid1(void)
+{
+        int pid = atomic_load_explicit(&self_pid, memory_order_relaxed);
+
+        if (pid == 0) {
+                pid = (int)getpid();
+                atomic_store_explicit(&self_pid, pid, memory_order_relaxed);
+        }
+        return pid == 1;
+}
+
 int nss_mcache_read(const char *key, size_t klen, mcache_use_fn use, void *arg)
 {
-        int64_t now = now_ms();
         struct slot *s = my_slot();
         struct mapping *m, *prev;
+        int64_t now;
         int r;
 
-        if (!s)
+        /* my_slot() first: it registers the fork handler that forgets the
+         * pid in a child */
+        if (!s || is_pid1())
                 return -ENOENT;
+        now = now_ms();
         prev = atomic_load_explicit(&s->hazard, memory_order_relaxed);
         m = enter(s, prev, now);
         if (!m)

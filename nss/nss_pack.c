@@ -10,18 +10,25 @@
 #include "macro.h"
 #include "nss_pack.h"
 
+/* A string field into the buffer, with its NUL; NULL when it is full. */
+static char *pack_str(struct pack *p, const struct proto_field *f)
+{
+        char *s;
+
+        if (p->used + f->len + 1 > p->len)
+                return NULL;
+        s = p->buf + p->used;
+        memcpy(s, f->val, f->len);
+        s[f->len] = '\0';
+        p->used += f->len + 1;
+        return s;
+}
+
 static char *pack_field(struct pack *p, const struct proto_msg *m, uint16_t tag)
 {
         struct proto_field f;
-        char *s;
 
-        if (!proto_find(m, tag, &f) || p->used + f.len + 1 > p->len)
-                return NULL;
-        s = p->buf + p->used;
-        memcpy(s, f.val, f.len);
-        s[f.len] = '\0';
-        p->used += f.len + 1;
-        return s;
+        return proto_find(m, tag, &f) ? pack_str(p, &f) : NULL;
 }
 
 /* ANS_PASSWD -> struct passwd; -ERANGE if @buf is too small. */
@@ -39,7 +46,8 @@ int fill_passwd(const struct proto_msg *m, struct passwd *pw, char *buf, size_t 
         return 0;
 }
 
-int grpack_init(struct grpack *g, struct group *gr, const struct proto_msg *m, char *buf, size_t len)
+/* The buffer laid out for a group, nothing in it yet. */
+static int grpack_begin(struct grpack *g, char *buf, size_t len)
 {
         uintptr_t end = ((uintptr_t)buf + len) & ~(uintptr_t)(alignof(char *) - 1);
 
@@ -47,6 +55,13 @@ int grpack_init(struct grpack *g, struct group *gr, const struct proto_msg *m, c
         if (end < (uintptr_t)buf + sizeof(char *))
                 return -ERANGE;
         g->p.len = (size_t)(end - (uintptr_t)buf) - sizeof(char *); /* room for the NULL */
+        return 0;
+}
+
+int grpack_init(struct grpack *g, struct group *gr, const struct proto_msg *m, char *buf, size_t len)
+{
+        if (grpack_begin(g, buf, len) < 0)
+                return -ERANGE;
         if (!(gr->gr_name = pack_field(&g->p, m, SESAME_F_NAME)) ||
             !(gr->gr_passwd = pack_field(&g->p, m, SESAME_F_PASSWD)))
                 return -ERANGE;
@@ -110,6 +125,35 @@ int grpack_members(struct grpack *g, const struct proto_msg *m)
         return 0;
 }
 
+/* The ANS_GROUP frame packed as the decoder checks it: its name,
+ * password and gid, and the members that fit in it.  The decoder makes
+ * sure of each of the first three once the frame passes. */
+struct group_fields {
+        struct grpack g;
+        struct group *gr;
+};
+
+static int group_field(uint16_t opcode, const struct proto_field *f, void *arg)
+{
+        struct group_fields *x = arg;
+
+        if (opcode != SESAME_ANS_GROUP)
+                return -EPROTO;
+        switch (f->tag) {
+        case SESAME_F_NAME:
+                return (x->gr->gr_name = pack_str(&x->g.p, f)) ? 0 : -ERANGE;
+        case SESAME_F_PASSWD:
+                return (x->gr->gr_passwd = pack_str(&x->g.p, f)) ? 0 : -ERANGE;
+        case SESAME_F_GID:
+                x->gr->gr_gid = proto_field_u32(f);
+                return 0;
+        case SESAME_F_MEMBER:
+                return grpack_member(&x->g, f);
+        default:
+                return 0;
+        }
+}
+
 /* An ANS_MEMBERS frame's members packed as the decoder checks them (one
  * pass over a list that may be 10,000 names long). */
 static int member_field(uint16_t opcode, const struct proto_field *f, void *arg)
@@ -138,23 +182,28 @@ void grpack_finish(struct grpack *g, struct group *gr)
  * counts only when it returns 0. */
 int group_unpack(const uint8_t *frames, size_t n, struct group *gr, char *buf, size_t len)
 {
-        struct grpack g;
         struct proto_msg m;
         size_t off = 0;
         int r;
 
-        if (proto_split(frames, n, &off, &m) != 0 || m.opcode != SESAME_ANS_GROUP)
+        struct group_fields x = { .gr = gr };
+
+        if (grpack_begin(&x.g, buf, len) < 0)
+                return -ERANGE;
+        /* the callbacks see the opcode with each field; a frame without
+         * fields is judged by its opcode here */
+        r = proto_split_fields(frames, n, &off, &m, group_field, &x);
+        if (r > 0 || (r == 0 && m.opcode != SESAME_ANS_GROUP))
                 return -EPROTO;
-        r = grpack_init(&g, gr, &m, buf, len);
-        if (r == 0)
-                r = grpack_members(&g, &m);
         while (r == 0)
-                r = proto_split_fields(frames, n, &off, &m, member_field, &g);
+                if ((r = proto_split_fields(frames, n, &off, &m, member_field, &x.g)) == 0 &&
+                    m.opcode != SESAME_ANS_MEMBERS)
+                        return -EPROTO;
         if (r < 0)
                 return r;
         if (r != SESAME_E_EOF)
                 return -EPROTO;
-        grpack_finish(&g, gr);
+        grpack_finish(&x.g, gr);
         return 0;
 }
 

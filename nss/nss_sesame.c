@@ -159,7 +159,9 @@ static int map_read(const char *prefix, const char *s, uint32_t v, mcache_use_fn
         char key[MAP_KEY_MAX], digits[10];
         size_t n = 3, len;
 
-        if (!lookups_allowed())
+        /* PID 1 is nss_mcache_read()'s to refuse: getpid() is a system
+         * call, which it makes once per process */
+        if (!_nss_sesame_enablelookups)
                 return -ENOENT;
         memcpy(key, prefix, 2);
         key[2] = ':';
@@ -253,7 +255,6 @@ static bool map_group(const char *prefix, const char *s, uint32_t v, struct grou
 static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct passwd *pw,
                                   char *buf, size_t len, int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         struct call c;
         enum nss_status st;
         bool have = false;
@@ -261,6 +262,8 @@ static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, 
 
         if (map_passwd(opcode == SESAME_REQ_PASSWD_BYNAME ? "pn" : "pu", s, v, pw, buf, len, errnop, &st))
                 return st;
+        /* the deadline starts here: a hit above reads no clock but the map's */
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
@@ -323,7 +326,6 @@ static int read_group(struct call *c, struct group *gr, char *buf, size_t len)
 static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct group *gr,
                                  char *buf, size_t len, int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         struct call c;
         enum nss_status st;
         bool have = false, erange = false;
@@ -331,6 +333,7 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
 
         if (map_group(opcode == SESAME_REQ_GROUP_BYNAME ? "gn" : "gg", s, v, gr, buf, len, errnop, &st))
                 return st;
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
@@ -409,7 +412,6 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
                                                     long int *size, gid_t **groupsp, long int limit,
                                                     int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         enum nss_status st;
         struct gids g;
         struct call c;
@@ -421,6 +423,7 @@ _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t grou
                 return st;
         }
         gids_done(&g);
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
