@@ -22,7 +22,8 @@
  * Slots are made on a thread's first lookup, under the lock, and given
  * back at its exit (a pthread key's destructor) for the next new thread
  * to take: there are never more than the most threads that ever looked
- * up at once.  A slot holds the previous value while a lookup nests in
+ * up at once.  (The destructor stays registered with glibc, so the
+ * module is linked with -z nodelete: a dlclose() does not unload it.)  A slot holds the previous value while a lookup nests in
  * it (one in a signal handler), so the outer one stays announced.
  *
  * fork(): the mapping is MAP_SHARED and stays valid in the child, the
