@@ -156,13 +156,13 @@ static void init_once(void)
         (void)pthread_atfork(fork_prepare, fork_parent, fork_child);
 }
 
-/* The calling thread's slot, made or taken on its first lookup; NULL
- * when there is none to be had (then sesamed answers). */
+/* The calling thread's slot, made or taken on its first lookup (after
+ * init_once()); NULL when there is none to be had (then sesamed
+ * answers). */
 static struct slot *my_slot(void)
 {
         struct slot *s;
 
-        (void)pthread_once(&once, init_once);
         if (!have_key)
                 return NULL;
         s = pthread_getspecific(slot_key);
@@ -210,8 +210,7 @@ static void refresh(int64_t now)
                 if (m && mcache_map(MCACHE_PATH, &m->v) == 0) {
                         m->id = ++last_id;
                         atomic_store(&current, m);
-                }
-                else {
+                } else {
                         free(m);
                         atomic_store(&next_try, now + RETRY_MS);
                 }
@@ -270,14 +269,17 @@ static bool is_pid1(void)
 
 int nss_mcache_read(const char *key, size_t klen, mcache_use_fn use, void *arg)
 {
-        struct slot *s = my_slot();
         struct mapping *m, *prev;
+        struct slot *s;
         int64_t now;
         int r;
 
-        /* my_slot() first: it registers the fork handler that forgets the
-         * pid in a child */
-        if (!s || is_pid1())
+        /* the fork handler that forgets the pid in a child first */
+        (void)pthread_once(&once, init_once);
+        if (is_pid1())
+                return -ENOENT;
+        s = my_slot();
+        if (!s)
                 return -ENOENT;
         now = now_ms();
         prev = atomic_load_explicit(&s->hazard, memory_order_relaxed);
