@@ -173,16 +173,21 @@ static int gids_add_distinct(struct gids *g, const struct proto_msg *m)
 {
         long int base = *g->start, at = base, size = *g->size;
         gid_t *list = *g->groupsp, skip = g->skip;
+        const uint8_t *body = m->body;
+        size_t len = m->len;
         int r = 0;
 
         if (base > GIDS_LINEAR / 4 && (r = gids_index(g, 0)) < 0)
                 return r;
-        /* the list's length and place in locals: nothing else writes them */
-        for (size_t off = 0; m->len - off >= 8; off += 8) {
-                const uint8_t *v = m->body + off + 4;
+        /* everything the loop reads in locals: the stores to the list
+         * would make the compiler load them again each time (the build
+         * has -fno-strict-aliasing) */
+        const bool indexed = g->set != NULL;
+        for (size_t off = 0; len - off >= 8; off += 8) {
+                const uint8_t *v = body + off + 4;
                 gid_t gid = (gid_t)v[0] << 24 | (gid_t)v[1] << 16 | (gid_t)v[2] << 8 | v[3];
                 bool have = gid == skip;
-                if (!have && g->set)
+                if (!have && indexed)
                         have = g->set[gids_probe(g, gid)] != 0;
                 else
                         for (long int i = 0; !have && i < base; i++)
