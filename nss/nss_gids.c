@@ -183,6 +183,23 @@ static int gids_add_distinct(struct gids *g, const struct proto_msg *m)
          * would make the compiler load them again each time (the build
          * has -fno-strict-aliasing) */
         const bool indexed = g->set != NULL;
+        /* the usual call: glibc's list holds the primary group alone */
+        if (base == 0 || (base == 1 && list[0] == skip)) {
+                size_t off = 0;
+                for (; len - off >= 8 && at < size; off += 8) {
+                        const uint8_t *v = body + off + 4;
+                        gid_t gid = (gid_t)v[0] << 24 | (gid_t)v[1] << 16 | (gid_t)v[2] << 8 | v[3];
+                        list[at] = gid;
+                        at += gid != skip;
+                }
+                *g->start = at;
+                if (len - off < 8)
+                        return 0;
+                /* the list is full: the rest the long way (it grows, or
+                 * stops at the caller's limit) */
+                body += off;
+                len -= off;
+        }
         for (size_t off = 0; len - off >= 8; off += 8) {
                 const uint8_t *v = body + off + 4;
                 gid_t gid = (gid_t)v[0] << 24 | (gid_t)v[1] << 16 | (gid_t)v[2] << 8 | v[3];

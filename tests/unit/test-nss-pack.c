@@ -121,7 +121,8 @@ static void test_group(void **state _unused_)
 static int add(const uint32_t *have, long int nhave, gid_t skip, long int limit, struct mcache_hit *hit,
                gid_t *out, long int *nout)
 {
-        long int start = nhave, size = nhave;
+        /* room for some (as glibc gives), never above the limit */
+        long int start = nhave, size = limit > 0 && limit < nhave + 100 ? limit : nhave + 100;
         gid_t *groups = malloc((size_t)size * sizeof(gid_t));
         struct gids g;
         int r;
@@ -172,6 +173,18 @@ static void test_gids(void **state _unused_)
         assert_int_equal(out2[0], 1005);
         for (long int i = 1; i < n2; i++)
                 assert_true(out2[i] != 1005 && out2[i] != 1006);
+        /* glibc's usual list, the primary group alone: the same list
+         * both ways, growing past the caller's buffer, or up to its limit */
+        hit = (struct mcache_hit){ 0 };
+        assert_int_equal(add(have, 1, 100, -1, &hit, out, &n), 0);
+        assert_int_equal(hit.note, 1);
+        assert_int_equal(n, 1 + 599);
+        assert_int_equal(add(have, 1, 100, -1, &again, out2, &n2), 0);
+        assert_int_equal(n2, n);
+        assert_memory_equal(out, out2, (size_t)n * sizeof(gid_t));
+        assert_int_equal(add(have, 1, 100, 40, &again, out2, &n2), 0);
+        assert_int_equal(n2, 40);
+        assert_memory_equal(out, out2, 40 * sizeof(gid_t));
         /* the caller's limit */
         assert_int_equal(add(have, 2, 100, 50, &again, out2, &n2), 0);
         assert_int_equal(n2, 50);
