@@ -17,6 +17,7 @@
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 #define _wur_ __attribute__((warn_unused_result))
 #define _public_ __attribute__((visibility("default")))
+#define _always_inline_ inline __attribute__((always_inline))
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 #define MIN(a, b) ((a) < (b) ? (a) : (b))

@@ -76,75 +76,160 @@ static bool in_data(const struct mcache_view *v, uint64_t off, uint64_t len)
         return off >= v->data_off && off + len <= v->data_end;
 }
 
+/* The record header at @off, each field loaded once: the bounds checked
+ * on a copy are the bounds used, whatever a writer does meanwhile. */
+static void read_rec(const struct mcache_view *v, uint32_t off, struct mcache_rec *r)
+{
+        const volatile struct mcache_rec *p = (const volatile struct mcache_rec *)(v->base + off);
+
+        r->next = p->next;
+        r->hash = p->hash;
+        r->expires = p->expires;
+        r->key_len = p->key_len;
+        r->data_len = p->data_len;
+}
+
+/* A read in progress: what read_once() needs besides the key. */
+struct read_ctx {
+        const struct mcache_view *v;
+        uint64_t view_id;
+        struct mcache_memo *memo;
+        int64_t now;
+        uint32_t seq;
+        mcache_use_fn use;
+        void *arg;
+        /* out: the record used, and what its use left */
+        uint32_t off;
+        struct mcache_hit hit;
+};
+
+static unsigned memo_slot(uint32_t off)
+{
+        return (off / MCACHE_ALIGN) % MCACHE_MEMO_SLOTS;
+}
+
+/* Whether the record at @off passed its use in this mapping at the
+ * counter's present value, not long ago. */
+static bool memo_has(const struct read_ctx *c, uint32_t off, uint32_t *note)
+{
+        if (!c->memo || c->view_id == 0)
+                return false;
+        const struct mcache_memo_slot *m = &c->memo->slot[memo_slot(off)];
+        if (m->view_id != c->view_id || m->off != off || m->seq != c->seq || c->now - m->at >= MCACHE_MEMO_MS ||
+            c->now < m->at)
+                return false;
+        *note = m->note;
+        return true;
+}
+
+static void memo_put(const struct read_ctx *c)
+{
+        if (!c->memo || c->view_id == 0 || c->hit.checked)
+                return;
+        c->memo->slot[memo_slot(c->off)] = (struct mcache_memo_slot){
+                .view_id = c->view_id, .at = c->now, .off = c->off, .seq = c->seq, .note = c->hit.note
+        };
+}
+
 /*
  * One walk of @key's chain.  What it finds may be torn by a writer; the
- * caller keeps it only if the sequence counter did not move meanwhile.
+ * caller keeps what the use made of it only if the sequence counter did
+ * not move meanwhile.
  */
-static int lookup_once(const struct mcache_view *v, int table, const char *key, uint32_t klen, uint32_t h,
-                       int64_t now, uint8_t **ret, size_t *ret_len)
+static int read_once(struct read_ctx *c, int table, const char *key, uint32_t klen, uint32_t h)
 {
-        const uint8_t *heads = v->base + v->tables_off + (size_t)table * v->nbuckets * sizeof(uint32_t);
+        const struct mcache_view *v = c->v;
+        const volatile uint32_t *heads =
+                (const volatile uint32_t *)(v->base + v->tables_off) + (size_t)table * v->nbuckets;
         struct mcache_rec rec;
-        uint32_t off;
+        uint32_t off = heads[h & (v->nbuckets - 1)];
 
-        memcpy(&off, heads + (size_t)(h & (v->nbuckets - 1)) * sizeof(uint32_t), sizeof(off));
         /* bounded: a chain that cycles ends here as a miss */
         for (unsigned step = 0; off != 0; step++) {
                 if (step >= MCACHE_CHAIN_MAX || off % MCACHE_ALIGN != 0 || !in_data(v, off, sizeof(rec)))
                         return -EBADMSG;
-                memcpy(&rec, v->base + off, sizeof(rec));
+                read_rec(v, off, &rec);
                 uint64_t key_off = (uint64_t)off + sizeof(rec);
                 if (rec.hash == h && rec.key_len == klen && in_data(v, key_off, klen) &&
                     memcmp(v->base + key_off, key, klen) == 0) {
                         if (!in_data(v, key_off + klen, rec.data_len))
                                 return -EBADMSG;
-                        if (now >= rec.expires)
+                        if (c->now >= rec.expires)
                                 return -ESTALE;
-                        uint8_t *d = malloc(rec.data_len ? rec.data_len : 1);
-                        if (!d)
-                                return -ENOMEM;
-                        memcpy(d, v->base + key_off + klen, rec.data_len);
-                        *ret = d;
-                        *ret_len = rec.data_len;
-                        return 0;
+                        c->hit = (struct mcache_hit){ 0 };
+                        /* only a large record is worth remembering */
+                        if (rec.data_len >= MCACHE_MEMO_MIN) {
+                                c->off = off;
+                                c->hit.checked = memo_has(c, off, &c->hit.note);
+                        }
+                        return c->use(v->base + key_off + klen, rec.data_len, &c->hit, c->arg);
                 }
                 off = rec.next;
         }
         return -ENOENT;
 }
 
-int mcache_view_lookup(const struct mcache_view *v, const char *key, int64_t now, uint8_t **ret,
-                       size_t *ret_len)
+int mcache_view_read(const struct mcache_view *v, uint64_t view_id, const char *key, size_t klen, int64_t now,
+                     struct mcache_memo *memo, mcache_use_fn use, void *arg)
 {
         struct mcache_header *hdr = header(v);
         int table = mcache_table_of(key);
-        size_t klen = strlen(key);
+        struct read_ctx c = { .v = v, .view_id = view_id, .memo = memo, .now = now, .use = use, .arg = arg };
 
         if (table < 0 || klen > UINT32_MAX)
                 return -ENOENT;
         uint32_t h = mcache_hash(key, klen);
         for (int tries = 0; tries < MCACHE_TRIES; tries++) {
-                uint32_t s1 = atomic_load_explicit(&hdr->seq, memory_order_acquire);
-                if (s1 & 1) {
+                c.seq = atomic_load_explicit(&hdr->seq, memory_order_acquire);
+                if (c.seq & 1) {
                         /* sesamed is half-way through a change */
                         (void)sched_yield();
                         continue;
                 }
-                uint8_t *d = NULL;
-                size_t len = 0;
-                int r = lookup_once(v, table, key, (uint32_t)klen, h, now, &d, &len);
-                /* the copy is complete before the counter is read again */
+                c.off = 0;
+                int r = read_once(&c, table, key, (uint32_t)klen, h);
+                /* every read of the record is done before the counter is
+                 * read again */
                 atomic_thread_fence(memory_order_acquire);
-                if (atomic_load_explicit(&hdr->seq, memory_order_relaxed) == s1) {
-                        if (r == 0) {
-                                *ret = d;
-                                *ret_len = len;
-                        }
+                if (atomic_load_explicit(&hdr->seq, memory_order_relaxed) == c.seq) {
+                        if (r == 0 && c.off != 0)
+                                memo_put(&c);
                         return r;
                 }
-                free(d);
         }
         return -EAGAIN;
+}
+
+struct copy {
+        uint8_t *d;
+        size_t len;
+};
+
+static int copy_use(const uint8_t *data, size_t len, struct mcache_hit *hit _unused_, void *arg)
+{
+        struct copy *c = arg;
+
+        free(c->d);
+        c->d = malloc(len ? len : 1);
+        if (!c->d)
+                return -ENOMEM;
+        memcpy(c->d, data, len);
+        c->len = len;
+        return 0;
+}
+
+int mcache_view_lookup(const struct mcache_view *v, const char *key, int64_t now, uint8_t **ret,
+                       size_t *ret_len)
+{
+        struct copy c = { NULL, 0 };
+        int r = mcache_view_read(v, 0, key, strlen(key), now, NULL, copy_use, &c);
+
+        if (r == 0) {
+                *ret = c.d;
+                *ret_len = c.len;
+        } else
+                free(c.d);
+        return r;
 }
 
 int mcache_map(const char *path, struct mcache_view *ret)

@@ -9,8 +9,9 @@
  * To a reader the file is untrusted input: it checks the owner and mode
  * before mapping it, and every offset and length against the mapped size
  * at each use, and walks a hash chain a bounded number of steps.  An
- * answer is copied out between two reads of the header's sequence
- * counter (a seqlock) and used only when both are the same even value.
+ * answer is decoded where it lies, between two reads of the header's
+ * sequence counter (a seqlock), and what was made of it is used only when
+ * both are the same even value.
  *
  * libc only, no logging: linked into the NSS module.
  */
@@ -122,18 +123,85 @@ int mcache_view_init(struct mcache_view *v, const void *base, size_t size);
  * reader maps the path again. */
 bool mcache_view_invalid(const struct mcache_view *v);
 
+/* What a reader is told about an answer besides its bytes, and what it
+ * leaves for the next time (struct mcache_memo). */
+struct mcache_hit {
+        bool checked;  /* these very bytes passed this use before */
+        uint32_t note; /* in: what that use left, when checked; out: what
+                        * this one leaves */
+};
+
 /**
- * mcache_view_lookup() - copy the answer for a cache key out of the file.
+ * mcache_use_fn - what a reader does with an answer in place.
+ * @data: the answer's data frames, inside the mapping
+ * @len:  their length (within the record area)
+ * @hit:  whether the bytes passed before (then the strict checks may be
+ *        left out, not the bounds checks), and a note to keep
+ * @arg:  the caller's
+ *
+ * Called between two reads of the sequence counter: the bytes may change
+ * under it (sesamed writing), so it must read them as untrusted (every
+ * length checked where it is used, each read once) and keep nothing but
+ * its own output, which counts only if the counter did not move.  It may
+ * be called again (a retry) and must then start over.
+ *
+ * Return: 0 or a negative errno, handed back by mcache_view_read().
+ */
+typedef int (*mcache_use_fn)(const uint8_t *data, size_t len, struct mcache_hit *hit, void *arg);
+
+/* Records at least this large are remembered once used (struct
+ * mcache_memo): smaller ones cost less to check again than to look up. */
+#define MCACHE_MEMO_MIN 1024
+#define MCACHE_MEMO_SLOTS 4
+/* How long a remembered check holds: far less than the time sesamed
+ * needs to bring the 32-bit counter round to the same value. */
+#define MCACHE_MEMO_MS 1000
+
+/*
+ * A reader's memory of the large records it used: the record at @off of
+ * the mapping @view_id passed the use when the sequence counter read
+ * @seq.  As long as the counter still reads @seq, nothing in the file has
+ * been written since, so the same bytes are there.  One per thread: no
+ * locking.  @view_id must never be reused for another mapping in the
+ * process (0: none).
+ */
+struct mcache_memo {
+        struct mcache_memo_slot {
+                uint64_t view_id;
+                int64_t at; /* now_ms() of the check */
+                uint32_t off, seq, note;
+        } slot[MCACHE_MEMO_SLOTS];
+};
+
+/**
+ * mcache_view_read() - use the answer for a cache key where it lies.
  * @v:       an initialised view
+ * @view_id: this mapping's number for @memo (never reused), or 0
  * @key:     the cache key ("pn:alice"), the table from its prefix
+ * @klen:    strlen(@key)
+ * @now:     now_ms()
+ * @memo:    the calling thread's (or NULL: every answer checked in full)
+ * @use:     called with the answer; its return value is this one's
+ * @arg:     for @use
+ *
+ * Return: what @use returned, when the sequence counter was the same even
+ * value before the chain walk and after @use; -ENOENT (not there, or not
+ * a published key); -ESTALE (there, expired); -EAGAIN (sesamed kept
+ * writing for MCACHE_TRIES rounds); -EBADMSG (a chain or record out of
+ * bounds, or a cycle).  Anything but 0 means: ask sesamed.
+ */
+int mcache_view_read(const struct mcache_view *v, uint64_t view_id, const char *key, size_t klen, int64_t now,
+                     struct mcache_memo *memo, mcache_use_fn use, void *arg);
+
+/**
+ * mcache_view_lookup() - a copy of the answer for a cache key.
+ * @v:       an initialised view
+ * @key:     the cache key
  * @now:     now_ms()
  * @ret:     a malloc'd copy of the answer's frames (free it), on success
  * @ret_len: its length
  *
- * Return: 0; -ENOENT (not there, or not a published key); -ESTALE
- * (there, expired); -EAGAIN (sesamed kept writing for MCACHE_TRIES
- * rounds); -EBADMSG (a chain or record out of bounds, or a cycle);
- * -ENOMEM.  Anything but 0 means: ask sesamed.
+ * mcache_view_read() with a copy as the use; -ENOMEM besides its values.
  */
 int mcache_view_lookup(const struct mcache_view *v, const char *key, int64_t now, uint8_t **ret,
                        size_t *ret_len);

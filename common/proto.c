@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * proto.c - the codec for sesame-proto.h: a strict decoder that only ever
- * looks inside [body, body + len), an encoder that validates every value
- * before it touches the frame, and deadline-bounded socket I/O.
+ * looks inside [body, body + len), and an encoder that validates every
+ * value before it touches the frame.  The deadline-bounded socket I/O is
+ * proto-io.c's.
  *
  * This file is linked into libnss_sesame, which is loaded into every
  * process on the host: libc only, no allocation, no logging, and no
  * mutable globals (everything below is const), so it is thread-safe.
  */
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "macro.h"
 #include "proto.h"
@@ -294,9 +293,36 @@ bool utf8_valid(const uint8_t *s, size_t len)
         return true;
 }
 
+/* Whether @s holds only bytes 0x01..0x7f: valid UTF-8 without a NUL.
+ * Eight bytes at a time: a byte with its high bit set, or a zero byte
+ * (what the borrow of the subtraction leaves in its high bit), shows as
+ * a high bit in the mask. */
+static _always_inline_ bool plain_ascii(const uint8_t *s, size_t len)
+{
+        const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+        uint64_t bad = 0, w;
+        size_t i = 0;
+
+        if (len < 8) {
+                for (; i < len; i++)
+                        bad |= (uint64_t)(s[i] | (uint8_t)(s[i] == 0 ? 0x80 : 0));
+                return (bad & highs) == 0;
+        }
+        for (; len - i >= 8; i += 8) {
+                memcpy(&w, s + i, 8);
+                bad |= w | ((w - ones) & ~w);
+        }
+        /* the last eight bytes, overlapping what was seen */
+        if (i < len) {
+                memcpy(&w, s + len - 8, 8);
+                bad |= w | ((w - ones) & ~w);
+        }
+        return (bad & highs) == 0;
+}
+
 /* Type, size and content of one value: shared by the decoder and the
  * encoder, so the encoder refuses exactly what the decoder would. */
-static int check_value(uint16_t tag, const uint8_t *val, size_t len)
+static _always_inline_ int check_value(uint16_t tag, const uint8_t *val, size_t len)
 {
         const struct tag_info *ti;
 
@@ -309,14 +335,10 @@ static int check_value(uint16_t tag, const uint8_t *val, size_t len)
         case T_STR:
                 if (len > ti->max)
                         return SESAME_E_FIELD_SIZE;
-                /* one pass for the usual value, printable ASCII; the
-                 * checks tell what is wrong with any other */
-                for (size_t i = 0; i < len; i++)
-                        if (val[i] == 0 || val[i] >= 0x80)
-                                goto slow;
-                return 0;
-        slow:
-                if (memchr(val, 0, len))
+                /* the common case, names and numbers: valid at a glance */
+                if (plain_ascii(val, len))
+                        return 0;
+                if (len > 0 && memchr(val, 0, len))
                         return SESAME_E_NUL;
                 if (!utf8_valid(val, len))
                         return SESAME_E_UTF8;
@@ -326,9 +348,10 @@ static int check_value(uint16_t tag, const uint8_t *val, size_t len)
         }
 }
 
-/* One field at *off of the @len bytes of fields at @p; advances *off. */
-static int decode_field(const struct op_schema *sc, const uint8_t *p, size_t len, size_t *off,
-                        uint64_t *seen)
+/* One field at *off of the @len bytes of fields at @p into @f (what was
+ * checked, each byte of tag and length read once); advances *off. */
+static _always_inline_ int decode_field(const struct op_schema *sc, const uint8_t *p, size_t len, size_t *off,
+                        uint64_t *seen, struct proto_field *f)
 {
         uint16_t tag, flen;
         uint8_t flags;
@@ -353,11 +376,14 @@ static int decode_field(const struct op_schema *sc, const uint8_t *p, size_t len
         int r = check_value(tag, p + *off + 4, flen);
         if (r != 0)
                 return r;
+        *f = (struct proto_field){ .tag = tag, .len = flen, .val = p + *off + 4 };
         *off += 4 + (size_t)flen;
         return 0;
 }
 
-int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
+/* proto_decode(), with @fn (if any) called on each field once it passed
+ * its checks. */
+static int decode(const uint8_t *body, size_t len, struct proto_msg *ret, proto_field_fn fn, void *arg)
 {
         const struct op_schema *sc;
         const uint8_t *fields;
@@ -381,9 +407,15 @@ int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
         fields = body + SESAME_HDR_LEN;
         flen = len - SESAME_HDR_LEN;
         for (unsigned i = 0; i < nfields; i++) {
-                r = decode_field(sc, fields, flen, &off, &seen);
+                struct proto_field f;
+                r = decode_field(sc, fields, flen, &off, &seen, &f);
                 if (r != 0)
                         return r;
+                if (fn) {
+                        r = fn(opcode, &f, arg);
+                        if (r != 0)
+                                return r;
+                }
         }
         if (off != flen)
                 return SESAME_E_TRAILING;
@@ -401,29 +433,14 @@ int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
         return 0;
 }
 
+int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
+{
+        return decode(body, len, ret, NULL, NULL);
+}
+
 void proto_iter_init(struct proto_iter *it, const struct proto_msg *msg)
 {
         *it = (struct proto_iter){ .msg = msg };
-}
-
-bool proto_iter_next(struct proto_iter *it, struct proto_field *ret)
-{
-        const struct proto_msg *m = it->msg;
-        uint16_t flen;
-
-        /* The decoder validated the layout; the bounds checks stay anyway
-         * so a forged or stale proto_msg cannot walk off the frame. */
-        if (it->i >= m->nfields || it->off > m->len || m->len - it->off < 4)
-                return false;
-        flen = rd16(m->body + it->off + 2);
-        if (m->len - it->off - 4 < flen)
-                return false;
-        ret->tag = rd16(m->body + it->off);
-        ret->len = flen;
-        ret->val = m->body + it->off + 4;
-        it->off += 4 + (size_t)flen;
-        it->i++;
-        return true;
 }
 
 bool proto_find(const struct proto_msg *msg, uint16_t tag, struct proto_field *ret)
@@ -570,115 +587,13 @@ int proto_end(struct proto_writer *w, size_t *ret_len)
         return 0;
 }
 
-/* Wait for @events on @fd until @deadline: 1 when poll() reported
- * something (in *revents, which may be POLLHUP/POLLERR), or -errno. */
-static int wait_fd(int fd, short events, int64_t deadline, short *revents)
-{
-        struct pollfd pfd = { .fd = fd, .events = events };
-
-        for (;;) {
-                int r = poll(&pfd, 1, ms_left(deadline));
-
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (r == 0)
-                        return -ETIMEDOUT;
-                if (pfd.revents & POLLNVAL)
-                        return -EBADF;
-                *revents = pfd.revents;
-                return 1;
-        }
-}
-
-int proto_wait(int fd, short events, int64_t deadline)
-{
-        short rev = 0;
-        int r = wait_fd(fd, events, deadline, &rev);
-
-        return r < 0 ? r : 0;
-}
-
-int proto_send(int fd, const uint8_t *frame, size_t len, int64_t deadline)
-{
-        size_t done = 0;
-
-        while (done < len) {
-                /* MSG_DONTWAIT: on a blocking socket a large send() would
-                 * otherwise sleep in the kernel past the deadline. */
-                ssize_t n = send(fd, frame + done, len - done, MSG_NOSIGNAL | MSG_DONTWAIT);
-                short rev = 0;
-                int r;
-
-                if (n > 0) {
-                        done += (size_t)n;
-                        continue;
-                }
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-                        return -errno;
-                /* no room: wait for it */
-                r = wait_fd(fd, POLLOUT, deadline, &rev);
-                if (r < 0)
-                        return r;
-                /* POLLERR: let send() report the actual error. */
-                if ((rev & POLLHUP) && !(rev & POLLERR))
-                        return -EPIPE;
-        }
-        return 0;
-}
-
-/* Reads what is there, at most @cap bytes, waiting until @deadline for
- * the first: 0 with *@got > 0; 1 at EOF; or -errno (-ETIMEDOUT). */
-static int recv_some(int fd, uint8_t *buf, size_t cap, int64_t deadline, size_t *got)
-{
-        *got = 0;
-        for (;;) {
-                /* POLLHUP may come with data still queued: recv() tells
-                 * data, EOF (0) or the error apart. */
-                ssize_t k = recv(fd, buf, cap, MSG_DONTWAIT);
-                short rev = 0;
-                int r;
-
-                if (k > 0) {
-                        *got = (size_t)k;
-                        return 0;
-                }
-                if (k == 0)
-                        return 1;
-                if (errno == EINTR)
-                        continue;
-                if (errno != EAGAIN && errno != EWOULDBLOCK)
-                        return -errno;
-                /* nothing yet: wait for it */
-                r = wait_fd(fd, POLLIN, deadline, &rev);
-                if (r < 0)
-                        return r;
-        }
-}
-
-/*
- * Read exactly @n bytes.  Returns 0, -errno, or 1 on EOF with the bytes
- * read so far in *got (the caller decides whether that is a clean end).
- */
-static int recv_exact(int fd, uint8_t *buf, size_t n, int64_t deadline, size_t *got)
-{
-        *got = 0;
-        while (*got < n) {
-                size_t k = 0;
-                int r = recv_some(fd, buf + *got, n - *got, deadline, &k);
-
-                if (r != 0)
-                        return r;
-                *got += k;
-        }
-        return 0;
-}
-
 int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
+{
+        return proto_split_fields(buf, len, off, ret, NULL, NULL);
+}
+
+int proto_split_fields(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret, proto_field_fn fn,
+                       void *arg)
 {
         uint32_t flen;
         int r;
@@ -690,89 +605,34 @@ int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *r
         flen = rd32(buf + *off);
         if (flen > len - *off - 4)
                 return SESAME_E_TRUNCATED;
-        r = proto_decode(buf + *off + 4, flen, ret);
+        r = decode(buf + *off + 4, flen, ret, fn, arg);
         if (r == 0)
                 *off += 4 + (size_t)flen;
         return r;
 }
 
-/* The rules for a length word, for proto_recv() and proto_frame_len(). */
-static int check_len(uint32_t flen, size_t cap)
+int proto_split_again(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
 {
-        if (flen > SESAME_FRAME_MAX)
-                return SESAME_E_OVERSIZE;
+        uint32_t flen;
+
+        if (*off >= len)
+                return SESAME_E_EOF;
+        if (len - *off < 4)
+                return SESAME_E_TRUNCATED;
+        flen = rd32(buf + *off);
+        if (flen > len - *off - 4)
+                return SESAME_E_TRUNCATED;
         if (flen < SESAME_HDR_LEN)
                 return SESAME_E_SHORT;
-        if (cap < 4 || cap - 4 < flen)
-                return SESAME_E_OVERSIZE;
+        const uint8_t *body = buf + *off + 4;
+        *ret = (struct proto_msg){
+                .opcode = rd16(body + 2),
+                .nfields = rd16(body + 4),
+                .body = body + SESAME_HDR_LEN,
+                .len = flen - SESAME_HDR_LEN,
+        };
+        *off += 4 + (size_t)flen;
         return 0;
-}
-
-int proto_frame_len(const uint8_t *buf, size_t have, size_t cap, size_t *ret)
-{
-        int r;
-
-        *ret = 0;
-        if (have < 4)
-                return 0;
-        r = check_len(rd32(buf), cap);
-        if (r != 0)
-                return r;
-        *ret = 4 + (size_t)rd32(buf);
-        return 0;
-}
-
-int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t deadline)
-{
-        uint8_t lenw[4];
-        uint32_t flen;
-        size_t got;
-        int r;
-
-        r = recv_exact(fd, lenw, sizeof(lenw), deadline, &got);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return got == 0 ? SESAME_E_EOF : SESAME_E_TRUNCATED;
-
-        /* Judge the length word before reading (or reserving) any body. */
-        flen = rd32(lenw);
-        r = check_len(flen, cap);
-        if (r != 0)
-                return r;
-        memcpy(buf, lenw, sizeof(lenw));
-
-        r = recv_exact(fd, buf + 4, flen, deadline, &got);
-        if (r < 0)
-                return r;
-        if (r > 0)
-                return SESAME_E_TRUNCATED;
-        return proto_decode(buf + 4, flen, ret);
-}
-
-int proto_send_end(int fd, uint32_t status, const char *message, int64_t deadline)
-{
-        /* Sized for the largest END (STATUS + a full MESSAGE), not
-         * SESAME_BUF_MAX: it lives on the stack of one of sesamed's
-         * client threads. */
-        uint8_t buf[FRAME_PREFIX + 4 + 4 + 4 + SESAME_TEXT_MAX];
-        struct proto_writer w;
-        size_t len;
-        int r;
-
-        proto_begin(&w, buf, sizeof(buf), SESAME_ANS_END);
-        r = proto_put_u32(&w, SESAME_F_STATUS, status);
-        if (r != 0)
-                return r;
-        if (message) {
-                r = proto_put_str(&w, SESAME_F_MESSAGE, message);
-                if (r != 0)
-                        return r;
-        }
-        r = proto_end(&w, &len);
-        if (r != 0)
-                return r;
-        return proto_send(fd, buf, len, deadline);
 }
 
 /* @r is a negative errno; never negated, so INT_MIN is harmless. */

@@ -53,7 +53,28 @@ int proto_decode(const uint8_t *body, size_t len, struct proto_msg *ret)
 /* Iterate over the fields in order: returns true and fills @ret, or false
  * at the end.  Only valid on a message proto_decode() accepted. */
 void proto_iter_init(struct proto_iter *it, const struct proto_msg *msg);
-bool proto_iter_next(struct proto_iter *it, struct proto_field *ret);
+static inline bool proto_iter_next(struct proto_iter *it, struct proto_field *ret)
+{
+        const struct proto_msg *m = it->msg;
+        const uint8_t *p;
+        uint16_t flen;
+
+        /* The decoder validated the layout; the bounds checks stay anyway
+         * so a forged or stale proto_msg (or bytes changed since, see
+         * proto_split_again()) cannot walk off the frame. */
+        if (it->i >= m->nfields || it->off > m->len || m->len - it->off < 4)
+                return false;
+        p = m->body + it->off;
+        flen = (uint16_t)((unsigned)p[2] << 8 | p[3]);
+        if (m->len - it->off - 4 < flen)
+                return false;
+        ret->tag = (uint16_t)((unsigned)p[0] << 8 | p[1]);
+        ret->len = flen;
+        ret->val = p + 4;
+        it->off += 4 + (size_t)flen;
+        it->i++;
+        return true;
+}
 
 /* First field with @tag; false if absent. */
 bool proto_find(const struct proto_msg *msg, uint16_t tag, struct proto_field *ret);
@@ -126,6 +147,45 @@ int proto_recv(int fd, uint8_t *buf, size_t cap, struct proto_msg *ret, int64_t 
  * when a frame runs past @len; any proto_decode() error.
  */
 int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
+        __attribute__((warn_unused_result));
+
+/**
+ * proto_field_fn - a field that passed the decoder's checks, as it goes.
+ * @opcode: the frame's (checked before any field)
+ * @f:      the field, a view into the frame
+ * @arg:    the caller's
+ *
+ * Return: 0 to go on, or a negative errno that ends the decode with it.
+ */
+typedef int (*proto_field_fn)(uint16_t opcode, const struct proto_field *f, void *arg);
+
+/**
+ * proto_split_fields() - proto_split() that hands each field to @fn in
+ * the same pass, for a reader that copies a large frame's fields out as
+ * it checks them.
+ *
+ * What @fn made of the fields counts only when this returns 0: a later
+ * field, the required ones or trailing bytes may still fail the frame,
+ * and @fn has then seen part of it.
+ *
+ * Return: proto_split()'s values, or what @fn returned.
+ */
+int proto_split_fields(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret, proto_field_fn fn,
+                       void *arg) __attribute__((warn_unused_result));
+
+/**
+ * proto_split_again() - the next frame of a buffer that proto_split()
+ * accepted before, when the bytes are known not to have changed since
+ * (the memory-mapped cache's sequence counter says so).
+ *
+ * Only the length word and the header are read, and checked against
+ * @len; none of the decoder's checks of the fields are made again.  The
+ * accessors stay within the frame whatever its bytes.
+ *
+ * Return: 0; SESAME_E_EOF at the end; SESAME_E_TRUNCATED or
+ * SESAME_E_SHORT for a frame that does not fit.
+ */
+int proto_split_again(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
         __attribute__((warn_unused_result));
 
 /**

@@ -9,18 +9,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mcache.h"
+
 /**
- * nss_mcache_get() - the cached answer for a cache key, without IPC.
- * @key:     "pn:alice", "pu:10001", "gn:staff", "gg:5000" or "ig:alice"
- * @ret:     a malloc'd copy of the answer's data frames (free it)
- * @ret_len: its length
+ * nss_mcache_read() - use the cached answer for a cache key, without IPC.
+ * @key:  "pn:alice", "pu:10001", "gn:staff", "gg:5000" or "ig:alice"
+ * @klen: strlen(@key)
+ * @use:  called with the answer's data frames where they lie in the
+ *        mapping (mcache_use_fn: it may run more than once, and only its
+ *        last run counts)
+ * @arg:  for @use
  *
  * Maps MCACHE_PATH on first use and again when sesamed replaced it; when
  * there is nothing to map, tries again a second later at the earliest.
  *
- * Return: 0, or -errno for anything that means "ask sesamed": no file,
- * a miss, an expired record, a file that fails a check, sesamed writing.
+ * Return: what @use returned, or -errno for anything that means "ask
+ * sesamed": no file, a miss, an expired record, a file that fails a
+ * check, sesamed writing.
  */
-int nss_mcache_get(const char *key, uint8_t **ret, size_t *ret_len);
+int nss_mcache_read(const char *key, size_t klen, mcache_use_fn use, void *arg);
 
 #endif

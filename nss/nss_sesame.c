@@ -49,7 +49,9 @@
 #include "call.h"
 #include "config.h"
 #include "macro.h"
+#include "nss_gids.h"
 #include "nss_mcache.h"
+#include "nss_pack.h"
 #include "nss_sesame.h"
 #include "proto.h"
 #include "util.h"
@@ -139,185 +141,106 @@ static enum nss_status request_failed(struct call *c, int r, int *errnop)
         return r == -EINVAL ? NSS_STATUS_NOTFOUND : NSS_STATUS_UNAVAIL;
 }
 
-/* ------------------------------------------------------ buffer packing */
-
-struct pack {
-        char *buf;
-        size_t len, used;
-};
-
-static char *pack_field(struct pack *p, const struct proto_msg *m, uint16_t tag)
-{
-        struct proto_field f;
-        char *s;
-
-        if (!proto_find(m, tag, &f) || p->used + f.len + 1 > p->len)
-                return NULL;
-        s = p->buf + p->used;
-        memcpy(s, f.val, f.len);
-        s[f.len] = '\0';
-        p->used += f.len + 1;
-        return s;
-}
-
-/* ANS_PASSWD -> struct passwd; -ERANGE if @buf is too small. */
-static int fill_passwd(const struct proto_msg *m, struct passwd *pw, char *buf, size_t len)
-{
-        struct pack p = { buf, len, 0 };
-
-        if (!(pw->pw_name = pack_field(&p, m, SESAME_F_NAME)) ||
-            !(pw->pw_passwd = pack_field(&p, m, SESAME_F_PASSWD)) ||
-            !(pw->pw_gecos = pack_field(&p, m, SESAME_F_GECOS)) ||
-            !(pw->pw_dir = pack_field(&p, m, SESAME_F_HOME)) || !(pw->pw_shell = pack_field(&p, m, SESAME_F_SHELL)))
-                return -ERANGE;
-        pw->pw_uid = proto_get_u32(m, SESAME_F_UID, 0);
-        pw->pw_gid = proto_get_u32(m, SESAME_F_GID, 0);
-        return 0;
-}
-
-/*
- * Group members are packed as strings growing up from the start of the
- * buffer and pointers growing down from its (aligned) end; at the end the
- * pointers are put in order with a NULL after them.
- */
-struct grpack {
-        struct pack p;
-        char **top; /* one past the last pointer slot */
-        size_t n;
-};
-
-static int grpack_init(struct grpack *g, struct group *gr, const struct proto_msg *m, char *buf, size_t len)
-{
-        uintptr_t end = ((uintptr_t)buf + len) & ~(uintptr_t)(alignof(char *) - 1);
-
-        *g = (struct grpack){ .p = { buf, len, 0 }, .top = (char **)end };
-        if (end < (uintptr_t)buf + sizeof(char *))
-                return -ERANGE;
-        g->p.len = (size_t)(end - (uintptr_t)buf) - sizeof(char *); /* room for the NULL */
-        if (!(gr->gr_name = pack_field(&g->p, m, SESAME_F_NAME)) ||
-            !(gr->gr_passwd = pack_field(&g->p, m, SESAME_F_PASSWD)))
-                return -ERANGE;
-        gr->gr_gid = proto_get_u32(m, SESAME_F_GID, 0);
-        return 0;
-}
-
-static int grpack_members(struct grpack *g, const struct proto_msg *m)
-{
-        struct proto_iter it;
-        struct proto_field f;
-
-        proto_iter_init(&it, m);
-        while (proto_iter_next(&it, &f)) {
-                if (f.tag != SESAME_F_MEMBER)
-                        continue;
-                /* a pointer slot comes off the end of the usable area */
-                if (g->p.used + f.len + 1 + sizeof(char *) > g->p.len)
-                        return -ERANGE;
-                g->p.len -= sizeof(char *);
-                char *s = g->p.buf + g->p.used;
-                memcpy(s, f.val, f.len);
-                s[f.len] = '\0';
-                g->p.used += f.len + 1;
-                g->top[-(ptrdiff_t)(g->n + 2)] = s;
-                g->n++;
-        }
-        return 0;
-}
-
-static void grpack_finish(struct grpack *g, struct group *gr)
-{
-        char **mem = g->top - (g->n + 1);
-
-        /* slots hold the members last-first: reverse them */
-        for (size_t i = 0; i < g->n / 2; i++) {
-                char *t = mem[i];
-                mem[i] = mem[g->n - 1 - i];
-                mem[g->n - 1 - i] = t;
-        }
-        mem[g->n] = NULL;
-        gr->gr_mem = mem;
-}
-
-/* A whole group from its frames as sent (ANS_GROUP, then ANS_MEMBERS*,
- * each with its length word): 0, -ERANGE, or -EPROTO. */
-static int group_unpack(const uint8_t *frames, size_t n, struct group *gr, char *buf, size_t len)
-{
-        struct grpack g;
-        struct proto_msg m;
-        size_t off = 0;
-        bool first = true;
-        int r = 0, rr = 0;
-
-        while (r == 0 && (rr = proto_split(frames, n, &off, &m)) == 0) {
-                if (m.opcode != (first ? SESAME_ANS_GROUP : SESAME_ANS_MEMBERS))
-                        return -EPROTO;
-                r = first ? grpack_init(&g, gr, &m, buf, len) : 0;
-                if (r == 0)
-                        r = grpack_members(&g, &m);
-                first = false;
-        }
-        if (r != 0)
-                return r;
-        if (rr != SESAME_E_EOF || first)
-                return -EPROTO;
-        grpack_finish(&g, gr);
-        return 0;
-}
-
 /* ------------------------------------------------------ the mapped cache */
+
+/* The longest key: a prefix, ':' and a name. */
+#define MAP_KEY_MAX (3 + SESAME_NAME_MAX + 1)
 
 /*
  * The mapped cache's answer for @prefix and a name @s or an id @v (the
- * key sesamed's cache uses), or false when it has none: a miss, an
- * expired record, no file, anything that fails a check.  Then sesamed is
- * asked as if there were no map.  Only answers with data are mapped.
+ * key sesamed's cache uses), used in place by @use (nss_mcache_read()):
+ * what @use returned, or a negative errno when the map has no answer (a
+ * miss, an expired record, no file, anything that fails a check).  Then
+ * sesamed is asked as if there were no map.  Only answers with data are
+ * mapped.
  */
-static bool map_get(const char *prefix, const char *s, uint32_t v, uint8_t **ret, size_t *ret_len)
+static int map_read(const char *prefix, const char *s, uint32_t v, mcache_use_fn use, void *arg)
 {
-        char key[SESAME_NAME_MAX + 16];
-        int n;
+        char key[MAP_KEY_MAX], digits[10];
+        size_t n = 3, len;
 
-        if (!lookups_allowed())
-                return false;
-        n = s ? snprintf(key, sizeof(key), "%s:%s", prefix, s) : snprintf(key, sizeof(key), "%s:%u", prefix, v);
-        if (n < 0 || (size_t)n >= sizeof(key))
-                return false;
-        return nss_mcache_get(key, ret, ret_len) == 0;
+        /* PID 1 is nss_mcache_read()'s to refuse: getpid() is a system
+         * call, which it makes once per process */
+        if (!_nss_sesame_enablelookups)
+                return -ENOENT;
+        memcpy(key, prefix, 2);
+        key[2] = ':';
+        if (s) {
+                len = strnlen(s, SESAME_NAME_MAX + 1);
+                if (len > SESAME_NAME_MAX)
+                        return -ENOENT;
+                memcpy(key + n, s, len);
+                n += len;
+        } else {
+                len = 0;
+                do
+                        digits[len++] = (char)('0' + v % 10);
+                while ((v /= 10) != 0);
+                while (len > 0)
+                        key[n++] = digits[--len];
+        }
+        key[n] = '\0';
+        return nss_mcache_read(key, n, use, arg);
 }
 
-/* A mapped ANS_PASSWD (one frame, nothing else) into @pw: true with *@st
- * set, or false to ask sesamed. */
+struct passwd_out {
+        struct passwd *pw;
+        char *buf;
+        size_t len;
+};
+
+/* One ANS_PASSWD and nothing else, into the caller's entry. */
+static int passwd_use(const uint8_t *d, size_t n, struct mcache_hit *hit _unused_, void *arg)
+{
+        struct passwd_out *o = arg;
+        struct proto_msg m, after;
+        size_t off = 0;
+
+        if (proto_split(d, n, &off, &m) != 0 || m.opcode != SESAME_ANS_PASSWD ||
+            proto_split(d, n, &off, &after) != SESAME_E_EOF)
+                return -EPROTO;
+        return fill_passwd(&m, o->pw, o->buf, o->len);
+}
+
+/* A mapped ANS_PASSWD into @pw: true with *@st set, or false to ask
+ * sesamed. */
 static bool map_passwd(const char *prefix, const char *s, uint32_t v, struct passwd *pw, char *buf, size_t len,
                        int *errnop, enum nss_status *st)
 {
-        _cleanup_free_ uint8_t *d = NULL;
-        struct proto_msg m, after;
-        size_t n = 0, off = 0;
+        struct passwd_out o = { pw, buf, len };
+        int r = map_read(prefix, s, v, passwd_use, &o);
 
-        if (!map_get(prefix, s, v, &d, &n))
-                return false;
-        if (proto_split(d, n, &off, &m) != 0 || m.opcode != SESAME_ANS_PASSWD ||
-            proto_split(d, n, &off, &after) != SESAME_E_EOF)
-                return false;
-        if (fill_passwd(&m, pw, buf, len) < 0) {
+        if (r == -ERANGE) {
                 *errnop = ERANGE;
                 *st = NSS_STATUS_TRYAGAIN;
-        } else
-                *st = NSS_STATUS_SUCCESS;
-        return true;
+                return true;
+        }
+        *st = NSS_STATUS_SUCCESS;
+        return r == 0;
+}
+
+struct group_out {
+        struct group *gr;
+        char *buf;
+        size_t len;
+};
+
+static int group_use(const uint8_t *d, size_t n, struct mcache_hit *hit, void *arg)
+{
+        struct group_out *o = arg;
+
+        if (hit->checked)
+                return group_unpack_again(d, n, o->gr, o->buf, o->len);
+        return group_unpack(d, n, o->gr, o->buf, o->len);
 }
 
 /* A mapped group into @gr: true with *@st set, or false to ask sesamed. */
 static bool map_group(const char *prefix, const char *s, uint32_t v, struct group *gr, char *buf, size_t len,
                       int *errnop, enum nss_status *st)
 {
-        _cleanup_free_ uint8_t *d = NULL;
-        size_t n = 0;
-        int r;
+        struct group_out o = { gr, buf, len };
+        int r = map_read(prefix, s, v, group_use, &o);
 
-        if (!map_get(prefix, s, v, &d, &n))
-                return false;
-        r = group_unpack(d, n, gr, buf, len);
         if (r == -ERANGE) {
                 *errnop = ERANGE;
                 *st = NSS_STATUS_TRYAGAIN;
@@ -332,7 +255,6 @@ static bool map_group(const char *prefix, const char *s, uint32_t v, struct grou
 static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct passwd *pw,
                                   char *buf, size_t len, int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         struct call c;
         enum nss_status st;
         bool have = false;
@@ -340,6 +262,8 @@ static enum nss_status get_passwd(uint16_t opcode, uint16_t tag, const char *s, 
 
         if (map_passwd(opcode == SESAME_REQ_PASSWD_BYNAME ? "pn" : "pu", s, v, pw, buf, len, errnop, &st))
                 return st;
+        /* the deadline starts here: a hit above reads no clock but the map's */
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
@@ -402,7 +326,6 @@ static int read_group(struct call *c, struct group *gr, char *buf, size_t len)
 static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, uint32_t v, struct group *gr,
                                  char *buf, size_t len, int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         struct call c;
         enum nss_status st;
         bool have = false, erange = false;
@@ -410,6 +333,7 @@ static enum nss_status get_group(uint16_t opcode, uint16_t tag, const char *s, u
 
         if (map_group(opcode == SESAME_REQ_GROUP_BYNAME ? "gn" : "gg", s, v, gr, buf, len, errnop, &st))
                 return st;
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, opcode, tag, s, v, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
@@ -450,98 +374,67 @@ _public_ enum nss_status _nss_sesame_getgrgid_r(gid_t gid, struct group *gr, cha
 
 /* ------------------------------------------------------ initgroups */
 
-static int add_gid(gid_t gid, long int *start, long int *size, gid_t **groupsp, long int limit)
+struct initgroups_out {
+        struct gids *g;
+        long int start0; /* the caller's list before this answer */
+};
+
+/* The mapped answer added to the caller's list (gids_add_mapped()); on a
+ * retry the list is first cut back to what the caller had. */
+static int initgroups_use(const uint8_t *d, size_t n, struct mcache_hit *hit, void *arg)
 {
-        for (long int i = 0; i < *start; i++)
-                if ((*groupsp)[i] == gid)
-                        return 0;
-        if (*start == *size) {
-                long int ns = *size ? *size * 2 : 16;
-                if (limit > 0 && ns > limit)
-                        ns = limit;
-                if (ns <= *size)
-                        return -ERANGE; /* at the caller's limit */
-                gid_t *g = realloc(*groupsp, (size_t)ns * sizeof(gid_t));
-                if (!g)
-                        return -ENOMEM;
-                *groupsp = g;
-                *size = ns;
-        }
-        (*groupsp)[(*start)++] = gid;
-        return 0;
+        struct initgroups_out *o = arg;
+
+        *o->g->start = o->start0;
+        gids_begin(o->g);
+        return gids_add_mapped(o->g, d, n, hit);
 }
 
-/* The gids of an ANS_GIDS frame, but @group, added to the caller's list:
- * 0 (also when the list is at the caller's limit: what fits is what the
- * caller asked for) or -ENOMEM. */
-static int add_gids(const struct proto_msg *m, gid_t group, long int *start, long int *size, gid_t **groupsp,
-                    long int limit)
+/* The mapped answer added to the caller's list: true with *@st set, or
+ * false to ask sesamed (with the list as the caller gave it). */
+static bool map_initgroups(const char *user, struct gids *g, int *errnop, enum nss_status *st)
 {
-        struct proto_iter it;
-        struct proto_field f;
+        struct initgroups_out o = { g, *g->start };
+        int r = map_read("ig", user, 0, initgroups_use, &o);
 
-        proto_iter_init(&it, m);
-        while (proto_iter_next(&it, &f)) {
-                gid_t gid = proto_field_u32(&f);
-                if (gid == group)
-                        continue;
-                int r = add_gid(gid, start, size, groupsp, limit);
-                if (r == -ERANGE)
-                        return 0;
-                if (r < 0)
-                        return r;
+        if (r == -ENOMEM) {
+                *errnop = ENOMEM;
+                *st = NSS_STATUS_TRYAGAIN;
+                return true;
         }
-        return 0;
-}
-
-/* Mapped ANS_GIDS frames added to the caller's list: true with *@st set,
- * or false to ask sesamed.  Every frame is checked before any is used. */
-static bool map_initgroups(const char *user, gid_t group, long int *start, long int *size, gid_t **groupsp,
-                           long int limit, int *errnop, enum nss_status *st)
-{
-        _cleanup_free_ uint8_t *d = NULL;
-        struct proto_msg m;
-        size_t n = 0, off = 0;
-        int r;
-
-        if (!map_get("ig", user, 0, &d, &n))
-                return false;
-        while ((r = proto_split(d, n, &off, &m)) == 0)
-                if (m.opcode != SESAME_ANS_GIDS)
-                        return false;
-        if (r != SESAME_E_EOF)
-                return false;
-        off = 0;
+        if (r != 0)
+                *g->start = o.start0;
         *st = NSS_STATUS_SUCCESS;
-        while (proto_split(d, n, &off, &m) == 0)
-                if (add_gids(&m, group, start, size, groupsp, limit) < 0) {
-                        *errnop = ENOMEM;
-                        *st = NSS_STATUS_TRYAGAIN;
-                        break;
-                }
-        return true;
+        return r == 0;
 }
 
 _public_ enum nss_status _nss_sesame_initgroups_dyn(const char *user, gid_t group, long int *start,
                                                     long int *size, gid_t **groupsp, long int limit,
                                                     int *errnop)
 {
-        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         enum nss_status st;
+        struct gids g;
         struct call c;
         int r;
 
-        if (map_initgroups(user, group, start, size, groupsp, limit, errnop, &st))
+        gids_init(&g, group, start, size, groupsp, limit);
+        if (map_initgroups(user, &g, errnop, &st)) {
+                gids_done(&g);
                 return st;
+        }
+        gids_done(&g);
+        int64_t deadline = now_ms() + SESAME_NSS_TIMEOUT_MS;
         r = nss_request(&c, SESAME_REQ_INITGROUPS, SESAME_F_NAME, user, 0, deadline, deadline);
         if (r < 0)
                 return request_failed(&c, r, errnop);
         while (r == 0 && (r = nss_next(&c)) == 0 && c.msg.opcode == SESAME_ANS_GIDS)
-                if (add_gids(&c.msg, group, start, size, groupsp, limit) < 0) {
+                if (add_gids(&g, &c.msg) < 0) {
+                        gids_done(&g);
                         call_close(&c);
                         *errnop = ENOMEM;
                         return NSS_STATUS_TRYAGAIN;
                 }
+        gids_done(&g);
         if (r == 0 && c.msg.opcode != SESAME_ANS_END)
                 r = -EPROTO;
         if (r != 0) {

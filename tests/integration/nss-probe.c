@@ -21,7 +21,11 @@
  *                                 cache across fork()); prints the count
  *                                 of lookups, fails on any wrong one
  *                                 (under AddressSanitizer the children
- *                                 come after the threads: see there)
+ *                                 come after the threads: see there),
+ *                                 and when, the threads done, more than
+ *                                 one mapping of the file is left (in
+ *                                 the parent or a child): a replaced
+ *                                 file must be unmapped
  *   nss-probe absent-ms USER      milliseconds one getpwnam_r takes; fails
  *                                 if it finds USER
  *   nss-probe enum passwd|group   the whole enumeration through glibc, each
@@ -169,6 +173,23 @@ static void hammer_loop(struct hammer *h)
         }
 }
 
+/* How many mappings of the cache file the process has: each one a
+ * replaced file kept mapped. */
+static int map_count(void)
+{
+        FILE *f = fopen("/proc/self/maps", "re");
+        char line[4096];
+        int n = 0;
+
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f))
+                if (strstr(line, "/nss.map"))
+                        n++;
+        (void)fclose(f);
+        return n;
+}
+
 static void *hammer_thread(void *arg)
 {
         hammer_loop(arg);
@@ -216,7 +237,9 @@ static int probe_hammer(const char *user, int n, int secs)
                         struct hammer c = { user, &want, mono_ms() + 50, 0, 0 };
                         alarm(10); /* a child that hangs fails */
                         hammer_loop(&c);
-                        _exit(c.bad || !c.lookups ? 1 : 0);
+                        /* the parent's mappings it came with, but the
+                         * current one, are gone after a lookup */
+                        _exit(c.bad || !c.lookups || map_count() > 1 ? 1 : 0);
                 }
                 if (waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
                         fprintf(stderr, "nss-probe: child %d failed (status 0x%x)\n", (int)pid, st);
@@ -232,7 +255,15 @@ static int probe_hammer(const char *user, int n, int secs)
                 lookups += h[i].lookups;
                 bad += h[i].bad;
         }
-        printf("%ld lookups in %d threads and %ld children, %ld wrong\n", lookups, n, forks, bad);
+        /* the threads are gone, and with them what they held: one more
+         * lookup, and no more than the current file is mapped */
+        struct passwd pw, *pwp = NULL;
+        (void)getpwnam_r(user, &pw, wbuf, sizeof(wbuf), &pwp);
+        int maps = map_count();
+        printf("%ld lookups in %d threads and %ld children, %ld wrong; %d mapping(s) of the file left\n", lookups, n,
+               forks, bad, maps);
+        if (maps > 1)
+                return fail("replaced files are still mapped");
         return bad ? 1 : 0;
 }
 

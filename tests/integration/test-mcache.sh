@@ -5,7 +5,8 @@
 # a hot lookup makes no connection to nss.sock; an expired record, a
 # flushed cache and a file that fails the checks go to the socket; the
 # answers are those of the socket; threads and forked children reading
-# while sesamed keeps rewriting the file never get a wrong answer.
+# while sesamed keeps rewriting the file, or replaces it, never get a
+# wrong answer, and keep no replaced file mapped.
 # Fixture: tests/lib/fixture.md.
 . "$(dirname "$0")/../lib/harness.sh"
 harness_init "$@"
@@ -111,6 +112,24 @@ flusher=$!
 ok "8 threads and forked children, 5 s against a file rewritten all along: no wrong answer" \
         "$PROBE" hammer bob 8 5
 wait "$flusher"
+diag "$(cat "$T/last.out")"
+
+# the same while sesamed is reloaded again and again: each reload
+# publishes a new file and gives the old one up, which every reader maps
+# anew while the others still read the old one; the old ones are
+# unmapped (nss-probe counts the mappings left)
+(
+        end=$(($(date +%s) + 6))
+        while [ "$(date +%s)" -lt "$end" ]; do
+                kill -HUP "$SESAMED_PID"
+                sleep 0.2
+                getent passwd bob carol >/dev/null
+        done
+) &
+reloader=$!
+ok "8 threads and forked children, 5 s against a file replaced all along: no wrong answer, none left mapped" \
+        "$PROBE" hammer bob 8 5
+wait "$reloader"
 diag "$(cat "$T/last.out")"
 
 # expiry: with cache_ttl = 2 a record older than that is not used

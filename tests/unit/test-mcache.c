@@ -4,7 +4,8 @@
  * writer (helper/sesamed/mcache-write.c, driven by cache.c) against the
  * reader every process uses (common/mcache.c).  Only NSS keys with data
  * are published; replacing, a not-found answer and a flush take records
- * out; expiry; a new file tells the readers of the old one.  And the
+ * out; expiry; a new file tells the readers of the old one; a large
+ * record is remembered as checked only while nothing was written.  And the
  * seqlock: reader processes and threads copying records while the writer
  * rewrites them (and empties the area over and over) never get a torn
  * copy.
@@ -175,6 +176,84 @@ static void test_area_full(void **state _unused_)
         view_done(&v);
 }
 
+/* ---------------------------------------------------------- the memo */
+
+struct seen {
+        bool checked;
+        uint32_t note;
+        size_t len;
+};
+
+static int note_use(const uint8_t *data _unused_, size_t len, struct mcache_hit *hit, void *arg)
+{
+        struct seen *s = arg;
+
+        s->checked = hit->checked;
+        s->note = hit->note;
+        s->len = len;
+        hit->note = 7;
+        return 0;
+}
+
+/* Whether a read of @key at @now is told the record passed before. */
+static bool checked(const struct mcache_view *v, uint64_t id, struct mcache_memo *memo, const char *key, int64_t now)
+{
+        struct seen s = { 0 };
+
+        assert_int_equal(mcache_view_read(v, id, key, strlen(key), now, memo, note_use, &s), 0);
+        if (s.checked)
+                assert_int_equal(s.note, 7);
+        return s.checked;
+}
+
+/* A large record that passed its use is taken as passed only while
+ * nothing was written, in the same mapping, and for at most
+ * MCACHE_MEMO_MS; a small one never. */
+static void test_memo(void **state _unused_)
+{
+        static char big[MCACHE_MEMO_MIN + 100];
+        static int owner;
+        struct mcache_memo memo = { 0 };
+        struct mcache_view v;
+
+        memset(big, 'x', sizeof(big) - 1);
+        assert_int_equal(mcache_publish(path, &owner, 100), 0);
+        view_of(&v);
+        mcache_put(&owner, "gn:big", SESAME_ST_OK, (const uint8_t *)big, strlen(big), T0 + 5000);
+        mcache_put(&owner, "gn:small", SESAME_ST_OK, (const uint8_t *)"s", 1, T0 + 5000);
+
+        assert_false(checked(&v, 1, &memo, "gn:big", T0));
+        assert_true(checked(&v, 1, &memo, "gn:big", T0 + 10));
+        /* not without a memo, nor in another mapping */
+        assert_false(checked(&v, 0, &memo, "gn:big", T0 + 10));
+        assert_false(checked(&v, 2, &memo, "gn:big", T0 + 10));
+        assert_false(checked(&v, 1, NULL, "gn:big", T0 + 10));
+        /* small: checked every time */
+        assert_false(checked(&v, 1, &memo, "gn:small", T0));
+        assert_false(checked(&v, 1, &memo, "gn:small", T0));
+
+        /* any write, even of another key, and it is checked again */
+        assert_false(checked(&v, 1, &memo, "gn:big", T0));
+        assert_true(checked(&v, 1, &memo, "gn:big", T0));
+        mcache_put(&owner, "pn:other", SESAME_ST_OK, (const uint8_t *)"o", 1, T0 + 5000);
+        assert_false(checked(&v, 1, &memo, "gn:big", T0));
+        assert_true(checked(&v, 1, &memo, "gn:big", T0));
+        /* a record replaced by one of another length at the same place
+         * after a flush: the counter moved */
+        mcache_clear(&owner);
+        mcache_put(&owner, "gn:big", SESAME_ST_OK, (const uint8_t *)big, strlen(big) - 1, T0 + 5000);
+        struct seen s = { 0 };
+        assert_int_equal(mcache_view_read(&v, 1, "gn:big", 6, T0, &memo, note_use, &s), 0);
+        assert_false(s.checked);
+        assert_int_equal(s.len, strlen(big) - 1);
+
+        /* at most MCACHE_MEMO_MS after the check */
+        assert_true(checked(&v, 1, &memo, "gn:big", T0 + MCACHE_MEMO_MS - 1));
+        assert_false(checked(&v, 1, &memo, "gn:big", T0 + MCACHE_MEMO_MS));
+        mcache_withdraw(path);
+        view_done(&v);
+}
+
 /* ---------------------------------------------------------- the seqlock */
 
 #define KEYS 16
@@ -315,6 +394,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_mirror),
                 cmocka_unit_test(test_area_full),
+                cmocka_unit_test(test_memo),
                 cmocka_unit_test(test_no_torn_copy),
         };
         int r;
