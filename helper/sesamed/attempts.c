@@ -91,6 +91,19 @@ static struct entry *find_locked(const char *dn, bool make)
         return victim;
 }
 
+bool attempts_proven(const char *dn)
+{
+        struct entry *e;
+        bool ok;
+
+        (void)pthread_mutex_lock(&t.lock);
+        init_locked();
+        e = find_locked(dn, false);
+        ok = e && e->written;
+        (void)pthread_mutex_unlock(&t.lock);
+        return ok;
+}
+
 bool attempts_claim(const char *dn)
 {
         struct entry *e;

@@ -24,7 +24,9 @@
  *    to a window that others are counting: at most max_failures plus
  *    one per other host.
  *  - The slot is given only for an entry whose failure state this
- *    sesamed has written before (attempts_written()): an entry the
+ *    sesamed has written, or found it may write (a modify that the
+ *    access rules allow and that changes nothing, state.h
+ *    state_probe_failures()), before (attempts_written()): an entry the
  *    service DN may not write (an ACL mistake) never gets an uncounted
  *    check, and one whose write fails loses that standing, so a failure
  *    that cannot be counted still stops the checks (doc/security.md).
@@ -43,6 +45,9 @@
 #define ATTEMPTS_SLOTS 8192
 #define ATTEMPTS_WAIT_MAX_MS 30000
 
+/* Whether a write of @dn's failure state has succeeded, or been found
+ * allowed (attempts_written()). */
+bool attempts_proven(const char *dn);
 /* Take @dn's slot for one uncounted check; false: count this one first. */
 bool attempts_claim(const char *dn);
 /* Give back the slot of attempts_claim(). */

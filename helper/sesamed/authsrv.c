@@ -568,6 +568,14 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
         }
         /* the slot is taken before the state is read, so that the read
          * sees every check counted on this host (attempts.h) */
+        if (!x->conf->strict_count && !attempts_proven(pw->dn)) {
+                /* this sesamed's first login of the account: may it
+                 * write the count at all?  (no: every check counted
+                 * first, and none made) */
+                r = state_probe_failures(x->dir, pw->dn);
+                if (r == 0 || r == OUT_ACCESS)
+                        attempts_written(pw->dn, r == 0);
+        }
         slot = !x->conf->strict_count && attempts_claim(pw->dn);
         r = load_state(c, &st);
         if (r != 0) {

@@ -248,6 +248,22 @@ struct access_probe {
         const char *absent; /* a value of its syntax that no entry has */
 };
 
+int state_probe_failures(struct dir *d, const char *dn)
+{
+        char *v[] = { S("-1"), NULL };
+        LDAPMod m[] = {
+                { .mod_op = LDAP_MOD_DELETE, .mod_type = S(A_FAILURES), .mod_values = v },
+                { .mod_op = LDAP_MOD_DELETE, .mod_type = S(A_FAILTIME), .mod_values = v },
+                { .mod_op = LDAP_MOD_DELETE, .mod_type = S(A_LOCKED), .mod_values = v },
+        };
+        LDAPMod *mods[] = { &m[0], &m[1], &m[2], NULL };
+        int r = dir_modify(d, dn, mods);
+
+        /* the access rules are checked for every change before the first
+         * is made: no such value means all three may be written */
+        return r == OUT_NO_VALUE || r == 0 ? 0 : r;
+}
+
 int state_check_access(struct dir *d, const char *dn, char *msg, size_t size)
 {
         static const char *const readable[] = { A_DISABLED, A_CONFIRMED, A_SHADOWEXPIRE, A_SECRET, A_LASTSTEP,

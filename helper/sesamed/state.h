@@ -125,6 +125,12 @@ bool state_failure_locks(uint32_t count, const struct sesame_conf *c, int64_t no
  */
 int state_check_access(struct dir *d, const char *dn, char *msg, size_t size);
 
+/* Whether the service DN may write the failure count, its time and the
+ * lock of @dn, found out the same way in one modify, which changes
+ * nothing and is not committed: 0 when it may, OUT_ACCESS when it may
+ * not, another outcome when that cannot be told. */
+int state_probe_failures(struct dir *d, const char *dn);
+
 /* Read the state of @dn (an entry a lookup has just found).  0;
  * OUT_ACCESS when the entry cannot be read (gone since, or hidden by an
  * ACL); what dir_read() returns; -ENOMEM.  state_done() it in every case. */

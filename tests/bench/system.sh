@@ -264,8 +264,10 @@ for rep in $(seq 1 "$REPS"); do
         record "$rep" group_all "$BENCH_NSS" group-all
         # logins: pam_start + authenticate + acct_mgmt + pam_end; first
         # each user's first since the daemon started, then the same users
-        # again (what a host sees all day: pam_sesame's second login of
-        # an account writes nothing, doc/security.md)
+        # again (what a host sees all day: sesamed asks at an account's
+        # first login whether it may write its failure count, and after
+        # that a right password in a clean window writes nothing,
+        # doc/security.md)
         record "$rep" pam_first "$BENCH_PAM" bench "$DATA/creds.txt" "$PAM_N" 1
         record "$rep" pam "$BENCH_PAM" bench "$DATA/creds.txt" "$PAM_N" 1
         record "$rep" pam_mp "$BENCH_PAM" bench "$DATA/creds.txt" "$PAM_N" "$PAM_PROCS"

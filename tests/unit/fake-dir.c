@@ -203,6 +203,18 @@ int state_count_attempt(struct dir *d _unused_, const struct sesame_conf *c, str
         return 0;
 }
 
+int state_probe_failures(struct dir *d _unused_, const char *dn)
+{
+        struct fake_entry *e = by_dn(dn);
+
+        if (fake_dir.unavail)
+                return OUT_UNAVAIL;
+        if (!e)
+                return OUT_NOTFOUND;
+        e->probes++;
+        return fake_dir.readonly ? OUT_ACCESS : 0;
+}
+
 int state_lock(struct dir *d _unused_, const struct sesame_conf *c, struct acct_state *s, int64_t now)
 {
         struct fake_entry *e;

@@ -35,7 +35,7 @@ struct fake_entry {
          * fake_reset(), and state_read() hands out copies */
         struct acct_state st;
         /* what the handlers did to it */
-        unsigned binds, attempts_counted, resets, token_stamps, passwd_changes;
+        unsigned binds, attempts_counted, resets, token_stamps, passwd_changes, probes;
 };
 
 struct fake_dir {

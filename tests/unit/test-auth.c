@@ -702,7 +702,8 @@ static void note_count(struct fake_entry *e)
                 count_at_bind[n_binds_seen++] = e->st.has_failures ? e->st.failures : 0;
 }
 
-/* Once this host has written an account's failure state, a right
+/* Once this host knows it may write an account's failure state (the
+ * first login asks, with a modify that changes nothing), a right
  * password in a clean window costs the directory no write: not
  * counted, so nothing to reset.  [auth] strict_count keeps both. */
 static void clean_login_writes_nothing(void **state _unused_)
@@ -710,19 +711,32 @@ static void clean_login_writes_nothing(void **state _unused_)
         struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
         struct req rq = { .password = "s3cret-Pass" };
 
-        /* the first: no standing yet, counted first and reset */
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
-        assert_int_equal(e->attempts_counted, 1);
-        assert_int_equal(e->resets, 1);
+        assert_int_equal(e->probes, 1);
         for (int i = 0; i < 3; i++)
                 assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
         assert_int_equal(e->binds, 4);
-        assert_int_equal(e->attempts_counted, 1);
-        assert_int_equal(e->resets, 1);
+        assert_int_equal(e->probes, 1); /* asked once */
+        assert_int_equal(e->attempts_counted, 0);
+        assert_int_equal(e->resets, 0);
         fx->conf->strict_count = true;
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
-        assert_int_equal(e->attempts_counted, 2);
-        assert_int_equal(e->resets, 2);
+        assert_int_equal(e->attempts_counted, 1);
+        assert_int_equal(e->resets, 1);
+}
+
+/* An entry the service DN may not write is never checked uncounted:
+ * its first login is counted first, which fails, and nothing is
+ * checked (unrecorded_failure_refuses for the rest). */
+static void unprovable_entry_counted_first(void **state _unused_)
+{
+        struct fake_entry *e = fake_add("alice", "s3cret-Pass", 10001);
+
+        fake_dir.readonly = true;
+        assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_UNAVAIL);
+        assert_int_equal(e->probes, 1);
+        assert_int_equal(e->binds, 0);
+        assert_false(attempts_proven(e->dn));
 }
 
 /* The uncounted check is counted when it fails; the next one, in a
@@ -764,11 +778,11 @@ static void uncounted_wrong_code_counted(void **state _unused_)
         code_at(time(NULL), code);
         rq.code = code;
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
-        assert_int_equal(e->attempts_counted, 1);
+        assert_int_equal(e->attempts_counted, 0);
         wrong_code(bad);
         rq.code = bad;
         assert_int_equal(auth(e, &rq).status, SESAME_ST_AUTH_FAILED);
-        assert_int_equal(e->attempts_counted, 2);
+        assert_int_equal(e->attempts_counted, 1);
         assert_true(e->st.has_failures);
         assert_int_equal(e->st.failures, 1);
 }
@@ -798,7 +812,7 @@ static void one_uncounted_check_per_host(void **state _unused_)
         assert_true(attempts_claim(e->dn));
         attempts_release(e->dn);
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
-        assert_int_equal(e->attempts_counted, 1); /* the first login's only */
+        assert_int_equal(e->attempts_counted, 0); /* the unavailable one's wait ended uncounted */
 }
 
 /* A failure state this host could write before and cannot any more (an
@@ -871,6 +885,7 @@ int main(void)
                 T(lock_is_for_passwords_only),
                 T(failures_answered_after_the_floor),
                 T(clean_login_writes_nothing),
+                T(unprovable_entry_counted_first),
                 T(uncounted_failure_counted_after),
                 T(uncounted_wrong_code_counted),
                 T(one_uncounted_check_per_host),
