@@ -592,19 +592,28 @@ int proto_split(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *r
         return proto_split_fields(buf, len, off, ret, NULL, NULL);
 }
 
+/* The length word of the frame at @off in @buf, checked against what
+ * @buf holds: 0 with *@ret_flen, or SESAME_E_EOF / SESAME_E_TRUNCATED. */
+static int frame_at(const uint8_t *buf, size_t len, size_t off, uint32_t *ret_flen)
+{
+        if (off >= len)
+                return SESAME_E_EOF;
+        if (len - off < 4)
+                return SESAME_E_TRUNCATED;
+        *ret_flen = rd32(buf + off);
+        if (*ret_flen > len - off - 4)
+                return SESAME_E_TRUNCATED;
+        return 0;
+}
+
 int proto_split_fields(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret, proto_field_fn fn,
                        void *arg)
 {
         uint32_t flen;
-        int r;
+        int r = frame_at(buf, len, *off, &flen);
 
-        if (*off >= len)
-                return SESAME_E_EOF;
-        if (len - *off < 4)
-                return SESAME_E_TRUNCATED;
-        flen = rd32(buf + *off);
-        if (flen > len - *off - 4)
-                return SESAME_E_TRUNCATED;
+        if (r != 0)
+                return r;
         r = decode(buf + *off + 4, flen, ret, fn, arg);
         if (r == 0)
                 *off += 4 + (size_t)flen;
@@ -614,14 +623,10 @@ int proto_split_fields(const uint8_t *buf, size_t len, size_t *off, struct proto
 int proto_split_again(const uint8_t *buf, size_t len, size_t *off, struct proto_msg *ret)
 {
         uint32_t flen;
+        int r = frame_at(buf, len, *off, &flen);
 
-        if (*off >= len)
-                return SESAME_E_EOF;
-        if (len - *off < 4)
-                return SESAME_E_TRUNCATED;
-        flen = rd32(buf + *off);
-        if (flen > len - *off - 4)
-                return SESAME_E_TRUNCATED;
+        if (r != 0)
+                return r;
         if (flen < SESAME_HDR_LEN)
                 return SESAME_E_SHORT;
         const uint8_t *body = buf + *off + 4;

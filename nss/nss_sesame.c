@@ -202,14 +202,10 @@ static int passwd_use(const uint8_t *d, size_t n, struct mcache_hit *hit _unused
         return fill_passwd(&m, o->pw, o->buf, o->len);
 }
 
-/* A mapped ANS_PASSWD into @pw: true with *@st set, or false to ask
- * sesamed. */
-static bool map_passwd(const char *prefix, const char *s, uint32_t v, struct passwd *pw, char *buf, size_t len,
-                       int *errnop, enum nss_status *st)
+/* What map_read() returned (@r) as map_passwd() and map_group() answer:
+ * true with *@st set, or false to ask sesamed. */
+static bool map_answered(int r, int *errnop, enum nss_status *st)
 {
-        struct passwd_out o = { pw, buf, len };
-        int r = map_read(prefix, s, v, passwd_use, &o);
-
         if (r == -ERANGE) {
                 *errnop = ERANGE;
                 *st = NSS_STATUS_TRYAGAIN;
@@ -217,6 +213,16 @@ static bool map_passwd(const char *prefix, const char *s, uint32_t v, struct pas
         }
         *st = NSS_STATUS_SUCCESS;
         return r == 0;
+}
+
+/* A mapped ANS_PASSWD into @pw: true with *@st set, or false to ask
+ * sesamed. */
+static bool map_passwd(const char *prefix, const char *s, uint32_t v, struct passwd *pw, char *buf, size_t len,
+                       int *errnop, enum nss_status *st)
+{
+        struct passwd_out o = { pw, buf, len };
+
+        return map_answered(map_read(prefix, s, v, passwd_use, &o), errnop, st);
 }
 
 struct group_out {
@@ -239,15 +245,8 @@ static bool map_group(const char *prefix, const char *s, uint32_t v, struct grou
                       int *errnop, enum nss_status *st)
 {
         struct group_out o = { gr, buf, len };
-        int r = map_read(prefix, s, v, group_use, &o);
 
-        if (r == -ERANGE) {
-                *errnop = ERANGE;
-                *st = NSS_STATUS_TRYAGAIN;
-                return true;
-        }
-        *st = NSS_STATUS_SUCCESS;
-        return r == 0;
+        return map_answered(map_read(prefix, s, v, group_use, &o), errnop, st);
 }
 
 /* ------------------------------------------------------ single lookups */
