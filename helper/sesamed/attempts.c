@@ -91,33 +91,22 @@ static struct entry *find_locked(const char *dn, bool make)
         return victim;
 }
 
-bool attempts_proven(const char *dn)
+enum attempts_claim attempts_claim(const char *dn)
 {
         struct entry *e;
-        bool ok;
+        enum attempts_claim c = ATTEMPTS_BUSY;
 
         (void)pthread_mutex_lock(&t.lock);
         init_locked();
         e = find_locked(dn, false);
-        ok = e && e->written;
-        (void)pthread_mutex_unlock(&t.lock);
-        return ok;
-}
-
-bool attempts_claim(const char *dn)
-{
-        struct entry *e;
-        bool ok = false;
-
-        (void)pthread_mutex_lock(&t.lock);
-        init_locked();
-        e = find_locked(dn, false);
-        if (e && e->written && idle(e) && t.homeless == 0) {
+        if (!e || !e->written)
+                c = ATTEMPTS_UNPROVEN;
+        else if (idle(e) && t.homeless == 0) {
                 e->uncounted = true;
-                ok = true;
+                c = ATTEMPTS_CLAIMED;
         }
         (void)pthread_mutex_unlock(&t.lock);
-        return ok;
+        return c;
 }
 
 void attempts_release(const char *dn)

@@ -45,11 +45,15 @@
 #define ATTEMPTS_SLOTS 8192
 #define ATTEMPTS_WAIT_MAX_MS 30000
 
-/* Whether a write of @dn's failure state has succeeded, or been found
- * allowed (attempts_written()). */
-bool attempts_proven(const char *dn);
-/* Take @dn's slot for one uncounted check; false: count this one first. */
-bool attempts_claim(const char *dn);
+enum attempts_claim {
+        ATTEMPTS_CLAIMED,  /* the slot is this check's: attempts_release() it */
+        ATTEMPTS_BUSY,     /* another check of @dn is under way here: count first */
+        ATTEMPTS_UNPROVEN, /* no write of @dn's failure state is known to
+                            * succeed (attempts_written()): count first, or
+                            * find out and ask again */
+};
+/* Take @dn's slot for one uncounted check. */
+enum attempts_claim attempts_claim(const char *dn);
 /* Give back the slot of attempts_claim(). */
 void attempts_release(const char *dn);
 

@@ -549,6 +549,30 @@ static bool clean_window(const struct daemon_ctx *x, const struct acct_state *st
         return plan.new_window && !state_locked(st, x->conf, now);
 }
 
+/* Whether this login's check may be made uncounted: the account's slot
+ * on this host ([auth] strict_count = no), taken before its state is
+ * read, so that the read sees every check counted on this host
+ * (attempts.h); attempts_release() it. */
+static bool take_slot(struct daemon_ctx *x, const struct pwrec *pw)
+{
+        enum attempts_claim claim;
+        int r;
+
+        if (x->conf->strict_count)
+                return false;
+        claim = attempts_claim(pw->dn);
+        if (claim != ATTEMPTS_UNPROVEN)
+                return claim == ATTEMPTS_CLAIMED;
+        /* this sesamed's first login of the account: may it write the
+         * count at all?  (no: every check is counted first, and so none
+         * is made) */
+        r = state_probe_failures(x->dir, pw->dn);
+        if (r != 0 && r != OUT_ACCESS)
+                return false;
+        attempts_written(pw->dn, r == 0);
+        return r == 0 && attempts_claim(pw->dn) == ATTEMPTS_CLAIMED;
+}
+
 static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *o)
 {
         struct client *cl = c->cl;
@@ -566,17 +590,8 @@ static void auth_run(struct call *c, const struct auth_req *rq, struct verdict *
                 o->message = "unknown TOTP_MODE";
                 return;
         }
-        /* the slot is taken before the state is read, so that the read
-         * sees every check counted on this host (attempts.h) */
-        if (!x->conf->strict_count && !attempts_proven(pw->dn)) {
-                /* this sesamed's first login of the account: may it
-                 * write the count at all?  (no: every check counted
-                 * first, and none made) */
-                r = state_probe_failures(x->dir, pw->dn);
-                if (r == 0 || r == OUT_ACCESS)
-                        attempts_written(pw->dn, r == 0);
-        }
-        slot = !x->conf->strict_count && attempts_claim(pw->dn);
+        /* before the state is read (take_slot()) */
+        slot = take_slot(x, pw);
         r = load_state(c, &st);
         if (r != 0) {
                 o->status = outcome_status(r);

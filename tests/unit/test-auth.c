@@ -736,7 +736,7 @@ static void unprovable_entry_counted_first(void **state _unused_)
         assert_int_equal(auth(e, &(struct req){ .password = "s3cret-Pass" }).status, SESAME_ST_UNAVAIL);
         assert_int_equal(e->probes, 1);
         assert_int_equal(e->binds, 0);
-        assert_false(attempts_proven(e->dn));
+        assert_int_equal(attempts_claim(e->dn), ATTEMPTS_UNPROVEN);
 }
 
 /* The uncounted check is counted when it fails; the next one, in a
@@ -798,8 +798,8 @@ static void one_uncounted_check_per_host(void **state _unused_)
         bool homeless;
 
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
-        assert_true(attempts_claim(e->dn));
-        assert_false(attempts_claim(e->dn));
+        assert_int_equal(attempts_claim(e->dn), ATTEMPTS_CLAIMED);
+        assert_int_equal(attempts_claim(e->dn), ATTEMPTS_BUSY);
         fx->cl.deadline = now_ms() + 300;
         assert_int_equal(auth(e, &rq).status, SESAME_ST_UNAVAIL);
         fx->cl.deadline = 0;
@@ -807,9 +807,9 @@ static void one_uncounted_check_per_host(void **state _unused_)
         attempts_release(e->dn);
         assert_int_equal(attempts_count_begin(e->dn, now_ms() + 1000, &homeless), 0);
         assert_false(homeless);
-        assert_false(attempts_claim(e->dn));
+        assert_int_equal(attempts_claim(e->dn), ATTEMPTS_BUSY);
         attempts_count_end(e->dn, homeless);
-        assert_true(attempts_claim(e->dn));
+        assert_int_equal(attempts_claim(e->dn), ATTEMPTS_CLAIMED);
         attempts_release(e->dn);
         assert_int_equal(auth(e, &rq).status, SESAME_ST_OK);
         assert_int_equal(e->attempts_counted, 0); /* the unavailable one's wait ended uncounted */
@@ -848,7 +848,7 @@ static void attempts_table_bounded(void **state _unused_)
         }
         for (size_t i = 0; i < 4 * ATTEMPTS_SLOTS; i++) {
                 (void)snprintf(dn, sizeof(dn), "uid=u%zu,dc=example", i);
-                if (attempts_claim(dn))
+                if (attempts_claim(dn) == ATTEMPTS_CLAIMED)
                         claimed++; /* held: those entries are busy now */
         }
         assert_true(claimed > 0);
